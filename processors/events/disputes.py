@@ -31,7 +31,7 @@ class ProposedReadingStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisputedRegister:
-    """Group 60C."""
+    """Group 60C. `register_id` is optional in the catalogue: "" when the sender left it out."""
 
     register_id: str
     reading: Decimal | None
@@ -52,7 +52,10 @@ class DisputedMeter:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CosReadingDisputed(DtcEvent):
-    """A D0300 MPAN group (58C): a CoS reading disputed, or a missing one being agreed."""
+    """A D0300 MPAN group (58C): a CoS reading disputed, or a missing one being agreed.
+
+    `address_lines` holds the nine Standard Address Format lines in order ("" when empty).
+    """
 
     mpan: str
     process_code: str

@@ -14,7 +14,13 @@ from processors.events.base import DomainEvent
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DtcFile:
-    """The `ZHV` header of a flow file, shared by every event read from it."""
+    """The `ZHV` header of a flow file, shared by every event read from it.
+
+    `created_at` is the file creation timestamp read as UK local time: a time repeated
+    when the clocks go back is its first (BST) occurrence, one skipped when they go
+    forward makes the header unreadable. `test_flag` is as written ("" when absent):
+    anything but `OPER` is test data.
+    """
 
     file_id: str
     flow: str  # "D0010"

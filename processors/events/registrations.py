@@ -30,7 +30,12 @@ class RelatedMpan:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegistrationConfirmed(DtcEvent):
-    """A D0217 registration (492), under its file sequence group (754)."""
+    """A D0217 registration (492), under its file sequence group (754).
+
+    Fields follow DTC 15.4 D0217 v002. `address_lines` holds the nine Standard Address
+    Format lines in order ("" for an empty line). `registration_transaction_number` and
+    `uprn` are not items of D0217 v002: a DTC file never sets them.
+    """
 
     file_sequence_number: str
     instruction_number: str
@@ -65,7 +70,11 @@ class RegistrationConfirmed(DtcEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OldSupplierRegistrationNotified(DtcEvent):
-    """A D0260 registration (758): the old supplier's details, under file sequence 757."""
+    """A D0260 registration (758): the old supplier's details, under file sequence 757.
+
+    Fields follow DTC 15.4 D0260 v002 (which, unlike D0217, carries no address, GSP
+    group or DCC service flag).
+    """
 
     file_sequence_number: str
     instruction_number: str
@@ -83,6 +92,8 @@ class OldSupplierRegistrationNotified(DtcEvent):
     meter_operator: AppointedAgent | None = None
     smets_version: str | None = None
     smso_id: str | None = None
+    smso_effective_from: date | None = None
     ihd_status: str | None = None
+    ihd_status_date: date | None = None
     related_mpan_indicator: str | None = None
     related_mpans: tuple[RelatedMpan, ...] = ()

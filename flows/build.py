@@ -1,0 +1,45 @@
+"""Cheap construction of the frozen event dataclasses on the reader's hot path.
+
+A frozen dataclass's generated `__init__` sets every field through
+`object.__setattr__`, which costs several times more than the parsing of the record.
+`constructor(cls)` returns a keyword-only function that builds the same object (same
+fields, same defaults, equal and hashing the same) by setting the slots directly.
+It refuses classes with a `__post_init__` (whose checks it would skip) and fields with a
+`default_factory`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def constructor(cls: type[T]) -> Callable[..., T]:
+    """A keyword-only builder of `cls` equivalent to `cls(**kwargs)`, without its
+    per-field `object.__setattr__` calls."""
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" not in vars(cls):
+        raise TypeError(f"{cls.__name__}: only slotted dataclasses without __post_init__")
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    params = []
+    body = []
+    for spec in dataclasses.fields(cls):
+        name = spec.name
+        holder = next(klass for klass in cls.__mro__ if name in vars(klass))
+        namespace[f"set_{name}"] = vars(holder)[name].__set__
+        if spec.default is not dataclasses.MISSING:
+            namespace[f"default_{name}"] = spec.default
+            params.append(f"{name}=default_{name}")
+        elif spec.default_factory is not dataclasses.MISSING:
+            raise TypeError(f"{cls.__name__}.{name}: fields with a default_factory are not supported")
+        else:
+            params.append(name)
+        body.append(f"    set_{name}(obj, {name})")
+    header = f"def build(*, {', '.join(params)}):\n    obj = new(cls)\n"
+    source = header + "\n".join(body) + "\n    return obj"
+    exec(source, namespace)  # built from the dataclass's own field names only
+    build: Callable[..., T] = namespace["build"]
+    build.__name__ = f"build_{cls.__name__}"
+    return build

@@ -1,0 +1,121 @@
+"""D0010 (meter readings) and D0086 (notification of CoS readings) records to events.
+
+The two flows share one structure under different group codes (FLOWS.md 3), so one
+mapper serves both, keyed by the groups' roles. This is the reader's hot path: objects
+are built with `flows.build.constructor`, and the small records that repeat (site
+visits, validation results) are shared, immutable, between events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flows.build import constructor
+from flows.dtc import Context, Mapper, Node
+from processors.events import (
+    CosReadingsNotified,
+    MeterReadings,
+    MeterReadingsReceived,
+    RegisterReading,
+    SiteVisit,
+    Source,
+    ValidationResult,
+)
+from processors.events.dtc import DtcEvent
+
+_CACHE_LIMIT = 1024
+_new_reading = constructor(RegisterReading)
+_new_meter = constructor(MeterReadings)
+_new_visit = constructor(SiteVisit)
+_new_validation = constructor(ValidationResult)
+_new_source = constructor(Source)
+_visits: dict[tuple[Any, ...], SiteVisit] = {}
+_validations: dict[tuple[Any, ...], ValidationResult] = {}
+
+
+def site_visit(values: tuple[Any, ...]) -> SiteVisit:
+    """A site visit record (027/029/033, 765/766/199, 016), shared when it repeats."""
+    found = _visits.get(values)
+    if found is None:
+        if len(_visits) >= _CACHE_LIMIT:
+            _visits.clear()
+        found = _visits[values] = _new_visit(check_code=values[0], additional_information=values[1])
+    return found
+
+
+def _validation(values: tuple[Any, ...]) -> ValidationResult:
+    found = _validations.get(values)
+    if found is None:
+        if len(_validations) >= _CACHE_LIMIT:
+            _validations.clear()
+        found = _validations[values] = _new_validation(reason_code=values[0], valid=values[1])
+    return found
+
+
+def _meter(node: Node) -> MeterReadings:
+    registers = []
+    visits = []
+    for child in node[3]:
+        if child[0].role != "register":
+            visits.append(site_visit(child[2]))
+            continue
+        register_id, read_at, value, md_reset_at, md_resets, flag, method = child[2]
+        validation = None
+        register_visits: tuple[SiteVisit, ...] = ()
+        for grandchild in child[3]:
+            if grandchild[0].role == "validation":
+                validation = _validation(grandchild[2])
+            else:
+                register_visits += (site_visit(grandchild[2]),)
+        registers.append(
+            _new_reading(
+                register_id=register_id,
+                read_at=read_at,
+                value=value,
+                reading_method=method,
+                md_reset_at=md_reset_at,
+                md_resets=md_resets,
+                reading_flag=flag,
+                validation=validation,
+                site_visits=register_visits,
+            )
+        )
+    meter_id, reading_type = node[2]
+    return _new_meter(
+        meter_id=meter_id, reading_type=reading_type, registers=tuple(registers), site_visits=tuple(visits)
+    )
+
+
+def readings_mapper(event_type: type[DtcEvent]) -> Mapper:
+    """The mapper of an MPAN group (026 / 196) to `event_type`."""
+    new_event = constructor(event_type)
+
+    def map_readings(node: Node, ancestors: Sequence[Node], context: Context) -> DtcEvent:
+        meters = []
+        visits = []
+        for child in node[3]:
+            if child[0].role == "meter":
+                meters.append(_meter(child))
+            else:
+                visits.append(site_visit(child[2]))
+        mpan, status = node[2]
+        line = node[1]
+        event: DtcEvent = new_event(
+            event_id=context.event_id(line),
+            occurred_at=context.file.created_at,
+            source=_new_source(path=context.path, line=line),
+            test_data=context.test_data,
+            file=context.file,
+            mpan=mpan,
+            validation_status=status,
+            meters=tuple(meters),
+            site_visits=tuple(visits),
+        )
+        return event
+
+    return map_readings
+
+
+map_d0010 = readings_mapper(MeterReadingsReceived)
+map_d0086 = readings_mapper(CosReadingsNotified)

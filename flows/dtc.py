@@ -1,0 +1,535 @@
+"""The generic DTC reader: `ZHV` header, nested group records, `ZPT` trailer.
+
+A file is read in two passes, both streaming in constant memory:
+1. `check_structure` scans the raw bytes in large chunks (C-speed `bytes.count`) for
+   what can only be known at the end: a trailer that is last and unique, no second
+   header, and the trailer's identifier, group count and flow count matching the body.
+   A file that fails is rejected whole and yields no event at all.
+2. `_read_body` reads record by record, nests each under its declared parent (a stack
+   indexed by level, driven by `flows.catalogue`, not by if-chains), parses fields into
+   typed values and hands each finished event group to its flow's mapper.
+A record that cannot be read is rejected with its line, field, raw text and reason, and
+takes its child records with it (`children`); the rest of the file goes on. After an
+unknown or undecodable record the reader cannot tell where the following child records
+belong, so they go with it up to the next event-level group rather than being attached
+to the wrong meter or MPAN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flows.catalogue import CATALOGUE, FlowStructure, Group, RecordError, supported
+from flows.fields import parse_uk_timestamp
+from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
+from flows.seen import SeenFiles
+from processors.events import DomainEvent, DtcFile, Source
+
+# A parsed record: its group, 1-based line, typed values and child records.
+Node = tuple[Group, int, tuple[Any, ...], list[Any]]
+Outcome = DomainEvent | RejectedRecord | FileReport
+
+_CHUNK = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a mapper needs besides the records: the file and where it came from."""
+
+    file: DtcFile
+    path: str
+    test_data: bool
+
+    def event_id(self, line: int) -> str:
+        return f"{self.file.from_mpid}/{self.file.file_id}/{line}"
+
+    def source(self, line: int) -> Source:
+        return Source(path=self.path, line=line)
+
+
+Mapper = Callable[[Node, Sequence[Node], Context], DomainEvent]
+
+
+def parse_header(text: str) -> DtcFile:
+    """The `ZHV` record; RecordError names the field at fault."""
+    parts = text.split("|")
+    if parts and parts[-1] == "":
+        parts.pop()
+    if not parts or parts[0] != "ZHV":
+        raise RecordError(None, "line 1 is not a ZHV header")
+    names = (
+        "file identifier",
+        "flow reference",
+        "from role code",
+        "from market participant id",
+        "to role code",
+        "to market participant id",
+        "file creation timestamp",
+        "sending application id",
+        "receiving application id",
+        "broadcast",
+        "test data flag",
+    )
+    values = parts[1:]
+    if len(values) > len(names):
+        raise RecordError(None, f"the header has {len(values)} fields, at most {len(names)} are defined")
+    values += [""] * (len(names) - len(values))
+    for name, value in zip(names[:7], values, strict=False):
+        if not value:
+            raise RecordError(name, f"header {name} is required but empty or missing")
+    file_id, ref = values[0], values[1]
+    if len(file_id) > 10:
+        raise RecordError(names[0], f"file identifier is at most 10 characters, got {file_id!r}")
+    if len(ref) != 8 or not ref[1:].isdigit() or not ref.isascii():
+        raise RecordError(names[1], f"flow reference is like D0010002 (flow and version), got {ref!r}")
+    if len(values[3]) > 4 or len(values[5]) > 4:
+        raise RecordError(
+            names[3], f"market participant ids are at most 4 characters: {values[3]!r}, {values[5]!r}"
+        )
+    try:
+        created = parse_uk_timestamp(values[6])
+    except ValueError as exc:
+        raise RecordError(names[6], f"file creation timestamp: {exc}") from None
+    return DtcFile(
+        file_id=file_id,
+        flow=ref[:5],
+        version=ref[5:],
+        from_role=values[2],
+        from_mpid=values[3],
+        to_role=values[4],
+        to_mpid=values[5],
+        created_at=created,
+        sending_application=values[7] or None,
+        receiving_application=values[8] or None,
+        broadcast=values[9] or None,
+        test_flag=values[10],
+    )
+
+
+def first_line(path: Path) -> bytes:
+    """The first line of a file as bytes (BOM and line ending removed)."""
+    with path.open("rb") as handle:
+        line = handle.readline(64 * 1024)
+    return line.removeprefix(_BOM).rstrip(b"\r\n")
+
+
+def peek_dtc_header(path: Path) -> DtcFile | None:
+    """The header of a DTC file, reading only its first line; None when it has none."""
+    try:
+        line = first_line(path)
+        return parse_header(line.decode("utf-8")) if line.startswith(b"ZHV|") else None
+    except (OSError, UnicodeDecodeError, RecordError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class StructureError:
+    reason: str
+    line: int | None = None
+    raw: str = ""
+
+
+def check_structure(path: Path, structure: FlowStructure, header: DtcFile) -> StructureError | None:
+    """Pass 1: the trailer and the counts, from the raw bytes, in constant memory."""
+    tops = [code.encode() + b"|" for code in structure.top_codes]
+    nl_tops = [b"\n" + code for code in tops]
+    records = blank = top_count = trailers = headers = 0
+    last = b""
+    with path.open("rb") as handle:
+        handle.readline()
+        start = handle.tell()
+        mismatch = _other_flow(handle.readline(), structure)
+        if mismatch is not None:
+            return mismatch
+        handle.seek(start)
+        while chunk := handle.read(_CHUNK):
+            if not chunk.endswith(b"\n"):
+                chunk += handle.readline()
+            lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            if chunk.startswith((b"\n", b"\r\n")) or b"\n\n" in chunk or b"\n\r\n" in chunk:
+                parts = chunk.split(b"\n")
+                if chunk.endswith(b"\n"):
+                    parts.pop()
+                empty = sum(1 for part in parts if part in (b"", b"\r"))
+            else:
+                empty = 0
+            blank += empty
+            records += lines - empty
+            for top, nl_top in zip(tops, nl_tops, strict=True):
+                top_count += chunk.count(nl_top) + chunk.startswith(top)
+            trailers += chunk.count(b"\nZPT|") + chunk.startswith(b"ZPT|")
+            headers += chunk.count(b"\nZHV|") + chunk.startswith(b"ZHV|")
+            tail = chunk.rstrip(b"\r\n")
+            if tail.strip(b"\r\n"):
+                last = tail.rsplit(b"\n", 1)[-1].rstrip(b"\r")
+    if headers:
+        return StructureError("a second ZHV header inside the file: two files were joined or one was cut")
+    if trailers == 0:
+        return StructureError(
+            "no ZPT trailer: the file is truncated or incomplete; ask the sender to resend it"
+        )
+    if trailers > 1:
+        return StructureError(f"{trailers} ZPT trailers: two files were joined or one was cut")
+    if not last.startswith(b"ZPT|"):
+        return StructureError("records after the ZPT trailer: the trailer must be the last record")
+    try:
+        trailer = last.decode("utf-8")
+    except UnicodeDecodeError:
+        return StructureError("the ZPT trailer is not text", raw=last.decode("utf-8", "replace"))
+    fields = trailer.split("|")
+    fields += [""] * (6 - len(fields))
+    if fields[1] != header.file_id:
+        return StructureError(
+            f"trailer file identifier {fields[1]!r} differs from the header's {header.file_id!r}", raw=trailer
+        )
+    body = records - 1
+    if _count_field(fields[2]) != body:
+        return StructureError(
+            f"trailer group count {fields[2]!r} but the body has {body} records", raw=trailer
+        )
+    if _count_field(fields[4]) != top_count:
+        return StructureError(
+            f"trailer flow count {fields[4]!r} but the body has {top_count} level-1 groups "
+            f"({', '.join(structure.top_codes)})",
+            raw=trailer,
+        )
+    return None
+
+
+def _count_field(text: str) -> int | None:
+    """A trailer count (leading zeros allowed); None when it is not a number."""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _other_flow(line: bytes, structure: FlowStructure) -> StructureError | None:
+    """A body that starts with a group of another flow: the header names the wrong flow."""
+    code = line.split(b"|", 1)[0].rstrip(b"\r\n").decode("utf-8", "replace")
+    if code in structure.by_code or code == "ZPT":
+        return None
+    others = sorted(s.flow for s in CATALOGUE.values() if code in s.by_code)
+    if not others:
+        return None
+    return StructureError(
+        f"the body is not {structure.flow}: line 2 is group {code} of {', '.join(others)}; "
+        "check the flow reference in the header",
+        line=2,
+        raw=line.rstrip(b"\r\n").decode("utf-8", "replace"),
+    )
+
+
+class _Rejected:
+    """A rejected record, held open while its child records are counted into it."""
+
+    __slots__ = ("children", "field", "group", "level", "line", "raw", "reason")
+
+    def __init__(  # noqa: PLR0917 - built on the hot path, positional on purpose
+        self, line: int, level: int, group: str | None, field: str | None, raw: str, reason: str
+    ) -> None:
+        self.line = line
+        self.level = level
+        self.group = group
+        self.field = field
+        self.raw = raw
+        self.reason = reason
+        self.children = 0
+
+
+def _reject_file(
+    path: Path,
+    reason: str,
+    flow: str | None,
+    key: str | None,
+    *,
+    line: int | None,
+    raw: str,
+    field: str | None = None,
+) -> Iterator[Outcome]:
+    yield RejectedRecord(
+        path=str(path),
+        line=line,
+        field=field,
+        raw=raw,
+        reason=reason,
+        scope=RejectionScope.FILE,
+        flow=flow,
+        file_key=key,
+    )
+    yield FileReport(
+        path=str(path), status=FileStatus.REJECTED, flow=flow, file_key=key, rejected=1, detail=reason
+    )
+
+
+def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = None) -> Iterator[Outcome]:
+    """Every outcome of one DTC file, ending with its FileReport (see module doc).
+
+    `seen` is a SeenFiles: a file whose (sender, file id) it has seen is reported
+    DUPLICATE and skipped. Only a structurally sound file is remembered as seen.
+    """
+    raw_header = first_line(path)
+    try:
+        header_text = raw_header.decode("utf-8")
+    except UnicodeDecodeError:
+        yield from _reject_file(
+            path,
+            "the ZHV header is not UTF-8 text",
+            None,
+            None,
+            line=1,
+            raw=raw_header.decode("utf-8", "replace"),
+        )
+        return
+    try:
+        header = parse_header(header_text)
+    except RecordError as exc:
+        yield from _reject_file(
+            path, f"bad ZHV header: {exc.reason}", None, None, line=1, raw=header_text, field=exc.field
+        )
+        return
+    flow, key = header.flow, header.key
+    structure = CATALOGUE.get(header.flow + header.version)
+    mapper = mappers.get(header.flow)
+    if structure is None or mapper is None:
+        yield from _reject_file(
+            path,
+            f"unsupported flow {header.flow} version {header.version}: meterflow reads {supported()}",
+            flow,
+            key,
+            line=1,
+            raw=header_text,
+            field="flow reference",
+        )
+        return
+    problem = check_structure(path, structure, header)
+    if problem is not None:
+        yield from _reject_file(
+            path, problem.reason, flow, key, line=problem.line, raw=problem.raw or header_text
+        )
+        return
+    if seen is not None and not seen.first_time(key):
+        yield FileReport(
+            path=str(path),
+            status=FileStatus.DUPLICATE,
+            flow=flow,
+            file_key=key,
+            detail=f"file {key} was already processed: skipped",
+        )
+        return
+    context = Context(file=header, path=str(path), test_data=header.is_test_data)
+    events = rejected = 0
+    for outcome in _read_body(path, structure, mapper, context):
+        if isinstance(outcome, RejectedRecord):
+            rejected += 1
+        else:
+            events += 1
+        yield outcome
+    yield FileReport(
+        path=str(path),
+        status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
+        flow=flow,
+        file_key=key,
+        events=events,
+        rejected=rejected,
+        detail=f"test data flag {header.test_flag!r}: never drives commands" if header.is_test_data else None,
+    )
+
+
+def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Context) -> Iterator[Outcome]:
+    """Pass 2: records to events and rejections, one event group in memory at a time.
+
+    The hot path: per record one split, one dict lookup for its group, a few integer
+    comparisons for its nesting, the group's generated parser, and a tuple for its node.
+    Records that repeat verbatim (validation results, site visits) are parsed once.
+    """
+    specs = {
+        group.code: (
+            group,
+            group.level,
+            structure.by_code.get(group.parent or ""),
+            len(group.fields) + 2,
+            group.max_occurs,
+            group.repeats,
+            group.fast_parse,
+        )
+        for group in structure.groups
+    }
+    event_level = structure.event_level
+    event_index = event_level - 1
+    event_code = next(group.code for group in structure.groups if group.level == event_level)
+    flow = structure.flow
+    str_path = str(path)
+    key = context.file.key
+    stack: list[Node] = []  # stack[i] is the open record at level i + 1
+    poison: _Rejected | None = None  # a rejected record still taking its children
+    memo: dict[str, tuple[Any, tuple[Any, ...]]] = {}  # record text -> (spec, values)
+
+    def rejection(held: _Rejected) -> RejectedRecord:
+        return RejectedRecord(
+            path=str_path,
+            line=held.line,
+            field=held.field,
+            raw=held.raw,
+            reason=held.reason,
+            flow=flow,
+            file_key=key,
+            group=held.group,
+            children=held.children,
+        )
+
+    def finish(node: Node) -> Outcome:
+        """The event of a finished event group (or its rejection when it cannot map)."""
+        try:
+            return mapper(node, stack[:event_index], context)
+        except RecordError as exc:
+            held = _Rejected(node[1], event_level, node[0].code, exc.field, "", exc.reason)
+            held.children = _count(node[3])
+            return rejection(held)
+
+    def abandon(line: int, code: str | None, raw: str, reason: str) -> Iterator[Outcome]:
+        """An unreadable record of unknown level: close the open event, hold the record."""
+        nonlocal poison
+        if poison is not None:
+            yield rejection(poison)
+        if len(stack) > event_index:
+            yield finish(stack[event_index])
+        del stack[event_index:]
+        poison = _Rejected(line, event_level, code, None, raw, reason)
+
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
+        handle.readline()
+        for line, raw in enumerate(handle, start=2):
+            hit = memo.get(raw)
+            if hit is not None:
+                spec, values = hit
+                group = spec[0]
+                text = raw
+            else:
+                text = raw.rstrip("\r\n")
+                if not text.isascii():
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                        reason = "not UTF-8 text (corrupt or binary data): the record cannot be read"
+                        yield from abandon(line, None, shown, reason)
+                        continue
+                parts = text.split("|")
+                code = parts[0]
+                found = specs.get(code)
+                if found is None:
+                    if code == "ZPT":
+                        break  # pass 1 proved it is the one trailer and the last record
+                    if not text:
+                        yield RejectedRecord(
+                            path=str_path,
+                            line=line,
+                            field=None,
+                            raw=raw,
+                            flow=flow,
+                            file_key=key,
+                            reason="empty line: not a record (ignored; not counted by the trailer)",
+                        )
+                        continue
+                    reason = (
+                        f"unknown group code {code!r} for {flow} (expected one of {', '.join(specs)}); "
+                        f"the records after it up to the next {event_code} go with it"
+                    )
+                    yield from abandon(line, code, text, reason)
+                    continue
+                spec = found
+                group = spec[0]
+                values = ()
+            level = spec[1]
+            if poison is not None:
+                if level > poison.level:
+                    poison.children += 1
+                    continue
+                yield rejection(poison)
+                poison = None
+            depth = level - 1
+            opened = len(stack)
+            if opened > depth:
+                if opened > event_index >= depth:
+                    yield finish(stack[event_index])
+                del stack[depth:]
+                opened = depth
+            if depth and (opened < depth or stack[depth - 1][0] is not spec[2]):
+                poison = _orphan(group, stack, line, text, structure)
+                continue
+            if hit is None:
+                if len(parts) != spec[3] or parts[-1]:
+                    problem = _fit(parts, group)
+                    if problem is not None:
+                        poison = _Rejected(line, level, group.code, None, text, problem)
+                        continue
+                try:
+                    values = spec[6](parts)
+                except (ValueError, KeyError):
+                    exc = group.explain(parts)
+                    reason = f"{group.describe()}: {exc.reason}"
+                    poison = _Rejected(line, level, group.code, exc.field, text, reason)
+                    continue
+                if spec[5]:
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[raw] = (spec, values)
+            node: Node = (group, line, values, [])
+            if depth:
+                siblings = stack[depth - 1][3]
+                limit = spec[4]
+                if limit is not None and siblings and _occurs(siblings, group) >= limit:
+                    parent = stack[depth - 1][0]
+                    reason = f"{group.describe()}: at most {limit} per {parent.describe()} record"
+                    poison = _Rejected(line, level, group.code, None, text.rstrip("\r\n"), reason)
+                    continue
+                siblings.append(node)
+            stack.append(node)
+    if poison is not None:
+        yield rejection(poison)
+    if len(stack) > event_index:
+        yield finish(stack[event_index])
+
+
+_MEMO_LIMIT = 256
+
+
+def _occurs(siblings: list[Node], group: Group) -> int:
+    count = 0
+    for sibling in siblings:
+        if sibling[0] is group:
+            count += 1
+    return count
+
+
+def _orphan(group: Group, stack: list[Node], line: int, text: str, structure: FlowStructure) -> _Rejected:
+    nearest = stack[-1][0].describe() if stack else "none"
+    parent = structure.by_code[group.parent or ""]
+    reason = (
+        f"orphan record: {group.describe()} must follow its parent {parent.describe()}; "
+        f"the nearest open group is {nearest}"
+    )
+    return _Rejected(line, group.level, group.code, None, text.rstrip("\r\n"), reason)
+
+
+def _fit(parts: list[str], group: Group) -> str | None:
+    """Bring a split record to one part per field plus its code; or say why it cannot be.
+
+    The trailing `|` gives a last empty part, dropped here; trailing optional fields that
+    a sender left off are padded as empty.
+    """
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    count = len(parts) - 1
+    expected = len(group.fields)
+    if count > expected:
+        return f"{group.describe()} has {count} fields, at most {expected} are defined"
+    parts.extend([""] * (expected - count))
+    return None
+
+
+def _count(children: list[Any]) -> int:
+    """How many records a subtree of children holds."""
+    return sum(1 + _count(child[3]) for child in children)
