@@ -35,6 +35,7 @@ from processors.events.export import (
     SmartMeterStatus,
 )
 from processors.events.failures import ReadingAttempt, ReadingNotObtained
+from processors.events.internal import ExportMpanLinked, ExportMpanRegistered, ExportTariffEnded
 from processors.events.readings import (
     BscValidationStatus,
     CosReadingsNotified,
@@ -75,8 +76,11 @@ __all__ = [
     "ExportApplicationSubmitted",
     "ExportEvent",
     "ExportMpanAllocated",
+    "ExportMpanLinked",
     "ExportMpanRefused",
+    "ExportMpanRegistered",
     "ExportTariff",
+    "ExportTariffEnded",
     "GenerationCertificate",
     "MeterKind",
     "MeterReadings",

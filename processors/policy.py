@@ -1,0 +1,91 @@
+"""The numbers the rules run on (DOMAIN.md), with their defaults, loadable from a file.
+
+Back-testing a policy change is a replay with another `Policy`: every deadline length and
+limit the core uses lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+
+class PolicyError(ValueError):
+    """A policy file cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """Deadline lengths (calendar days unless named working days) and eligibility limits."""
+
+    estimated_final_bill_days: int = 42
+    """CoS loss with no CoS reading: estimated final bill on SSD + this."""
+    move_out_estimate_days: int = 35
+    """Move-out with no customer reading: estimated final bill on move-out date + this."""
+    dispute_after_days: int = 30
+    """Traditional meter: dispute when no CoS reading for over this many days (on SSD + this + 1)."""
+    dc_chase_working_days: int = 10
+    """Chase the DC when no D0086 more than this many working days after sending it a reading."""
+    refund_working_days: int = 10
+    """SettleFinalBalance.refund_due_by: this many working days after the bill."""
+    cos_reading_window_days: int = 5
+    """A D0086 or customer reading counts for a CoS (or move-out) when dated within this many
+    days of the SSD (or move-out date)."""
+    export_mpan_escalation_days: int = 28
+    """Escalate when the distributor has not allocated an export MPAN this long after we applied."""
+    export_no_reading_days: int = 90
+    """Switch to manual export readings after this many days without an export reading."""
+    cooling_off_days: int = 14
+    """A cancellation within this many days of the application is a cooling-off cancellation."""
+    export_capacity_limit_kw: Decimal = Decimal(5000)
+    """Largest eligible installed capacity."""
+    micro_chp_capacity_limit_kw: Decimal = Decimal(50)
+    """Largest eligible installed capacity for micro-CHP."""
+
+
+DEFAULT_POLICY = Policy()
+
+_DECIMAL_FIELDS = frozenset({"export_capacity_limit_kw", "micro_chp_capacity_limit_kw"})
+
+
+def policy_from_mapping(values: dict[str, Any], *, origin: str = "policy") -> Policy:
+    """A Policy with `values` over the defaults; an unknown key or a bad value is an error."""
+    known = {f.name for f in fields(Policy)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise PolicyError(f"{origin}: unknown policy key {key!r} (known: {', '.join(sorted(known))})")
+        if key in _DECIMAL_FIELDS:
+            if isinstance(value, bool):
+                raise PolicyError(f"{origin}: {key} must be a number, got {value!r}")
+            try:
+                changes[key] = Decimal(str(value))
+            except InvalidOperation as exc:
+                raise PolicyError(f"{origin}: {key} must be a number, got {value!r}") from exc
+        else:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise PolicyError(f"{origin}: {key} must be a whole number of days >= 0, got {value!r}")
+            changes[key] = value
+    return replace(DEFAULT_POLICY, **changes)
+
+
+def load_policy(path: Path) -> Policy:
+    """Read a policy file: TOML (`.toml`) or JSON (anything else), a flat table of overrides."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read the policy file ({exc.strerror})") from exc
+    try:
+        data: Any = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise PolicyError(
+            f"{path}: not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: a policy file holds one table of keys and values")
+    return policy_from_mapping(data, origin=str(path))

@@ -1,0 +1,347 @@
+"""Given-when-then for the core: build events, let days pass, read the commands.
+
+`Scenario` drives an `Engine` the way replay does: events in event-time order, a day
+tick after each day, follow-ups fed back at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flows.mpan import check_digit
+from processors.anomalies import Anomaly
+from processors.commands import Command
+from processors.engine import Engine, Outcome
+from processors.events import (
+    UK,
+    BscValidationStatus,
+    CertificateScheme,
+    CosReadingsNotified,
+    CustomerMovedOut,
+    CustomerReadingReceived,
+    DayClosed,
+    DnoNotification,
+    DomainEvent,
+    DtcFile,
+    ExportApplicationCancelled,
+    ExportApplicationSubmitted,
+    ExportMpanAllocated,
+    ExportMpanRefused,
+    ExportTariff,
+    GenerationCertificate,
+    MeterKind,
+    MeterReadings,
+    MeterReadingsReceived,
+    ReadingMethod,
+    ReadingType,
+    RegisterReading,
+    RegistrationConfirmed,
+    SmartMeterStatus,
+    SupplyPointRegistered,
+    SwitchSecured,
+    SwitchWithdrawn,
+)
+from processors.policy import DEFAULT_POLICY, Policy
+
+_ids = itertools.count(1)
+
+
+def make_mpan(distributor: str, serial: int) -> str:
+    """A valid MPAN core for distributor `distributor` (two digits)."""
+    first12 = f"{distributor}{serial:010d}"
+    return first12 + str(check_digit(first12))
+
+
+ENG = make_mpan("10", 1)
+ENG2 = make_mpan("12", 2)
+SCT = make_mpan("17", 3)
+EXPORT = make_mpan("10", 900)
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UK)
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{next(_ids)}"
+
+
+def _file(day: date, flow: str, test: bool = False) -> DtcFile:
+    return DtcFile(
+        file_id=_id("F"),
+        flow=flow,
+        version="001",
+        from_role="D",
+        from_mpid="DCOL",
+        to_role="X",
+        to_mpid="SUPP",
+        created_at=at(day),
+        test_flag="TEST" if test else "OPER",
+    )
+
+
+def registered(mpan: str, kind: str, ssd: date, on: date | None = None, **kw: Any) -> SupplyPointRegistered:
+    return SupplyPointRegistered(
+        event_id=kw.get("event_id", _id("reg")),
+        occurred_at=at(on or ssd),
+        mpan=mpan,
+        account_id=kw.get("account_id", "A-1"),
+        meter_kind=MeterKind(kind),
+        ssd=ssd,
+    )
+
+
+def secured(mpan: str, ssd: date, on: date, gaining: str = "GAIN", **kw: Any) -> SwitchSecured:
+    return SwitchSecured(
+        event_id=kw.get("event_id", _id("sec")),
+        occurred_at=at(on),
+        mpan=mpan,
+        ssd=ssd,
+        gaining_supplier=gaining,
+    )
+
+
+def withdrawn(mpan: str, ssd: date, on: date, **kw: Any) -> SwitchWithdrawn:
+    return SwitchWithdrawn(event_id=kw.get("event_id", _id("wd")), occurred_at=at(on), mpan=mpan, ssd=ssd)
+
+
+def moved_out(mpan: str, move_out: date, on: date, **kw: Any) -> CustomerMovedOut:
+    return CustomerMovedOut(
+        event_id=kw.get("event_id", _id("mo")),
+        occurred_at=at(on),
+        mpan=mpan,
+        account_id="A-1",
+        move_out_date=move_out,
+    )
+
+
+def customer_reading(
+    mpan: str, read_on: date, on: date, value: str = "1234", photo: bool = False, **kw: Any
+) -> CustomerReadingReceived:
+    return CustomerReadingReceived(
+        event_id=kw.get("event_id", _id("cr")),
+        occurred_at=at(on),
+        mpan=mpan,
+        read_on=read_on,
+        value=Decimal(value),
+        meter_id="M1",
+        register_id="1",
+        photo=photo,
+    )
+
+
+def _meters(read_at: datetime, value: str, reading_type: str) -> tuple[MeterReadings, ...]:
+    return (
+        MeterReadings(
+            meter_id="M1",
+            reading_type=ReadingType(reading_type),
+            registers=(
+                RegisterReading(
+                    register_id="1",
+                    read_at=read_at,
+                    value=Decimal(value),
+                    reading_method=ReadingMethod.NOT_VIEWED,
+                ),
+            ),
+        ),
+    )
+
+
+def d0010(
+    mpan: str,
+    read_at: datetime,
+    on: date,
+    value: str = "5000",
+    reading_type: str = "R",
+    test: bool = False,
+    **kw: Any,
+) -> MeterReadingsReceived:
+    """A D0010 group; `read_at` is the naive UK clock time of the reading."""
+    f = _file(on, "D0010", test)
+    return MeterReadingsReceived(
+        event_id=kw.get("event_id", f"DCOL/{f.file_id}/2"),
+        occurred_at=at(on),
+        file=f,
+        test_data=f.is_test_data,
+        mpan=mpan,
+        validation_status=BscValidationStatus.VALIDATED,
+        meters=_meters(read_at, value, reading_type),
+    )
+
+
+def d0086(
+    mpan: str,
+    read_at: datetime,
+    on: date,
+    value: str = "4321",
+    status: str = "V",
+    test: bool = False,
+    **kw: Any,
+) -> CosReadingsNotified:
+    f = _file(on, "D0086", test)
+    return CosReadingsNotified(
+        event_id=kw.get("event_id", f"DCOL/{f.file_id}/2"),
+        occurred_at=at(on),
+        file=f,
+        test_data=f.is_test_data,
+        mpan=mpan,
+        validation_status=BscValidationStatus(status),
+        meters=_meters(read_at, value, "A"),
+    )
+
+
+def d0217(mpan: str, ssd: date, on: date, **kw: Any) -> RegistrationConfirmed:
+    f = _file(on, "D0217")
+    return RegistrationConfirmed(
+        event_id=kw.get("event_id", f"MRA/{f.file_id}/3"),
+        occurred_at=at(on),
+        file=f,
+        file_sequence_number="1",
+        instruction_number="1",
+        instruction_type="REG",
+        mpan=mpan,
+        deemed_received_on=None,
+        ssd=ssd,
+    )
+
+
+def export_submitted(
+    application_id: str, import_mpan: str, on: date, **overrides: Any
+) -> ExportApplicationSubmitted:
+    """An eligible application; override any field to make it ineligible."""
+    fields: dict[str, Any] = {
+        "event_id": _id("app"),
+        "occurred_at": at(on),
+        "application_id": application_id,
+        "import_mpan": import_mpan,
+        "account_id": "A-1",
+        "tariff": ExportTariff.SEG,
+        "technology": "solar_pv",
+        "capacity_kw": Decimal("4.0"),
+        "domestic": True,
+        "in_gb": True,
+        "brand_eligible": True,
+        "mcs_certificate": GenerationCertificate(
+            number="MCS-1", scheme=CertificateScheme.MCS, address="1 High St, Leeds", mpan=import_mpan
+        ),
+        "dno_notification": DnoNotification.G98,
+        "fit_export_payments": False,
+        "other_export_support": False,
+        "smart_meter": SmartMeterStatus(working=True, connected=True),
+        "address": "1 High St, Leeds",
+        "manual_export_reads": False,
+    }
+    fields.update(overrides)
+    return ExportApplicationSubmitted(**fields)
+
+
+def export_cancelled(
+    application_id: str, import_mpan: str, on: date, **kw: Any
+) -> ExportApplicationCancelled:
+    return ExportApplicationCancelled(
+        event_id=kw.get("event_id", _id("cancel")),
+        occurred_at=at(on),
+        application_id=application_id,
+        import_mpan=import_mpan,
+    )
+
+
+def export_allocated(
+    application_id: str, import_mpan: str, export_mpan: str, on: date, **kw: Any
+) -> ExportMpanAllocated:
+    return ExportMpanAllocated(
+        event_id=kw.get("event_id", _id("alloc")),
+        occurred_at=at(on),
+        application_id=application_id,
+        import_mpan=import_mpan,
+        export_mpan=export_mpan,
+    )
+
+
+def export_refused(application_id: str, import_mpan: str, on: date, **kw: Any) -> ExportMpanRefused:
+    return ExportMpanRefused(
+        event_id=kw.get("event_id", _id("refuse")),
+        occurred_at=at(on),
+        application_id=application_id,
+        import_mpan=import_mpan,
+        reason="network constraint",
+    )
+
+
+def midnight(day: date) -> datetime:
+    """NHH stamping of a reading on `day` (naive UK clock)."""
+    return datetime.combine(day, time(0, 0, 0))
+
+
+def hh_midnight(day: date) -> datetime:
+    """HH stamping of the midnight that starts `day`: 23:59:59 of the day before."""
+    return datetime.combine(day - timedelta(days=1), time(23, 59, 59))
+
+
+class Scenario:
+    """An engine driven like replay, recording everything it issues."""
+
+    def __init__(self, policy: Policy = DEFAULT_POLICY, engine: Engine | None = None) -> None:
+        self.engine = engine if engine is not None else Engine(policy)
+        self.commands: list[Command] = []
+        self.anomalies: list[Anomaly] = []
+
+    def feed(self, event: DomainEvent) -> Outcome:
+        outcome = self.engine.handle(event)
+        self.commands.extend(outcome.commands)
+        self.anomalies.extend(outcome.anomalies)
+        for follow_up in outcome.follow_ups:
+            self.feed(follow_up)
+        return outcome
+
+    def tick(self, day: date) -> None:
+        self.feed(DayClosed.for_day(day, at(day, 23)))
+
+    def given(self, *events: DomainEvent) -> Scenario:
+        for event in events:
+            self.feed(event)
+        return self
+
+    def pass_days_through(self, last: date) -> Scenario:
+        """Close every day up to `last`, one tick a day."""
+        start = self.engine.last_closed_day
+        day = last if start is None else start + timedelta(days=1)
+        while day <= last:
+            self.tick(day)
+            day += timedelta(days=1)
+        return self
+
+    def play(self, events: Iterable[DomainEvent], until: date) -> Scenario:
+        """Events in event-time order (stable), a tick after each day through `until`."""
+        ordered = sorted(events, key=lambda e: e.day)
+        if not ordered:
+            return self.pass_days_through(until)
+        day = ordered[0].day if self.engine.last_closed_day is None else self.engine.last_closed_day
+        index = 0
+        while day <= until:
+            while index < len(ordered) and ordered[index].day <= day:
+                self.feed(ordered[index])
+                index += 1
+            self.tick(day)
+            day += timedelta(days=1)
+        return self
+
+    def of_type(self, command_type: str) -> list[Command]:
+        return [c for c in self.commands if c.type == command_type]
+
+    def one(self, command_type: str) -> Any:
+        found = self.of_type(command_type)
+        assert len(found) == 1, (
+            f"expected one {command_type}, got {[(c.type, c.issued_on) for c in self.commands]}"
+        )
+        return found[0]
+
+    def timeline(self) -> list[tuple[str, date]]:
+        return [(c.type, c.issued_on) for c in self.commands]
+
+    def anomaly_kinds(self) -> list[str]:
+        return [a.kind for a in self.anomalies]
