@@ -1,0 +1,347 @@
+"""Issue 3's benchmark: `meterflow replay` against the flow reader alone, same input, same run.
+
+Generates a realistic log (by default 1,000,000 D0010 readings across 100,000 supply
+points as DTC files from a data collector, one file a day, plus JSON lines: every point
+registered, and losses, withdrawn switches, move-outs with and without a customer
+reading, and export applications with their distributor answers), then runs two phases,
+each in a fresh interpreter so their peak memory can be compared:
+
+- `reader`: `flows.read_paths` over every file, counting events (the baseline);
+- `replay`: `processors.replay.replay` over the same files through `--until`.
+
+Reports events per CPU second of each (CPU time, so other load on a shared machine does
+not skew the comparison; wall time is in the JSON too) and their ratio (target: replay
+>= 50% of the reader), and the replay's peak RSS above the reader's per supply point
+(target: < 1 KB). That figure includes the replay's fixed costs (holiday calendars,
+the engine's indexes: about 10 MB), so it means something only at the full size, not
+with a few thousand points.
+
+    .venv/bin/python bench/replay.py                       # the full size
+    .venv/bin/python bench/replay.py --readings 100000 --points 10000
+    .venv/bin/python bench/replay.py --repeat 2     # best of two of each, on a busy machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flows import read_paths  # noqa: E402
+from flows.mpan import check_digit  # noqa: E402
+from processors.events import DomainEvent  # noqa: E402
+from processors.replay import ReplaySummary, replay  # noqa: E402
+
+START = date(2024, 1, 1)
+DC = "UDMS"
+SUPPLIER = "OCTO"
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    readings: int
+    points: int
+    days: int = 100
+    seed: int = 3
+
+    @property
+    def until(self) -> date:
+        return START + timedelta(days=self.days + 60)  # room for the 42-day and 90-day deadlines
+
+
+def mpan_for(index: int) -> str:
+    first12 = f"{10 + index % 14:02d}{index:010d}"
+    return f"{first12}{check_digit(first12)}"
+
+
+def _stamp(day: date, hour: int) -> str:
+    return f"{day:%Y%m%d}{hour:02d}0000"
+
+
+def write_d0010_files(directory: Path, shape: Shape) -> int:
+    """One D0010 file a day; each reading is one 026 group (one event) with a register
+    reading and its validation result. Readings cycle over the supply points."""
+    per_day = -(-shape.readings // shape.days)
+    written = 0
+    point = 0
+    for day_index in range(shape.days):
+        day = START + timedelta(days=day_index)
+        count = min(per_day, shape.readings - written)
+        if count <= 0:
+            break
+        file_id = f"R{day_index:09d}"
+        lines = [f"ZHV|{file_id}|D0010002|D|{DC}|X|{SUPPLIER}|{_stamp(day, 6)}||||OPER|"]
+        for _ in range(count):
+            mpan = mpan_for(point % shape.points)
+            value = 1000 + (point * 7 + day_index * 13) % 90000
+            lines.append(f"026|{mpan}|V|")
+            lines.append(f"028|M{point % shape.points:09d}|R|")
+            lines.append(f"030|01|{day - timedelta(days=1):%Y%m%d}000000|{value}.0|||T|N|")
+            lines.append("032|00|T|")
+            point += 1
+        lines.append(f"ZPT|{file_id}|{4 * count}||{count}|{_stamp(day, 7)}|")
+        (directory / f"{DC}_{file_id}.D0010").write_text("\n".join(lines) + "\n")
+        written += count
+    return written
+
+
+def _at(day: date, hour: int) -> str:
+    return datetime(day.year, day.month, day.day, hour).isoformat() + "Z"
+
+
+def write_events(path: Path, shape: Shape) -> int:
+    """Registrations of every point, then a few percent of losses, withdrawals, move-outs
+    and export applications, in event-time order."""
+    rng = random.Random(shape.seed)
+    kinds = ["traditional"] * 7 + ["smart_nhh"] * 2 + ["smart_hh"]
+    rows: list[tuple[str, dict[str, Any]]] = []
+    registered = START - timedelta(days=30)
+    for index in range(shape.points):
+        mpan = mpan_for(index)
+        rows.append(
+            (
+                _at(registered, 8),
+                {
+                    "type": "supply_point.registered",
+                    "event_id": f"reg-{index}",
+                    "occurred_at": _at(registered, 8),
+                    "mpan": mpan,
+                    "account_id": f"A-{index:07d}",
+                    "meter_kind": kinds[index % len(kinds)],
+                    "ssd": registered.isoformat(),
+                },
+            )
+        )
+        roll = rng.random()
+        day = START + timedelta(days=rng.randrange(shape.days))
+        if roll < 0.04:
+            ssd = day + timedelta(days=21)
+            rows.append(
+                (
+                    _at(day, 9),
+                    {
+                        "type": "switch.secured",
+                        "event_id": f"sw-{index}",
+                        "occurred_at": _at(day, 9),
+                        "mpan": mpan,
+                        "ssd": ssd.isoformat(),
+                        "gaining_supplier": "BGAS",
+                    },
+                )
+            )
+            if roll < 0.004:
+                rows.append(
+                    (
+                        _at(day + timedelta(days=3), 9),
+                        {
+                            "type": "switch.withdrawn",
+                            "event_id": f"wd-{index}",
+                            "occurred_at": _at(day + timedelta(days=3), 9),
+                            "mpan": mpan,
+                            "ssd": ssd.isoformat(),
+                        },
+                    )
+                )
+        elif roll < 0.06:
+            rows.append(
+                (
+                    _at(day, 10),
+                    {
+                        "type": "customer.moved_out",
+                        "event_id": f"mo-{index}",
+                        "occurred_at": _at(day, 10),
+                        "mpan": mpan,
+                        "account_id": f"A-{index:07d}",
+                        "move_out_date": day.isoformat(),
+                    },
+                )
+            )
+            if roll < 0.05:
+                rows.append(
+                    (
+                        _at(day + timedelta(days=2), 11),
+                        {
+                            "type": "customer.reading",
+                            "event_id": f"cr-{index}",
+                            "occurred_at": _at(day + timedelta(days=2), 11),
+                            "mpan": mpan,
+                            "read_on": day.isoformat(),
+                            "value": "12345.0",
+                            "photo": True,
+                        },
+                    )
+                )
+        elif roll < 0.07:
+            app = f"APP{index:08d}"
+            rows.append(
+                (
+                    _at(day, 12),
+                    {
+                        "type": "export.application_submitted",
+                        "event_id": f"ex-{index}",
+                        "occurred_at": _at(day, 12),
+                        "application_id": app,
+                        "account_id": f"A-{index:07d}",
+                        "import_mpan": mpan,
+                        "tariff": "SEG",
+                        "technology": "solar_pv",
+                        "capacity_kw": "4.2",
+                        "domestic": True,
+                        "in_gb": True,
+                        "brand_eligible": True,
+                        "mcs_certificate": {
+                            "number": f"MCS-{index}",
+                            "scheme": "MCS",
+                            "address": f"{index} High St",
+                            "mpan": mpan,
+                        },
+                        "dno_notification": "G98",
+                        "fit_export_payments": False,
+                        "other_export_support": False,
+                        "smart_meter": {"working": True, "connected": True},
+                        "address": f"{index} High St",
+                        "manual_export_reads": False,
+                    },
+                )
+            )
+            export_mpan = mpan_for(shape.points + index)
+            later = day + timedelta(days=10)
+            rows.append(
+                (
+                    _at(later, 12),
+                    {
+                        "type": "dno.export_mpan_allocated",
+                        "event_id": f"dno-{index}",
+                        "occurred_at": _at(later, 12),
+                        "application_id": app,
+                        "import_mpan": mpan,
+                        "export_mpan": export_mpan,
+                    },
+                )
+            )
+    rows.sort(key=lambda row: row[0])
+    with path.open("w", encoding="utf-8") as out:
+        for _, row in rows:
+            out.write(json.dumps(row) + "\n")
+    return len(rows)
+
+
+def generate(directory: Path, shape: Shape) -> dict[str, int]:
+    directory.mkdir(parents=True, exist_ok=True)
+    readings = write_d0010_files(directory, shape)
+    events = write_events(directory / "events.jsonl", shape)
+    return {"readings": readings, "json_events": events}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the process's own address
+    space; ru_maxrss would carry over the high-water mark of the parent that forked it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_phase(phase: str, directory: Path, until: date) -> dict[str, Any]:
+    """One phase in a fresh interpreter; both import the same modules, so the baselines match."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if phase == "reader":
+        events = sum(1 for item in read_paths([directory]) if isinstance(item, DomainEvent))
+        outputs = 0
+    else:
+        summary = ReplaySummary()
+        outputs = sum(1 for _ in replay([directory], until, summary=summary))
+        events = summary.events
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return {
+        "phase": phase,
+        "events": events,
+        "outputs": outputs,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_mb": _peak_rss_mb(),
+    }
+
+
+def _in_child(phase: str, directory: Path, until: date) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--dir", str(directory), "--until", until.isoformat()],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the {phase} phase failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--readings", type=int, default=1_000_000)
+    parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=100)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run the two phases alternately N times; keep each one's best"
+    )
+    parser.add_argument(
+        "--dir", type=Path, help="where the log is (or is written); default: a temporary folder"
+    )
+    parser.add_argument("--phase", choices=["reader", "replay"], help=argparse.SUPPRESS)
+    parser.add_argument("--until", type=date.fromisoformat, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(run_phase(args.phase, args.dir, args.until)))
+        return 0
+
+    shape = Shape(readings=args.readings, points=args.points, days=args.days)
+    with tempfile.TemporaryDirectory(prefix="meterflow-bench-") as scratch:
+        directory = args.dir or Path(scratch)
+        made = generate(directory, shape)
+        runs: dict[str, list[dict[str, Any]]] = {"reader": [], "replay": []}
+        for _ in range(max(1, args.repeat)):
+            for phase, results in runs.items():
+                results.append(_in_child(phase, directory, shape.until))
+        reader = min(runs["reader"], key=lambda r: float(r["cpu_seconds"]))
+        replayed = min(runs["replay"], key=lambda r: float(r["cpu_seconds"]))
+    reader_rate = reader["events"] / reader["cpu_seconds"]
+    replay_rate = replayed["events"] / replayed["cpu_seconds"]
+    per_point = (replayed["peak_mb"] - reader["peak_mb"]) * 1024 * 1024 / shape.points
+    report = {
+        "input": {**made, "points": shape.points, "until": shape.until.isoformat()},
+        "reader": {**reader, "events_per_s": round(reader_rate)},
+        "replay": {**replayed, "events_per_s": round(replay_rate)},
+        "replay_vs_reader_speed": round(replay_rate / reader_rate, 3),
+        "replay_extra_bytes_per_point": round(per_point),
+        "targets": {"speed_ratio_min": 0.5, "bytes_per_point_max": 1024},
+    }
+    print(json.dumps(report, indent=2))
+    ok = replay_rate >= 0.5 * reader_rate and per_point < 1024
+    print(
+        f"replay {replay_rate:,.0f} events/s = {replay_rate / reader_rate:.0%} of the reader's "
+        f"{reader_rate:,.0f}/s; {per_point:,.0f} bytes per supply point above the reader "
+        f"({'meets' if ok else 'MISSES'} the targets)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
