@@ -132,7 +132,10 @@ class Group:
             try:
                 spec.parser()(text)
             except ValueError as exc:
-                return RecordError(spec.name, f"{spec.name}: {exc}")
+                message = str(exc)  # name the field once, even when the parser already did
+                if not message.startswith(spec.name):
+                    message = f"{spec.name}: {message}"
+                return RecordError(spec.name, message)
         return RecordError(None, "record could not be read")
 
     def describe(self) -> str:

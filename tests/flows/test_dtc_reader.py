@@ -100,6 +100,7 @@ def test_a_rejected_record_takes_its_children_and_the_rest_goes_on(read: Reader)
     assert rejection.children == 10  # every record up to the next 026
     assert rejection.raw == "026|1200023305968|V|"
     assert "check digit" in rejection.reason and "should be 7" in rejection.reason
+    assert "MPAN core: MPAN core" not in rejection.reason  # the field is named once
     assert rejection.file_key == "UDMS/F000000001" and rejection.flow == "D0010"
     assert [e.mpan for e in result.events] == ["1900000000013"]  # type: ignore[attr-defined]
     assert result.report.status is FileStatus.READ
