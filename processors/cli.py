@@ -2,7 +2,7 @@
 
 `replay` runs here, in-process. `ingest`, `worker`, `tail` and `up` need Kafka: they
 are imported only when asked for (`processors.streaming.<name>.run(args)`), so replay
-and `--help` never load faust or aiokafka.
+and `--help` never load aiokafka.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--until", type=_date, metavar="DATE", help="publish the day ticks through DATE")
 
-    sub.add_parser("worker", parents=[broker, policy, clock], help="the streaming processor (faust)")
+    sub.add_parser("worker", parents=[broker, policy, clock], help="the streaming processor on Kafka")
     sub.add_parser(
         "up",
         parents=[broker, policy, clock],

@@ -16,8 +16,34 @@ import structlog
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 
 
+class _StderrLogger:
+    """Writes each line to the `sys.stderr` of the moment, not the one at configuration:
+    test runners, daemons and `up` swap stderr, and a stale handle fails on write."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _stderr_logger(*_args: Any) -> _StderrLogger:
+    return _StderrLogger()
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A standard-library handler that, likewise, always writes to the current stderr."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        return
+
+
 def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
-    """Configure structlog and the standard library logging (faust, aiokafka) alike.
+    """Configure structlog and the standard library logging (aiokafka, aiohttp) alike.
 
     `json=None` chooses JSON when stderr is not a terminal. `level` is a level name.
     """
@@ -40,12 +66,12 @@ def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(
-        level=numeric, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s", force=True
-    )
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=numeric, handlers=[handler], force=True)
 
 
 def get_logger(name: str, **bound: Any) -> Any:
