@@ -1,0 +1,187 @@
+"""The operations dashboard over HTTP: the page, its JSON endpoints and /metrics.
+
+Every view of the page has a JSON endpoint behind it:
+
+    GET /                          the page (static/index.html, charts in plain SVG, no CDN)
+    GET /api/health                lag per partition, events/s, commands/s, inputs, up-time, rebalances
+    GET /api/states                supply points by state label
+    GET /api/deadlines?days=14     deadlines due after the last closed day, by kind and day
+    GET /api/risk?days=14          final bills past six weeks, refunds due (GS compensation)
+    GET /api/rejections?limit=100  rejected records, newest first (file, line, reason, raw)
+    GET /api/anomalies?limit=100   anomalies, newest first (and the event's file and line)
+    GET /api/files?limit=100       input file reports, newest first
+    GET /api/commands/daily?days=30  commands per type per day
+    GET /api/commands/recent?limit=50  the latest commands, as JSON commands
+    GET /api/throughput            events, commands and lag per 10 seconds, the last hour
+    GET /api/supply-points/{mpan}  one supply point: state, timeline, pending deadlines
+    GET /metrics                   Prometheus text format
+
+Every URL the page uses is relative, so the dashboard can be served at the root of its
+own server (`create_web_app`, `start_dashboard`) or mounted under a prefix of another
+aiohttp application (`app.add_subapp("/dashboard/", create_web_app(ops, engine))`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from processors.ops.metrics import CONTENT_TYPE, render_metrics
+from processors.ops.queries import deadline_counts, deadlines_report, supply_point_report, today_of
+from processors.ops.recorder import OpsRecorder
+from processors.ops.views import EngineView
+
+STATIC_DIR = Path(__file__).parent / "static"
+DEFAULT_PORT = 6080
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_MPAN = re.compile(r"^\d{13}$")
+_dumps = partial(json.dumps, default=str)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    response = web.json_response(data, status=status, dumps=_dumps)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _int_query(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    """A bounded integer query parameter; a bad value is the client's error (400)."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text=_dumps({"error": f"{name} must be a whole number, not {raw!r}"}),
+            content_type="application/json",
+        ) from None
+    return min(max(value, low), high)
+
+
+class DashboardViews:
+    """The request handlers, over one OpsRecorder and the engine's read side."""
+
+    def __init__(self, ops: OpsRecorder, engine: EngineView) -> None:
+        self.ops = ops
+        self.engine = engine
+
+    async def index(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
+
+    async def health(self, request: web.Request) -> web.Response:
+        body = self.ops.health()
+        today = today_of(self.engine, self.ops)
+        body["today"] = today.isoformat() if today else None
+        return _json(body)
+
+    async def states(self, request: web.Request) -> web.Response:
+        return _json(self.ops.states())
+
+    async def deadlines(self, request: web.Request) -> web.Response:
+        days = _int_query(request, "days", 14, 1, 90)
+        return _json(deadlines_report(self.engine, self.ops, days))
+
+    async def risk(self, request: web.Request) -> web.Response:
+        days = _int_query(request, "days", 14, 1, 90)
+        return _json(self.ops.risk.report(today_of(self.engine, self.ops), horizon_days=days))
+
+    async def rejections(self, request: web.Request) -> web.Response:
+        limit = _int_query(request, "limit", 100, 0, 1000)
+        return _json({"total": self.ops.rejected_total, "items": self.ops.recent_rejections(limit)})
+
+    async def anomalies(self, request: web.Request) -> web.Response:
+        limit = _int_query(request, "limit", 100, 0, 1000)
+        return _json(
+            {
+                "total": sum(self.ops.anomalies_by_kind.values()),
+                "kinds": dict(self.ops.anomalies_by_kind),
+                "items": self.ops.recent_anomalies(limit),
+            }
+        )
+
+    async def files(self, request: web.Request) -> web.Response:
+        limit = _int_query(request, "limit", 100, 0, 1000)
+        return _json({"statuses": dict(self.ops.files_by_status), "items": self.ops.recent_files(limit)})
+
+    async def commands_daily(self, request: web.Request) -> web.Response:
+        return _json(self.ops.daily_commands(_int_query(request, "days", 30, 1, 400)))
+
+    async def commands_recent(self, request: web.Request) -> web.Response:
+        limit = _int_query(request, "limit", 50, 0, 1000)
+        return _json({"total": self.ops.commands_total, "items": self.ops.latest_commands(limit)})
+
+    async def throughput(self, request: web.Request) -> web.Response:
+        return _json(self.ops.throughput())
+
+    async def supply_point(self, request: web.Request) -> web.Response:
+        mpan = re.sub(r"\s+", "", request.match_info["mpan"])
+        if not _MPAN.match(mpan):
+            return _json({"error": f"an MPAN core is 13 digits; {mpan!r} is not one"}, status=400)
+        report = supply_point_report(self.engine, self.ops, mpan)
+        if report is None:
+            return _json(
+                {"error": f"no supply point {mpan} is known to this worker", "mpan": mpan}, status=404
+            )
+        return _json(report)
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        text = render_metrics(self.ops, deadline_counts(self.engine, self.ops))
+        return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+
+
+def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineView) -> None:
+    """Register the dashboard's routes on `app` (before it starts)."""
+    views = DashboardViews(ops, engine)
+    routes: list[tuple[str, Handler]] = [
+        ("/", views.index),
+        ("/api/health", views.health),
+        ("/api/states", views.states),
+        ("/api/deadlines", views.deadlines),
+        ("/api/risk", views.risk),
+        ("/api/rejections", views.rejections),
+        ("/api/anomalies", views.anomalies),
+        ("/api/files", views.files),
+        ("/api/commands/daily", views.commands_daily),
+        ("/api/commands/recent", views.commands_recent),
+        ("/api/throughput", views.throughput),
+        ("/api/supply-points/{mpan}", views.supply_point),
+        ("/metrics", views.metrics),
+    ]
+    for path, handler in routes:
+        app.router.add_get(path, handler)
+    app.router.add_static("/static/", STATIC_DIR, append_version=False)
+
+
+def create_web_app(ops: OpsRecorder, engine: EngineView) -> web.Application:
+    """The dashboard as its own aiohttp application (serve it, or mount it as a sub-app)."""
+    app = web.Application()
+    add_dashboard_routes(app, ops, engine)
+    return app
+
+
+async def start_dashboard(
+    ops: OpsRecorder, engine: EngineView, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+) -> web.AppRunner:
+    """Serve the dashboard on `host:port` inside the running event loop (port 0: any free
+    port). Stop it with `await runner.cleanup()`."""
+    runner = web.AppRunner(create_web_app(ops, engine), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """The TCP port a started dashboard listens on (useful with port 0)."""
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    raise RuntimeError("the dashboard is not listening on a TCP port")

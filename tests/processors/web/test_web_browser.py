@@ -1,0 +1,130 @@
+"""The dashboard page in a real headless chromium: the numbers people see are the JSON's,
+an MPAN search shows its timeline, and a screenshot is kept as a test artifact."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from ops_portfolio import STRANGER, mpan
+from playwright.async_api import async_playwright
+from web_world import World
+
+from flows.rejections import RejectedRecord
+
+DISPUTED = mpan(1009)
+HOSTILE = '999|<img src=x onerror="document.title=1"><b>bold</b>|'
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+async def get_json(url: str) -> Any:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        return await response.json()
+
+
+def number(text: str) -> float:
+    """A number as the page shows it ("1,234", "£30")."""
+    return float(re.sub(r"[^0-9.\-]", "", text))
+
+
+async def test_dashboard_page_matches_the_json_and_shows_a_supply_point(
+    dashboard_url: str, world: World
+) -> None:
+    world.ops.record_rejection(  # raw text is shown as text, never as markup
+        RejectedRecord(path="flows/odd.txt", line=3, field=None, raw=HOSTILE, reason="unknown group <b>")
+    )
+    health = await get_json(f"{dashboard_url}/api/health")
+    states = await get_json(f"{dashboard_url}/api/states")
+    deadlines = await get_json(f"{dashboard_url}/api/deadlines")
+    risk = await get_json(f"{dashboard_url}/api/risk")
+    rejections = await get_json(f"{dashboard_url}/api/rejections")
+    point = await get_json(f"{dashboard_url}/api/supply-points/{DISPUTED}")
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 900})
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            await page.goto(f"{dashboard_url}/")
+            await page.wait_for_selector("body[data-renders]")
+
+            async def shown(test_id: str) -> float:
+                return number(await page.get_by_test_id(test_id).inner_text())
+
+            assert await shown("kpi-events") == health["events_total"]
+            assert await shown("kpi-commands") == health["commands_total"]
+            assert await shown("kpi-lag") == health["lag_total"]
+            assert await shown("kpi-rejected") == health["rejected_total"]
+            assert await shown("kpi-anomalies") == health["anomalies_total"]
+            assert await shown("kpi-points") == states["total"]
+            assert await page.get_by_test_id("today").inner_text() == health["today"]
+            for label, count in states["counts"].items():
+                assert number(await page.locator(f'[data-value-for="{label}"]').text_content() or "") == count
+            assert number(await page.locator('[data-total="all"]').inner_text()) == deadlines["total"]
+            for kind, count in deadlines["kinds"].items():
+                assert number(await page.locator(f'[data-total="{kind}"]').inner_text()) == count
+            assert await shown("risk-final-missed") == risk["final_bills"]["missed_count"]
+            assert await shown("risk-final-soon") == risk["final_bills"]["coming_due_count"]
+            assert await shown("risk-exposure") == risk["exposure_pounds"]
+            rows = page.locator("#rejections-table tbody tr")
+            assert await rows.count() == len(rejections["items"])
+            first_row = await rows.first.inner_text()
+            assert HOSTILE in first_row
+            assert await page.locator("#rejections-table img, #rejections-table b").count() == 0
+            assert await page.title() == "meterflow · operations"  # the onerror never ran
+            assert rejections["items"][0]["reason"] in first_row
+            assert rejections["items"][0]["raw"] in first_row
+            assert STRANGER in await page.get_by_test_id("anomalies-table").inner_text()
+            assert await page.locator("#chart-daily svg rect[data-type]").count() >= 1
+            latest = page.locator("#commands-table tbody tr")
+            assert await latest.count() == min(8, health["commands_total"])
+            assert DISPUTED in await latest.first.inner_text()  # the newest command: the dispute
+
+            await page.get_by_test_id("search-input").fill(DISPUTED)
+            await page.get_by_test_id("search-button").click()
+            await page.wait_for_selector(f'#sp-panel[data-loaded="{DISPUTED}"]')
+            assert await page.get_by_test_id("sp-label").inner_text() == "Disputed"
+            items = page.locator("#sp-timeline li")
+            assert await items.count() == len(point["timeline"]) + len(point["pending_deadlines"])
+            timeline_text = await page.get_by_test_id("sp-timeline").inner_text()
+            assert "RaiseCoSDispute" in timeline_text
+            assert "Estimated final bills (switch)" in timeline_text  # its pending deadline
+            assert "switch.secured" in timeline_text
+            dots = page.locator("#sp-timeline-chart circle")
+            assert await dots.count() == len(point["timeline"]) + len(point["pending_deadlines"])
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+            await page.get_by_test_id("search-input").fill("1000000000009")
+            await page.get_by_test_id("search-button").click()
+            await page.wait_for_selector('#sp-panel[data-loaded="1000000000009"]')
+            assert "1000000000009" in await page.get_by_test_id("sp-error").inner_text()
+            assert [e for e in errors if "404" not in e] == []
+        finally:
+            await browser.close()
