@@ -1,0 +1,267 @@
+"""The systems the streaming benchmark races, each run alone in its own process.
+
+Every system reads the same pre-loaded input topic (Avro events as `meterflow ingest`
+wrote them) and reports JSON: records read, seconds from its first record to its last
+acknowledged output, and its peak memory.
+
+- `meterflow`: the real worker (processors.streaming.worker.Worker): decode, Engine,
+  commands, anomalies, follow-ups, batched sends, commit after acknowledgement.
+- `aiokafka`: a hand-written consume-transform-produce loop with batched sends: decode,
+  a per-MPAN dict update, one output record per event.
+- `faust`: a naive faust agent: per event, decode, a Table update and one send.
+- `quix`: a Quix Streams application doing the same per-event stateful work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from processors import serde
+from processors.streaming.kafka import make_producer, start_client
+from processors.streaming.topics import Topics, TopicSpec, ensure_topics
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def emit(result: dict[str, Any]) -> None:
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def touch(state: dict[str, Any], value: bytes) -> str:
+    """The baselines' per-event work: decode the Avro event, update its key's state."""
+    event = serde.decode_event(value)
+    key = event.partition_key
+    entry = state.get(key)
+    if entry is None:
+        state[key] = {"events": 1, "last": event.event_id}
+    else:
+        entry["events"] += 1
+        entry["last"] = event.event_id
+    return key
+
+
+async def run_meterflow(
+    broker: str, prefix: str, count: int, group: str, *, recover_only: bool = False, snapshots: bool = True
+) -> None:
+    from processors.streaming.worker import Worker  # noqa: PLC0415 - only this system needs the core
+
+    topics = Topics(prefix)
+    worker = Worker(broker, topics=topics, group_id=group, use_clock=False, snapshots=snapshots)
+    await worker.start()
+    task = asyncio.create_task(worker.run())
+    first: float | None = None
+    while True:
+        await asyncio.sleep(0.02)
+        if recover_only:
+            if worker.ready.is_set():
+                break
+            continue
+        if first is None and worker.stats.events:
+            first = time.perf_counter()
+        if sum(worker.folded.values()) >= count and worker.stats.batches:
+            break
+    done = time.perf_counter()
+    worker.stop_soon()
+    await task
+    await worker.close()
+    emit(
+        {
+            "system": "meterflow",
+            "events": worker.stats.events,
+            "commands": worker.stats.commands,
+            "seconds": done - (first or done),
+            "peak_mb": peak_mb(),
+            "recovered_events": worker.stats.recovered_events,
+            "recovered_keys": worker.stats.recovered_keys,
+            "recovery_seconds": worker.stats.recovery_seconds,
+        }
+    )
+
+
+async def run_aiokafka(broker: str, prefix: str, count: int, group: str) -> None:
+    topics = Topics(prefix)
+    out_topic = f"{prefix}bench-aiokafka-out"
+    await ensure_topics(broker, [TopicSpec(out_topic, 4)])
+    consumer = AIOKafkaConsumer(
+        topics.input,
+        bootstrap_servers=broker,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    producer = make_producer(broker)
+    await start_client(consumer, broker, 15)
+    await start_client(producer, broker, 15)
+    state: dict[str, Any] = {}
+    seen = 0
+    first: float | None = None
+    try:
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=200, max_records=20000)
+            if not batch:
+                continue
+            first = first or time.perf_counter()
+            futures = []
+            for records in batch.values():
+                for record in records:
+                    key = touch(state, record.value)
+                    futures.append(await producer.send(out_topic, record.value, key=key.encode() or None))
+                seen += len(records)
+            await asyncio.gather(*futures)
+            await consumer.commit()
+        done = time.perf_counter()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    emit({"system": "aiokafka", "events": seen, "seconds": done - (first or done), "peak_mb": peak_mb()})
+
+
+def run_faust(broker: str, prefix: str, count: int, group: str) -> None:
+    import faust  # noqa: PLC0415 - only this system needs it
+
+    topics = Topics(prefix)
+    app = faust.App(
+        group,
+        broker=f"kafka://{broker}",
+        store="memory://",
+        topic_partitions=4,
+        broker_session_timeout=6.0,
+        broker_heartbeat_interval=1.0,
+        processing_guarantee="at_least_once",
+        web_enabled=False,
+        datadir=tempfile.mkdtemp(prefix="faust-"),
+        topic_allow_declare=True,
+        consumer_auto_offset_reset="earliest",
+    )
+    source = app.topic(
+        topics.input, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+    sink = app.topic(f"{prefix}bench-faust-out", key_serializer="raw", value_serializer="raw", partitions=4)
+    table = app.Table(f"{group}-state", default=int, partitions=4)
+    clock: dict[str, float] = {}
+    seen = [0]
+
+    @app.agent(source)
+    async def process(stream: Any) -> None:
+        async for key, value in stream.items():
+            if "first" not in clock:
+                clock["first"] = time.perf_counter()
+            event = serde.decode_event(value)
+            table[event.partition_key] += 1
+            await sink.send(key=key, value=value)
+            seen[0] += 1
+            if seen[0] >= count:
+                clock["done"] = time.perf_counter()
+                emit(
+                    {
+                        "system": "faust",
+                        "events": seen[0],
+                        "seconds": clock["done"] - clock["first"],
+                        "peak_mb": peak_mb(),
+                    }
+                )
+                sys.stdout.flush()
+                os._exit(0)
+
+    sys.argv = [sys.argv[0], "worker", "--loglevel", "warn"]
+    app.main()
+
+
+def run_quix(broker: str, prefix: str, count: int, group: str) -> None:
+    from quixstreams import Application, State  # noqa: PLC0415 - benchmark-only dependency
+
+    topics = Topics(prefix)
+    app = Application(
+        broker_address=broker,
+        consumer_group=group,
+        auto_offset_reset="earliest",
+        state_dir=tempfile.mkdtemp(prefix="quix-"),
+        loglevel="WARNING",
+        consumer_extra_config={"session.timeout.ms": 6000, "heartbeat.interval.ms": 1000},
+        producer_extra_config={"enable.idempotence": False},
+    )
+    source = app.topic(topics.input, key_deserializer="bytes", value_deserializer="bytes")
+    sink = app.topic(f"{prefix}bench-quix-out", key_serializer="bytes", value_serializer="bytes")
+    clock: dict[str, float] = {}
+    seen = [0]
+
+    def work(value: bytes, state: State[Any, Any]) -> bytes:
+        if "first" not in clock:
+            clock["first"] = time.perf_counter()
+        event = serde.decode_event(value)
+        state.set(event.partition_key or "-", (state.get(event.partition_key or "-") or 0) + 1)
+        seen[0] += 1
+        if seen[0] >= count:
+            clock["done"] = time.perf_counter()
+            app.stop()
+        return value
+
+    sdf = app.dataframe(source)
+    sdf = sdf.apply(work, stateful=True)
+    sdf.to_topic(sink)
+    app.run()
+    done = clock.get("done", time.perf_counter())
+    seconds = done - clock.get("first", done)
+    emit({"system": "quix", "events": seen[0], "seconds": seconds, "peak_mb": peak_mb()})
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("system", choices=["meterflow", "aiokafka", "faust", "quix"])
+    parser.add_argument("--broker", required=True)
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--group", default=None)
+    parser.add_argument("--recover-only", action="store_true", help="meterflow: report the recovery and stop")
+    parser.add_argument("--no-snapshots", action="store_true", help="meterflow: recover by folding the log")
+    parser.add_argument("--profile", metavar="FILE", help="write a pyinstrument profile (text) to FILE")
+    args = parser.parse_args()
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler  # noqa: PLC0415 - optional, bench extra
+
+        profiler = Profiler(async_mode="enabled")
+        profiler.start()
+    group = args.group or f"bench-{args.system}-{uuid.uuid4().hex[:6]}"
+    if args.system == "meterflow":
+        asyncio.run(
+            run_meterflow(
+                args.broker,
+                args.prefix,
+                args.count,
+                group,
+                recover_only=args.recover_only,
+                snapshots=not args.no_snapshots,
+            )
+        )
+    elif args.system == "aiokafka":
+        asyncio.run(run_aiokafka(args.broker, args.prefix, args.count, group))
+    elif args.system == "faust":
+        run_faust(args.broker, args.prefix, args.count, group)
+    else:
+        run_quix(args.broker, args.prefix, args.count, group)
+    if profiler is not None:
+        profiler.stop()
+        with open(args.profile, "w", encoding="utf-8") as handle:
+            handle.write(profiler.output_text(unicode=False, color=False, show_all=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""Folding several partitions in event-time step, so a back-fill gives replay's commands.
+
+Each partition has its own Engine, but an export enrolment spans two keys that may live
+in different partitions: the import MPAN's side sends follow-ups (`Outcome.follow_ups`)
+to the export MPAN's side and back. Replay hands a follow-up to the engine right after
+the event or tick that caused it, before anything of the next day. On Kafka the
+follow-up would reach its partition only after everything already in that partition's
+log: in a back-fill, days or months too late.
+
+So the worker folds its partitions in lock-step, day tick by day tick:
+1. events are folded freely up to each partition's next tick (the Engine holds a day's
+   inputs until the day closes, so their order within the day does not matter);
+2. the tick for day D is folded only when every partition is at its tick for D (or has
+   nothing more to read), then in every partition at once;
+3. the follow-ups this caused are handed at once to the Engine of their key's partition
+   when this worker owns it, as replay does, and published to the input topic as well
+   (durable, and the only way to a partition another worker owns); when the published
+   copy comes round it is a duplicate event id, which the Engine ignores.
+Recovery folds the log with the same rules, so it rebuilds the state the live run had.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from aiokafka.partitioner import DefaultPartitioner
+
+from processors import serde
+from processors.events import DayClosed, DomainEvent
+from processors.policy import DEFAULT_POLICY, Policy
+from processors.streaming.processor import Outgoing, PartitionProcessor
+from processors.streaming.topics import Topics
+
+# (offset, event or None, raw value, reason it could not be decoded or None)
+Item = tuple[int, DomainEvent | None, bytes | None, str | None]
+
+_partitioner = DefaultPartitioner()
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """The partition the producer's default partitioner gives `key` (murmur2, like Kafka's)."""
+    every = list(range(partitions))
+    return int(_partitioner(key.encode(), every, every))
+
+
+class LockStep:
+    """The Engines of the partitions one worker owns, folded day tick by day tick."""
+
+    def __init__(self, topics: Topics, partitions: int, policy: Policy = DEFAULT_POLICY) -> None:
+        self.topics = topics
+        self.partitions = partitions
+        self.policy = policy
+        self.processors: dict[int, PartitionProcessor] = {}
+        self.buffers: dict[int, deque[Item]] = {}
+        self.ticks: dict[int, deque[date]] = {}
+        self.fed: dict[int, int] = {}  # next offset expected from the consumer
+        self.done: dict[int, int] = {}  # next offset not yet folded
+
+    # -- partitions ---------------------------------------------------------------------
+    def add(self, partition: int, processor: PartitionProcessor, offset: int) -> None:
+        """Own `partition` from `offset` (its committed offset), with `processor`'s state."""
+        self.processors[partition] = processor
+        self.reset(partition, offset)
+
+    def reset(self, partition: int, offset: int) -> None:
+        """Forget what was read but not folded: the consumer reads again from `offset`."""
+        self.buffers[partition] = deque()
+        self.ticks[partition] = deque()
+        self.fed[partition] = offset
+        self.done[partition] = offset
+
+    def remove(self, partition: int) -> None:
+        for table in (self.processors, self.buffers, self.ticks, self.fed, self.done):
+            table.pop(partition, None)
+
+    def buffered(self, partition: int) -> int:
+        return len(self.buffers.get(partition, ()))
+
+    # -- reading ------------------------------------------------------------------------
+    def feed(self, partition: int, records: Iterable[Any]) -> int:
+        """Decode and queue records (anything with `offset` and `value`); returns how many."""
+        buffer = self.buffers.get(partition)
+        if buffer is None:
+            return 0
+        ticks = self.ticks[partition]
+        expected = self.fed[partition]
+        decode = serde.decode_event
+        queued = 0
+        for record in records:
+            offset = record.offset
+            if offset < expected:
+                continue  # already queued (a refetch after a seek)
+            value = record.value
+            try:
+                event = decode(value or b"")
+            except serde.DecodeError as exc:
+                buffer.append((offset, None, value, str(exc)))
+            else:
+                buffer.append((offset, event, value, None))
+                if type(event) is DayClosed:
+                    ticks.append(event.closed_day)
+            expected = offset + 1
+            queued += 1
+        self.fed[partition] = expected
+        return queued
+
+    # -- folding ------------------------------------------------------------------------
+    def step(self, caught_up: Callable[[int], bool], out: Outgoing) -> bool:
+        """Fold everything the lock-step rules allow now; True if anything was folded.
+
+        `caught_up(p)` says that partition p has nothing more to read at the moment: a
+        partition waits at its tick for the others unless they are at theirs or caught up.
+        """
+        progressed = False
+        while True:
+            for partition in self.processors:
+                progressed = self._drain_events(partition, out) or progressed
+            waiting = {p: t[0] for p, t in self.ticks.items() if t}
+            if not waiting:
+                return progressed
+            if any(not self.ticks[p] and not caught_up(p) for p in self.processors):
+                return progressed
+            day = min(waiting.values())
+            follow_ups: list[DomainEvent] = []
+            for partition, tick_day in waiting.items():
+                if tick_day == day:
+                    follow_ups.extend(self._fold_tick(partition, out))
+            self._deliver(follow_ups, out)
+            progressed = True
+
+    def _drain_events(self, partition: int, out: Outgoing) -> bool:
+        buffer = self.buffers[partition]
+        if not buffer:
+            return False
+        processor = self.processors[partition]
+        follow_ups: list[DomainEvent] = []
+        last = -1
+        while buffer:
+            offset, event, value, reason = buffer[0]
+            if type(event) is DayClosed:
+                break
+            buffer.popleft()
+            last = offset
+            if event is None:
+                processor.reject(offset, value, reason or "undecodable", out)
+                continue
+            found = processor.handle(event, offset, value, out)
+            if found:
+                follow_ups.extend(found)
+        if last < 0:
+            return False
+        self.done[partition] = last + 1
+        self._deliver(follow_ups, out)
+        return True
+
+    def _fold_tick(self, partition: int, out: Outgoing) -> list[DomainEvent]:
+        offset, event, value, _ = self.buffers[partition].popleft()
+        self.ticks[partition].popleft()
+        assert event is not None
+        self.done[partition] = offset + 1
+        return self.processors[partition].handle(event, offset, value, out)
+
+    def _deliver(self, follow_ups: list[DomainEvent], out: Outgoing) -> None:
+        """Hand follow-ups to their key's Engine at once when we own it, as replay does,
+        and publish them (the copy that comes round later is an ignored duplicate)."""
+        queue = deque(follow_ups)
+        while queue:
+            event = queue.popleft()
+            key = event.partition_key
+            out.follow_ups += 1
+            if not out.mute:
+                out.records.append((self.topics.input, key.encode() or None, serde.encode_event(event)))
+            target = self.processors.get(partition_for(key, self.partitions)) if key else None
+            if target is not None:
+                queue.extend(target.handle(event, -1, None, out))

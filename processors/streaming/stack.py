@@ -1,0 +1,59 @@
+"""A worker with the ops dashboard beside it, in one event loop, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+from aiohttp import web
+
+from processors.ops.recorder import OpsRecorder
+from processors.policy import DEFAULT_POLICY, Policy
+from processors.streaming.worker import Worker
+from processors.web.app import bound_port, start_dashboard
+
+DASHBOARD_HOST_ENV = "METERFLOW_DASHBOARD_HOST"
+DASHBOARD_PORT_ENV = "METERFLOW_DASHBOARD_PORT"
+DEFAULT_DASHBOARD_PORT = 6066
+
+
+def dashboard_port(default: int | None = DEFAULT_DASHBOARD_PORT) -> int | None:
+    """The dashboard's port from METERFLOW_DASHBOARD_PORT (None: no dashboard)."""
+    text = os.environ.get(DASHBOARD_PORT_ENV, "")
+    return int(text) if text.strip() else default
+
+
+async def run_stack(
+    bootstrap: str, *, use_clock: bool, policy: Policy = DEFAULT_POLICY, port: int | None = None
+) -> int:
+    """Run a worker, and the dashboard when `port` is not None, until SIGINT/SIGTERM."""
+    ops = OpsRecorder() if port is not None else None
+    worker = Worker(
+        bootstrap,
+        policy=policy,
+        use_clock=use_clock,
+        ops=ops,
+        max_batch=int(os.environ.get("METERFLOW_MAX_BATCH", "20000")),
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop_soon)
+    runner: web.AppRunner | None = None
+    try:
+        if ops is not None and port is not None:
+            host = os.environ.get(DASHBOARD_HOST_ENV, "127.0.0.1")
+            runner = await start_dashboard(ops, worker.engine_view(), host, port)
+            print(f"meterflow: dashboard on http://{host}:{bound_port(runner)}/", file=sys.stderr, flush=True)
+        await worker.start()
+        if ops is not None:
+            ops.mark_started()
+        await worker.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await worker.close()
+        if runner is not None:
+            await runner.cleanup()
+    return 0

@@ -1,0 +1,59 @@
+"""docker-compose.yml is valid YAML describing Kafka in KRaft mode, the topics and workers.
+
+Docker cannot run here, so this checks the file's shape and that it creates exactly the
+topics (and settings) meterflow relies on.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from processors.streaming.topics import Topics
+
+yaml = pytest.importorskip("yaml")
+
+COMPOSE = Path(__file__).resolve().parents[3] / "docker-compose.yml"
+
+
+def load() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_kafka_runs_in_kraft_mode_without_zookeeper() -> None:
+    services = load()["services"]
+    assert not any("zookeeper" in name for name in services)
+    kafka = services["kafka"]
+    assert kafka["image"].startswith("apache/kafka:")
+    env = kafka["environment"]
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith(f"{env['KAFKA_NODE_ID']}@kafka:")
+    assert "healthcheck" in kafka
+
+
+def test_every_topic_is_created_with_the_settings_meterflow_relies_on() -> None:
+    script = load()["services"]["topics"]["command"][0]
+    created = {m[0]: (m[1], m[2]) for m in re.findall(r"create ([\w-]+) (\d+) (\w+)", script)}
+    for spec in Topics().specs():
+        assert spec.name in created, spec.name
+        assert created[spec.name][1] == spec.configs["cleanup.policy"]
+    assert (
+        created["meterflow-events"][0] == created["billing-commands"][0] == created["meterflow-snapshots"][0]
+    )
+
+
+def test_workers_share_one_group_after_the_topics_exist() -> None:
+    services = load()["services"]
+    workers = {
+        name: s for name, s in services.items() if "meterflow worker" in " ".join(s.get("command", []))
+    }
+    assert len(workers) >= 2
+    for worker in workers.values():
+        assert worker["environment"]["METERFLOW_BROKER"] == "kafka:9092"
+        assert worker["depends_on"]["topics"]["condition"] == "service_completed_successfully"
+        assert "METERFLOW_GROUP" not in worker["environment"]  # one group: the default
