@@ -157,7 +157,7 @@ def run_faust(broker: str, prefix: str, count: int, group: str) -> None:
     clock: dict[str, float] = {}
     seen = [0]
 
-    @app.agent(source)
+    @app.agent(source)  # type: ignore[untyped-decorator, unused-ignore]
     async def process(stream: Any) -> None:
         async for key, value in stream.items():
             if "first" not in clock:
