@@ -166,24 +166,21 @@ class _Processor(Protocol):
 
 class _Batch(Protocol):
     handled: list[tuple[int, DomainEvent, Any]]
-    rejections: list[RejectedRecord]
 
 
 def batch_observer(
     ops: OpsRecorder, input: str | None = None
 ) -> Callable[[Mapping[int, _Processor], _Batch], None]:
     """The Kafka worker's batch observer ({partition: processor with .engine}, a batch with
-    `handled` (partition, event, outcome) and `rejections`): records and clears both, and
-    relabels everything the batch touched (`record_partitioned_batch`). `input=None` names
+    `handled` (partition, event, outcome)): records and clears it, and relabels everything
+    the batch touched (`record_partitioned_batch`). Rejections reach the recorder from
+    their topic (`processors.streaming.rejection_feed`), not from here. `input=None` names
     inputs by flow or JSON type, which says more than the topic name."""
 
     def observe(processors: Mapping[int, _Processor], batch: _Batch) -> None:
         engines = {partition: processor.engine for partition, processor in processors.items()}
         record_partitioned_batch(ops, engines, batch.handled, input=input)
         batch.handled.clear()
-        for rejection in batch.rejections:
-            ops.record_rejection(rejection)
-        batch.rejections.clear()
 
     return observe
 

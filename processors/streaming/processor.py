@@ -37,8 +37,7 @@ class Outgoing:
     follow_ups: int = 0
     events: int = 0
     handled: list[tuple[int, DomainEvent, Any]] = field(default_factory=list)
-    rejections: list[RejectedRecord] = field(default_factory=list)
-    keep: bool = False  # keep `handled` and `rejections` (for the dashboard)
+    keep: bool = False  # keep `handled` (for the dashboard, which reads rejections from their topic)
     mute: bool = False  # recovery: fold only, produce nothing
 
 
@@ -90,8 +89,6 @@ class PartitionProcessor:
         rejection = message_rejection(self.topics.input, self.partition, offset, value, reason)
         out.records.append((self.topics.rejected, None, serde.encode_rejection(rejection)))
         out.rejected += 1
-        if out.keep:
-            out.rejections.append(rejection)
         log.warning("input rejected", reason=reason, source=rejection.path)
 
     def handle(

@@ -48,6 +48,7 @@ from processors.streaming.kafka import (
 )
 from processors.streaming.lockstep import LockStep
 from processors.streaming.processor import Outgoing, PartitionProcessor
+from processors.streaming.rejection_feed import follow_rejections
 from processors.streaming.snapshots import latest_snapshots, load_states, snapshot_records, write_snapshot
 from processors.streaming.topics import Topics, ensure_topics
 from processors.streaming.view import PartitionedEngineView
@@ -143,6 +144,7 @@ class Worker:
         self._last_clock = 0.0
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._rejection_feed: asyncio.Task[None] | None = None
 
     @property
     def processors(self) -> dict[int, PartitionProcessor]:
@@ -182,6 +184,10 @@ class Worker:
         )
         await start_client(self._consumer, self.bootstrap, timeout)
         self._consumer.subscribe([self.topics.input], listener=_Rebalance(self))
+        if self.ops is not None:
+            self._rejection_feed = asyncio.create_task(
+                follow_rejections(self.bootstrap, self.topics.rejected, self.ops, self._stopping, timeout)
+            )
         log.info("worker started", broker=self.bootstrap, group=self.group_id, clock=self.use_clock)
 
     def stop_soon(self) -> None:
@@ -197,6 +203,10 @@ class Worker:
                     await asyncio.wait_for(self.snapshot(), 60)
             except Exception as exc:  # the broker may be gone: the next start folds the log
                 log.warning("no snapshot at stop", error=repr(exc))
+        if self._rejection_feed is not None:
+            self._stopping.set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._rejection_feed, 5)
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 await self._consumer.stop()

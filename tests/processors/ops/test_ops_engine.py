@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from ops_portfolio import STRANGER, UNTIL, mpan, write_portfolio
 
-from flows.rejections import RejectedRecord
 from processors.engine import Engine
 from processors.events import DayClosed, DomainEvent
 from processors.log import event_time_log
@@ -178,4 +177,3 @@ class Processor:
 @dataclass
 class Batch:
     handled: list[tuple[int, DomainEvent, Any]] = field(default_factory=list)
-    rejections: list[RejectedRecord] = field(default_factory=list)

@@ -122,6 +122,17 @@ async def test_dashboard_over_a_worker_on_the_real_broker(
 
             risk = await get(session, f"{url}/api/risk")
             assert risk["final_bills"]["missed_count"] == 1
+
+            # what `meterflow ingest` rejected reaches the worker's dashboard via its topic
+            assert replayed.rejected_total > 0, "the portfolio must hold malformed lines"
+            wanted = replayed.rejected_total
+            while (rejections := await get(session, f"{url}/api/rejections"))["total"] < wanted:
+                assert loop.time() < deadline, f"rejections did not reach the dashboard: {rejections}"
+                await asyncio.sleep(0.3)
+            assert rejections["total"] == replayed.rejected_total
+            seen = {(r["path"], r["line"], r["field"], r["reason"]) for r in rejections["items"]}
+            expected = {(r["path"], r["line"], r["field"], r["reason"]) for r in replayed.recent_rejections()}
+            assert seen == expected
     finally:
         worker.stop_soon()
         await asyncio.wait_for(running, 60)
