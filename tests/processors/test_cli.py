@@ -50,14 +50,14 @@ def test_replay_writes_commands_rejections_and_anomalies_to_their_files(
     assert (anomaly["subject"], anomaly["kind"]) == ("1600789789781", "no_loss_for_cos_reading")
     summary = capsys.readouterr().err.strip().splitlines()[-1]
     assert summary.startswith("meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data)")
-    assert "1 rejected record, 1 anomaly, 30 commands" in summary
+    assert "1 rejected record, 1 anomaly, 36 commands" in summary
 
 
 def test_replay_prints_commands_on_stdout_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(example_args()) == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert len(lines) == 30
+    assert len(lines) == 36
     assert json.loads(lines[0])["type"] == "ApplyForExportMpan"
     # without --rejected and --anomalies they are logged on stderr, never dropped
     assert "1200023305968 fails its check digit" in captured.err
@@ -69,7 +69,13 @@ def test_a_policy_file_changes_the_deadlines(tmp_path: Path, capsys: pytest.Capt
     policy.write_text("dispute_after_days = 20\n")
     assert cli.main([*example_args(), "--policy", str(policy)]) == 0
     disputes = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"RaiseCoSDispute"' in x]
-    assert [(d["mpan"], d["issued_on"]) for d in disputes] == [("1400123456786", "2024-11-18")]
+    # SSD+21 instead of SSD+31; the late switching notice (SSD 3 Feb, known 20 Mar) fires at once
+    assert [(d["mpan"], d["issued_on"]) for d in disputes] == [
+        ("1400123456786", "2024-11-18"),
+        ("1300123400111", "2025-03-17"),
+        ("1200999888775", "2025-03-20"),
+        ("1700555666777", "2025-03-31"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,12 @@ EXPECTED = [
     ("EndExportTariff", "2099000111220", "2025-03-07"),
     ("IssueFinalBill", "2000777888994", "2025-03-10"),
     ("SettleFinalBalance", "2000777888994", "2025-03-10"),
+    ("ApplyForExportMpan", "1600222333448", "2025-03-12"),
+    ("RaiseCoSDispute", "1200999888775", "2025-03-20"),
+    ("IssueEstimatedFinalBill", "1200999888775", "2025-03-20"),
+    ("SettleFinalBalance", "1200999888775", "2025-03-20"),
+    ("SendReadingToDataCollector", "1100444555661", "2025-03-25"),
+    ("RaiseCoSDispute", "1300123400111", "2025-03-27"),
 ]
 
 
@@ -108,10 +114,10 @@ def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutpu
 
 def test_the_summary_counts_what_happened(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
     summary = replayed[1]
-    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (16, 41, 1, 1)
+    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (16, 54, 1, 1)
     assert sum(summary.commands.values()) == len(EXPECTED)
     assert summary.line().startswith(
-        "meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data), 41 events"
+        "meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data), 54 events"
     )
 
 
