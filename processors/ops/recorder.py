@@ -449,7 +449,11 @@ class OpsRecorder:
         return list(self.files)[: max(0, limit)]
 
     def latest_commands(self, limit: int = 100) -> list[dict[str, Any]]:
-        return [c.to_json() for c in list(self.recent_commands)[: max(0, limit)]]
+        """The newest commands by business day (`issued_on`), newest recorded first within
+        a day: partitions fold at their own pace, so arrival order alone can put an older
+        day's command above a newer one."""
+        newest = sorted(self.recent_commands, key=lambda c: c.issued_on, reverse=True)
+        return [c.to_json() for c in newest[: max(0, limit)]]
 
 
 def _subjects(command: Command) -> Sequence[str]:

@@ -135,6 +135,20 @@ def test_commands_per_type_per_day() -> None:
     assert ops.latest_commands(1)[0]["type"] == "IssueFinalBill"
 
 
+def test_latest_commands_are_ordered_by_business_day_not_arrival() -> None:
+    ops = OpsRecorder()
+    later, earlier = D + timedelta(days=5), D
+    ops.record_event(tick(later), Result(commands=[dispute(MPAN, later)]))
+    ops.record_event(tick(earlier), Result(commands=[dispute(OTHER, earlier)]))  # a slower partition
+    ops.record_event(tick(later), Result(commands=[final_bill(OTHER, later)]))
+    latest = ops.latest_commands()
+    assert [(c["issued_on"], c["type"]) for c in latest] == [
+        (later.isoformat(), "IssueFinalBill"),
+        (later.isoformat(), "RaiseCoSDispute"),
+        (earlier.isoformat(), "RaiseCoSDispute"),
+    ]
+
+
 def test_daily_counts_keep_only_the_newest_days() -> None:
     ops = OpsRecorder(daily_days=3)
     for i in range(5):
