@@ -15,6 +15,12 @@ flows long/local-timestamp-micros, StrEnums Avro enums whose symbols are the mem
 *names* (values such as `01` are not valid Avro symbols), tuples arrays, `X | None`
 a union with null, nested dataclasses named records. Everything is in namespace
 `meterflow`; each `.avsc` file is self-contained.
+
+Records of a current schema are written and read by codecs generated once per class from
+its type hints and schema (`processors.avro_codegen`: several times faster, the same
+bytes and values). fastavro, through the generic converters below, remains the reference
+the tests compare them with, the reader of records written with an older schema (schema
+resolution), and the writer of values that are not of their declared type.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 import processors.events.internal  # noqa: F401 - defines the internal events found by subclass
 from flows.build import constructor
 from flows.rejections import FileReport, RejectedRecord
+from processors import avro_codegen
 from processors.anomalies import Anomaly
 from processors.commands import COMMAND_TYPES, Command
 from processors.events import DomainEvent
@@ -312,6 +319,9 @@ class _Registry:
         self.classes = {cls.__name__: cls for cls in schema_classes()}
         self.writers: dict[bytes, _Writer] = {}
         self.current: dict[str, _Writer] = {}
+        self.codecs: dict[type, avro_codegen.Codec | None] = {}
+        # header (magic and fingerprint) of a current schema -> (record name, generated decoder)
+        self.decoders: dict[bytes, tuple[str, avro_codegen.Decode]] = {}
         for path in sorted(directory.glob("*.avsc")):
             self._add(path, current=True)
         for path in sorted((directory / "history").glob("*.avsc")):
@@ -332,6 +342,23 @@ class _Registry:
         if current:
             self.current[name] = writer
 
+    def codec(self, cls: type) -> avro_codegen.Codec | None:
+        """The generated codec of `cls` for its current schema, made at first use; None
+        when the generator does not handle it (fastavro then does)."""
+        try:
+            return self.codecs[cls]
+        except KeyError:
+            pass
+        writer = self.current[cls.__name__]
+        try:
+            codec: avro_codegen.Codec | None = avro_codegen.generate(
+                cls, writer.schema, MAGIC + writer.fingerprint
+            )
+        except avro_codegen.UnsupportedSchema:
+            codec = None
+        self.codecs[cls] = codec
+        return codec
+
 
 @cache
 def registry() -> _Registry:
@@ -348,20 +375,56 @@ def schema_fingerprint(name: str) -> bytes:
 
 def _encode(obj: Any) -> bytes:
     cls = type(obj)
-    writer = registry().current.get(cls.__name__)
+    reg = registry()
+    writer = reg.current.get(cls.__name__)
     if writer is None:
         raise TypeError(f"no Avro schema for {cls.__name__}")
+    codec = reg.codec(cls)
+    if codec is not None:
+        try:
+            return codec.encode(obj)
+        except Exception:  # a value not of its declared type: fastavro writes or refuses it as before
+            pass
+    return _encode_with_fastavro(obj, writer)
+
+
+def _encode_with_fastavro(obj: Any, writer: _Writer) -> bytes:
+    """The reference path: the object as a dict, written by fastavro."""
     buf = io.BytesIO()
     buf.write(MAGIC)
     buf.write(writer.fingerprint)
-    fastavro.schemaless_writer(buf, writer.schema, _dataclass_encoder(typing.cast(Any, cls))(obj))
+    fastavro.schemaless_writer(buf, writer.schema, _dataclass_encoder(typing.cast(Any, type(obj)))(obj))
     return buf.getvalue()
 
 
 def _decode(data: bytes) -> Any:
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise DecodeError(f"expected bytes, got {type(data).__name__}")
-    data = bytes(data)
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise DecodeError(f"expected bytes, got {type(data).__name__}")
+        data = bytes(data)
+    reg = registry()
+    known = reg.decoders.get(data[:HEADER_SIZE])
+    if known is None:
+        writer, reader, cls = _writer_of(data, reg)
+        codec = reg.codec(cls) if writer.current else None
+        if codec is None:
+            return _decode_with_fastavro(data, writer, reader, cls)
+        known = reg.decoders[data[:HEADER_SIZE]] = (writer.name, codec.decode)
+    name, decode = known
+    try:
+        obj, end = decode(data, HEADER_SIZE)
+    except (EOFError, IndexError) as exc:
+        raise DecodeError(f"truncated {name} record: the data ends before the record does") from exc
+    except Exception as exc:  # the generated decoder's InvalidAvro, UnicodeDecodeError, OverflowError...
+        raise DecodeError(f"corrupt {name} record: {exc}") from exc
+    if end != len(data):
+        raise DecodeError(f"{len(data) - end} trailing bytes after the {name} record")
+    return obj
+
+
+def _writer_of(data: bytes, reg: _Registry) -> tuple[_Writer, _Writer, type]:
+    """The writer schema named by the header of `data`, the current schema of the same
+    record and its class."""
     if len(data) < HEADER_SIZE:
         raise DecodeError(f"truncated: {len(data)} bytes is shorter than the {HEADER_SIZE}-byte Avro header")
     if data[:2] != MAGIC:
@@ -370,7 +433,6 @@ def _decode(data: bytes) -> Any:
             "(was it written by another producer?)"
         )
     fp = data[2:HEADER_SIZE]
-    reg = registry()
     writer = reg.writers.get(fp)
     if writer is None:
         raise DecodeError(
@@ -381,6 +443,12 @@ def _decode(data: bytes) -> Any:
     cls = reg.classes.get(writer.name)
     if reader is None or cls is None:
         raise DecodeError(f"schema {writer.name} ({fp.hex()}) has no current version to read it as")
+    return writer, reader, cls
+
+
+def _decode_with_fastavro(data: bytes, writer: _Writer, reader: _Writer, cls: type) -> Any:
+    """The reference path, and the one that resolves an older writer schema to the current
+    one: fastavro reads a dict, converted to the dataclass."""
     buf = io.BytesIO(data)
     buf.seek(HEADER_SIZE)
     try:
