@@ -251,9 +251,9 @@
   function renderRejections(r) {
     const rows = r.items.map((x) => el("tr", {},
       el("td", { class: "file", text: x.path }), el("td", { class: "num", text: x.line === null ? "–" : String(x.line) }),
-      el("td", { class: "reason", text: x.reason + (x.field ? ` (${x.field})` : "") }),
+      el("td", { class: "field", text: x.field || "–" }), el("td", { class: "reason", text: x.reason }),
       el("td", { class: "raw", text: x.raw })));
-    fillBody($("rejections-table"), rows, 4, "no rejected record");
+    fillBody($("rejections-table"), rows, 5, "no rejected record");
   }
 
   function renderAnomalies(a) {

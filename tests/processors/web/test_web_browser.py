@@ -53,6 +53,15 @@ def number(text: str) -> float:
 async def test_dashboard_page_matches_the_json_and_shows_a_supply_point(
     dashboard_url: str, world: World
 ) -> None:
+    world.ops.record_rejection(  # the field has its own column, not repeated after the reason
+        RejectedRecord(
+            path="flows/d0010.txt",
+            line=6,
+            field="MPAN core",
+            raw="026|1200023305968|V|",
+            reason="MPAN core 1200023305968 fails its check digit (last digit should be 7)",
+        )
+    )
     world.ops.record_rejection(  # raw text is shown as text, never as markup
         RejectedRecord(path="flows/odd.txt", line=3, field=None, raw=HOSTILE, reason="unknown group <b>")
     )
@@ -99,6 +108,8 @@ async def test_dashboard_page_matches_the_json_and_shows_a_supply_point(
             assert await page.title() == "meterflow · operations"  # the onerror never ran
             assert rejections["items"][0]["reason"] in first_row
             assert rejections["items"][0]["raw"] in first_row
+            fields = await page.locator("#rejections-table tbody td.field").all_inner_texts()
+            assert fields == [item["field"] or "–" for item in rejections["items"]]
             assert STRANGER in await page.get_by_test_id("anomalies-table").inner_text()
             assert await page.locator("#chart-daily svg rect[data-type]").count() >= 1
             latest = page.locator("#commands-table tbody tr")
