@@ -28,6 +28,7 @@ EXIT_OK = 0
 EXIT_CANNOT_RUN = 2
 EXIT_BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE
 BROKER_ENV = "METERFLOW_BROKER"
+STATE_DIR_ENV = "METERFLOW_STATE_DIR"
 
 
 class CannotRun(Exception):
@@ -94,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-clock", action="store_true", help="no wall-clock day ticks (back-fills and tests)"
     )
 
+    state = argparse.ArgumentParser(add_help=False)
+    state.add_argument(
+        "--state-dir",
+        default=os.environ.get(STATE_DIR_ENV),
+        metavar="DIR",
+        help=f"keep each partition's states in RocksDB under DIR, reused after a restart "
+        f"(default: ${STATE_DIR_ENV}; an empty value keeps them in memory)",
+    )
+
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     replay = sub.add_parser(
@@ -121,10 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--until", type=_date, metavar="DATE", help="publish the day ticks through DATE")
 
-    sub.add_parser("worker", parents=[broker, policy, clock], help="the streaming processor on Kafka")
+    sub.add_parser("worker", parents=[broker, policy, clock, state], help="the streaming processor on Kafka")
     sub.add_parser(
         "up",
-        parents=[broker, policy, clock],
+        parents=[broker, policy, clock, state],
         help="a whole local stack: embedded broker, worker and dashboard",
     )
 

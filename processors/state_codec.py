@@ -86,6 +86,18 @@ def _default_of(f: Any) -> Any:
     return MISSING
 
 
+_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
+
+
+def _fields_of(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of each field of a state class, worked out once per class (the
+    defaults are only compared with, never handed out)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = tuple((f.name, _default_of(f)) for f in fields(cls))
+    return found
+
+
 def _encode(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -102,10 +114,10 @@ def _encode(value: Any) -> Any:
         if _CLASSES.get(name) is not type(value):
             raise TypeError(f"cannot encode {name}: not a registered state class")
         out: dict[str, Any] = {}
-        for f in fields(value):
-            v = getattr(value, f.name)
-            if v != _default_of(f):
-                out[f.name] = _encode(v)
+        for field_name, default in _fields_of(type(value)):
+            v = getattr(value, field_name)
+            if v != default:
+                out[field_name] = _encode(v)
         return {"$c": name, "f": out}
     raise TypeError(f"cannot encode a {type(value).__name__} in a state")
 

@@ -34,8 +34,8 @@ from processors.policy import DEFAULT_POLICY, Policy
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
 
-# (offset, event or None, raw value, reason it could not be decoded or None)
-Item = tuple[int, DomainEvent | None, bytes | None, str | None]
+# (offset, event or None, raw value, reason it could not be decoded or None, timestamp)
+Item = tuple[int, DomainEvent | None, bytes | None, str | None, int | None]
 
 _partitioner = DefaultPartitioner()
 
@@ -58,6 +58,8 @@ class LockStep:
         self.ticks: dict[int, deque[date]] = {}
         self.fed: dict[int, int] = {}  # next offset expected from the consumer
         self.done: dict[int, int] = {}  # next offset not yet folded
+        # the last record folded: (offset, value, timestamp), for local state markers
+        self.tail: dict[int, tuple[int, bytes | None, int | None]] = {}
 
     # -- partitions ---------------------------------------------------------------------
     def add(self, partition: int, processor: PartitionProcessor, offset: int) -> None:
@@ -71,9 +73,12 @@ class LockStep:
         self.ticks[partition] = deque()
         self.fed[partition] = offset
         self.done[partition] = offset
+        tail = self.tail.get(partition)
+        if tail is not None and tail[0] != offset - 1:
+            del self.tail[partition]
 
     def remove(self, partition: int) -> None:
-        for table in (self.processors, self.buffers, self.ticks, self.fed, self.done):
+        for table in (self.processors, self.buffers, self.ticks, self.fed, self.done, self.tail):
             table.pop(partition, None)
 
     def buffered(self, partition: int) -> int:
@@ -94,12 +99,13 @@ class LockStep:
             if offset < expected:
                 continue  # already queued (a refetch after a seek)
             value = record.value
+            timestamp = getattr(record, "timestamp", None)
             try:
                 event = decode(value or b"")
             except serde.DecodeError as exc:
-                buffer.append((offset, None, value, str(exc)))
+                buffer.append((offset, None, value, str(exc), timestamp))
             else:
-                buffer.append((offset, event, value, None))
+                buffer.append((offset, event, value, None, timestamp))
                 if type(event) is DayClosed:
                     ticks.append(event.closed_day)
             expected = offset + 1
@@ -137,30 +143,33 @@ class LockStep:
             return False
         processor = self.processors[partition]
         follow_ups: list[DomainEvent] = []
-        last = -1
+        last: Item | None = None
         while buffer:
-            offset, event, value, reason = buffer[0]
+            item = buffer[0]
+            offset, event, value, reason, _ = item
             if type(event) is DayClosed:
                 break
             buffer.popleft()
-            last = offset
+            last = item
             if event is None:
                 processor.reject(offset, value, reason or "undecodable", out)
                 continue
             found = processor.handle(event, offset, value, out)
             if found:
                 follow_ups.extend(found)
-        if last < 0:
+        if last is None:
             return False
-        self.done[partition] = last + 1
+        self.done[partition] = last[0] + 1
+        self.tail[partition] = (last[0], last[2], last[4])
         self._deliver(follow_ups, out)
         return True
 
     def _fold_tick(self, partition: int, out: Outgoing) -> list[DomainEvent]:
-        offset, event, value, _ = self.buffers[partition].popleft()
+        offset, event, value, _, timestamp = self.buffers[partition].popleft()
         self.ticks[partition].popleft()
         assert event is not None
         self.done[partition] = offset + 1
+        self.tail[partition] = (offset, value, timestamp)
         return self.processors[partition].handle(event, offset, value, out)
 
     def _deliver(self, follow_ups: list[DomainEvent], out: Outgoing) -> None:

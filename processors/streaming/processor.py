@@ -19,6 +19,7 @@ from processors import serde
 from processors.engine import DictStateStore, Engine
 from processors.events import DomainEvent
 from processors.policy import DEFAULT_POLICY, Policy
+from processors.streaming.state_store import RocksStateStore
 from processors.streaming.topics import Topics
 
 log = structlog.get_logger("meterflow.worker")
@@ -71,16 +72,28 @@ class PartitionProcessor:
     """Folds the events of one input partition through its own Engine."""
 
     def __init__(
-        self, partition: int, policy: Policy = DEFAULT_POLICY, *, topics: Topics | None = None
+        self,
+        partition: int,
+        policy: Policy = DEFAULT_POLICY,
+        *,
+        topics: Topics | None = None,
+        store: DictStateStore | RocksStateStore | None = None,
     ) -> None:
+        """`store`: where the states live (default: memory). The Engine reads every stored
+        state once here, to build its deadline index (a corrupt one raises)."""
         self.partition = partition
         self.topics = topics or Topics()
-        self.store = DictStateStore()
+        self.store: DictStateStore | RocksStateStore = DictStateStore() if store is None else store
         self.engine = Engine(policy, store=self.store)
 
+    @property
+    def local(self) -> RocksStateStore | None:
+        """The on-disk store (`meterflow worker --state-dir`), None in memory."""
+        return self.store if isinstance(self.store, RocksStateStore) else None
+
     def keys(self) -> int:
-        """How many keys (supply points, applications) this partition holds state for."""
-        return sum(1 for _ in self.store.items())
+        """How many keys (supply points, applications, the engine's own) this partition holds."""
+        return len(self.store)
 
     def reject(self, offset: int, value: bytes | None, reason: str, out: Outgoing) -> None:
         """Send an input record that cannot be folded to the rejected sink, with the reason."""

@@ -13,9 +13,10 @@ the high watermark alone), and a run cut short by a crash has no END, so it is i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -25,6 +26,7 @@ from processors.streaming.kafka import read_partitions
 
 BEGIN = b"\x00snapshot-begin"
 END = b"\x00snapshot-end"
+SEND_WINDOW = 10_000  # records sent before waiting for their acknowledgements
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +38,40 @@ class Snapshot:
     states: list[tuple[str, bytes]]
 
 
-def snapshot_records(offset: int, states: Iterable[tuple[str, object]]) -> list[tuple[bytes, bytes]]:
-    """The (key, value) records of one snapshot run."""
+def snapshot_records(offset: int, states: Iterable[tuple[str, object]]) -> Iterator[tuple[bytes, bytes]]:
+    """The (key, value) records of one snapshot run, produced as they are sent (a snapshot
+    of a large partition is never held whole in memory)."""
+    return encoded_snapshot_records(offset, ((key, encode_state(state)) for key, state in states))
+
+
+def encoded_snapshot_records(
+    offset: int, states: Iterable[tuple[str, bytes]]
+) -> Iterator[tuple[bytes, bytes]]:
+    """The (key, value) records of one snapshot run of states already encoded."""
     epoch = uuid.uuid4().hex
-    body = [(key.encode(), encode_state(state)) for key, state in states]
-    begin = json.dumps({"epoch": epoch, "offset": offset}).encode()
-    end = json.dumps({"epoch": epoch, "offset": offset, "count": len(body)}).encode()
-    return [(BEGIN, begin), *body, (END, end)]
+    yield BEGIN, json.dumps({"epoch": epoch, "offset": offset}).encode()
+    count = 0
+    for key, value in states:
+        count += 1
+        yield key.encode(), value
+    yield END, json.dumps({"epoch": epoch, "offset": offset, "count": count}).encode()
 
 
 async def write_snapshot(
-    producer: AIOKafkaProducer, topic: str, partition: int, records: list[tuple[bytes, bytes]]
-) -> None:
-    """Send one snapshot run and wait until all of it is acknowledged."""
-    futures = [await producer.send(topic, value, key=key, partition=partition) for key, value in records]
-    for future in futures:
-        await future
+    producer: AIOKafkaProducer, topic: str, partition: int, records: Iterable[tuple[bytes, bytes]]
+) -> int:
+    """Send one snapshot run and wait until all of it is acknowledged; returns how many
+    states it held."""
+    futures = []
+    sent = 0
+    for key, value in records:
+        futures.append(await producer.send(topic, value, key=key, partition=partition))
+        sent += 1
+        if len(futures) >= SEND_WINDOW:
+            await asyncio.gather(*futures)
+            futures.clear()
+    await asyncio.gather(*futures)
+    return sent - 2
 
 
 async def latest_snapshots(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
@@ -25,10 +27,23 @@ def dashboard_port(default: int | None = DEFAULT_DASHBOARD_PORT) -> int | None:
     return int(text) if text.strip() else default
 
 
+def state_dir_of(args: argparse.Namespace) -> Path | None:
+    """The RocksDB folder named by `--state-dir` (or METERFLOW_STATE_DIR); None, memory,
+    when it is not given or given empty."""
+    given = getattr(args, "state_dir", None)
+    return Path(given) if given else None
+
+
 async def run_stack(
-    bootstrap: str, *, use_clock: bool, policy: Policy = DEFAULT_POLICY, port: int | None = None
+    bootstrap: str,
+    *,
+    use_clock: bool,
+    policy: Policy = DEFAULT_POLICY,
+    port: int | None = None,
+    state_dir: Path | None = None,
 ) -> int:
-    """Run a worker, and the dashboard when `port` is not None, until SIGINT/SIGTERM."""
+    """Run a worker, and the dashboard when `port` is not None, until SIGINT/SIGTERM;
+    the worker keeps its states in RocksDB under `state_dir` when given, else in memory."""
     ops = OpsRecorder() if port is not None else None
     worker = Worker(
         bootstrap,
@@ -36,6 +51,7 @@ async def run_stack(
         use_clock=use_clock,
         ops=ops,
         max_batch=int(os.environ.get("METERFLOW_MAX_BATCH", "20000")),
+        state_dir=state_dir,
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,6 +12,12 @@ committed offset, then by folding the input again up to that offset (the Engine 
 and deterministic, so the rebuilt state is the state that was lost). The committed
 offset is exact, so recovery never depends on the high watermark, which the embedded
 broker reports wrongly.
+
+With a state dir (`--state-dir`, METERFLOW_STATE_DIR) each partition's states live in
+RocksDB on local disk (`processors.streaming.state_store`), flushed after every commit
+with the committed offset and a fingerprint of the log; on assignment a local state
+that matches the log is reused and only the input after its offset is folded again,
+and the snapshots are read only for partitions without one.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -49,7 +56,24 @@ from processors.streaming.kafka import (
 from processors.streaming.lockstep import LockStep
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.rejection_feed import follow_rejections
-from processors.streaming.snapshots import latest_snapshots, load_states, snapshot_records, write_snapshot
+from processors.streaming.snapshots import (
+    Snapshot,
+    encoded_snapshot_records,
+    latest_snapshots,
+    load_states,
+    snapshot_records,
+    write_snapshot,
+)
+from processors.streaming.state_store import (
+    CACHE_KEYS_ENV,
+    DEFAULT_CACHE_KEYS,
+    Marker,
+    RocksStateStore,
+    fingerprint,
+    record_fingerprints,
+    source_of,
+    store_path,
+)
 from processors.streaming.topics import Topics, ensure_topics
 from processors.streaming.view import PartitionedEngineView
 
@@ -73,6 +97,11 @@ class WorkerStats:
     recovered_events: int = 0
     recovered_keys: int = 0
     recovery_seconds: float = 0.0
+    recovered_from_local: int = 0  # partitions whose state came from the local state dir
+    recovered_from_snapshot: int = 0  # partitions whose state came from a snapshot
+    local_discarded: int = 0  # local states found untrusted (another log, corrupt) and cleared
+    state_flushes: int = 0
+    flushed_states: int = 0
     lag: dict[int, int] = field(default_factory=dict)
 
 
@@ -88,6 +117,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
                 await asyncio.wait_for(self.worker.snapshot(partitions), 60)
             except Exception as exc:
                 log.warning("no snapshot at revocation", error=repr(exc))
+            self.worker.release_local(partitions)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         async with self.worker.lock:
@@ -114,7 +144,12 @@ class Worker:
         ops: OpsRecorder | None = None,
         snapshots: bool = True,
         snapshot_interval: float | None = None,
+        state_dir: Path | str | None = None,
+        state_cache_keys: int | None = None,
     ) -> None:
+        """`state_dir`: keep each partition's states in RocksDB under it (default: memory);
+        `state_cache_keys`: states kept decoded per partition between batches
+        (METERFLOW_STATE_CACHE_KEYS, default 20000)."""
         self.bootstrap = bootstrap
         self.policy = policy
         self.topics = topics or Topics.from_env()
@@ -129,6 +164,12 @@ class Worker:
             if snapshot_interval is None
             else snapshot_interval
         )
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.state_cache_keys = (
+            int(os.environ.get(CACHE_KEYS_ENV, str(DEFAULT_CACHE_KEYS)))
+            if state_cache_keys is None
+            else state_cache_keys
+        )
         self._snapshotted: dict[int, int] = {}
         self._last_snapshot = time.monotonic()
         self.observer: BatchObserver | None = batch_observer(ops) if ops is not None else None
@@ -137,6 +178,7 @@ class Worker:
         self.stats = WorkerStats()
         self.ready = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._suspended = False  # local stores closed at revocation, until the next assignment
         self._ticks_sent: dict[int, date] = {}
         self._empty_rounds: dict[int, int] = {}
         self._committed: dict[int, int] = {}
@@ -188,7 +230,13 @@ class Worker:
             self._rejection_feed = asyncio.create_task(
                 follow_rejections(self.bootstrap, self.topics.rejected, self.ops, self._stopping, timeout)
             )
-        log.info("worker started", broker=self.bootstrap, group=self.group_id, clock=self.use_clock)
+        log.info(
+            "worker started",
+            broker=self.bootstrap,
+            group=self.group_id,
+            clock=self.use_clock,
+            state_dir=str(self.state_dir) if self.state_dir else None,
+        )
 
     def stop_soon(self) -> None:
         """Ask the loop to finish its batch, commit and stop."""
@@ -203,6 +251,8 @@ class Worker:
                     await asyncio.wait_for(self.snapshot(), 60)
             except Exception as exc:  # the broker may be gone: the next start folds the log
                 log.warning("no snapshot at stop", error=repr(exc))
+        if self.lockstep is not None:
+            self.release_local(list(self.lockstep.processors))
         if self._rejection_feed is not None:
             self._stopping.set()
             with contextlib.suppress(Exception):
@@ -227,7 +277,7 @@ class Worker:
                 await asyncio.sleep(0.5)
                 continue
             async with self.lock:
-                if self.lockstep is None:
+                if self.lockstep is None or self._suspended:
                     continue
                 await self._handle(batch)
                 self._sample_lag(consumer)
@@ -243,10 +293,15 @@ class Worker:
         wanted = {tp.partition: tp for tp in assigned if tp.topic == self.topics.input}
         count = len(await partitions_of(self._consumer, self.topics.input))
         if self.lockstep is None or self.lockstep.partitions != count:
+            if self.lockstep is not None:
+                for partition in list(self.lockstep.processors):
+                    self._close_local(partition)
             self.lockstep = LockStep(self.topics, count, self.policy)
+        self._suspended = False
         lockstep = self.lockstep
         for partition in list(lockstep.processors):
             if partition not in wanted:
+                self._close_local(partition)
                 lockstep.remove(partition)
         self._paused.clear()
         self._empty_rounds.clear()
@@ -254,9 +309,15 @@ class Worker:
         for partition, tp in wanted.items():
             committed = await self._consumer.committed(tp) or 0
             self._committed[partition] = committed
-            if partition in lockstep.processors and lockstep.done.get(partition) == committed:
+            kept = lockstep.processors.get(partition)
+            if (
+                kept is not None
+                and lockstep.done.get(partition) == committed
+                and self._reopen_local(kept, committed)
+            ):
                 lockstep.reset(partition, committed)  # the consumer reads on from `committed`
             else:
+                self._close_local(partition)
                 stale[tp] = committed
         if stale:
             for tp, processor in (await self._recover(stale, count)).items():
@@ -275,9 +336,10 @@ class Worker:
     async def _recover(
         self, upto: dict[TopicPartition, int], count: int
     ) -> dict[TopicPartition, PartitionProcessor]:
-        """The state each partition had at its committed offset: the latest snapshot not
-        past it, then the input from the snapshot's offset (from 0 without one) folded
-        again with the live lock-step rules and nothing produced."""
+        """The state each partition had at its committed offset, folded again with the live
+        lock-step rules and nothing produced from the latest of: the local state (with a
+        state dir, when it matches the log), else the latest snapshot not past the
+        committed offset, else the beginning. With a state dir the result is flushed to it."""
         started = time.perf_counter()
         rebuild = LockStep(self.topics, count, self.policy)
         limits = {tp.partition: offset for tp, offset in upto.items()}
@@ -285,47 +347,245 @@ class Worker:
         await start_client(reader, self.bootstrap, 15.0)
         muted = Outgoing(mute=True)
         loaded: dict[int, int] = {}
+        local: dict[int, int] = {}
         try:
-            found = await latest_snapshots(reader, self.topics.snapshots, limits) if self.snapshots else {}
-            for tp in upto:
-                processor = PartitionProcessor(tp.partition, self.policy, topics=self.topics)
-                start = 0
-                snapshot = found.get(tp.partition)
-                if snapshot is not None:
-                    try:
-                        states = load_states(snapshot)
-                    except StateDecodeError as exc:
-                        log.warning("snapshot unreadable; folding from the beginning", error=str(exc))
-                    else:
-                        for key, state in states:
-                            processor.store.put(key, state)
-                        processor.engine.rebuild_deadlines()
-                        start = loaded[tp.partition] = snapshot.offset
-                rebuild.add(tp.partition, processor, start)
+            stores = {p: self._open_local(p) for p in limits} if self.state_dir is not None else {}
+            for partition, processor in (await self._trusted_local(reader, stores, limits, count)).items():
+                local[partition] = self._marked(processor)
+                rebuild.add(partition, processor, local[partition])
+            wanted = {p: offset for p, offset in limits.items() if p not in local}
+            found = (
+                await latest_snapshots(reader, self.topics.snapshots, wanted)
+                if self.snapshots and wanted
+                else {}
+            )
+            for partition in wanted:
+                processor, start = self._from_snapshot(partition, found.get(partition), stores.get(partition))
+                if start:
+                    loaded[partition] = start
+                rebuild.add(partition, processor, start)
             starts = {tp: rebuild.done[tp.partition] for tp in upto}
             async for records in read_partitions(reader, list(upto), stop_at=upto, start_at=starts):
                 rebuild.feed(records[0].partition, records)
                 rebuild.step(lambda p: rebuild.fed[p] >= limits[p], muted)
+                if stores:  # keep memory flat: write what the re-fold changed now and then
+                    self._flush_local(rebuild, count, minimum=max(1, self.state_cache_keys))
+            rebuild.step(lambda p: True, muted)
+            if stores:
+                await self._flush_recovered(reader, rebuild, count)
         finally:
             await reader.stop()
-        rebuild.step(lambda p: True, muted)
         for processor in rebuild.processors.values():
-            processor.engine.rebuild_deadlines()
+            if processor.local is None:  # a local store's Engine indexed it when it was opened
+                processor.engine.rebuild_deadlines()
         self._snapshotted.update(loaded)
         keys = sum(processor.keys() for processor in rebuild.processors.values())
         elapsed = time.perf_counter() - started
         self.stats.recovered_events += muted.events
         self.stats.recovered_keys += keys
         self.stats.recovery_seconds += elapsed
+        self.stats.recovered_from_local += len(local)
+        self.stats.recovered_from_snapshot += len(loaded)
         log.info(
             "state recovered",
             partitions=sorted(limits),
+            from_local=local,
             from_snapshot=loaded,
             events=muted.events,
             keys=keys,
             seconds=round(elapsed, 3),
         )
         return {tp: rebuild.processors[tp.partition] for tp in upto}
+
+    # -- local state (--state-dir) --------------------------------------------------------
+    def _open_local(self, partition: int) -> RocksStateStore:
+        assert self.state_dir is not None
+        path = store_path(self.state_dir, self.group_id, self.topics.input, partition)
+        return RocksStateStore(path, cache_keys=self.state_cache_keys)
+
+    @staticmethod
+    def _marked(processor: PartitionProcessor) -> int:
+        store = processor.local
+        assert store is not None and store.marker is not None
+        return store.marker.offset
+
+    def _discard_local(self, store: RocksStateStore, partition: int, reason: str) -> None:
+        log.warning("local state discarded", partition=partition, path=str(store.path), reason=reason)
+        self.stats.local_discarded += 1
+        store.clear()
+
+    async def _trusted_local(
+        self, reader: AIOKafkaConsumer, stores: dict[int, RocksStateStore], limits: dict[int, int], count: int
+    ) -> dict[int, PartitionProcessor]:
+        """The partitions whose local state can be reused, as processors over it: its marker
+        names this topic, partition and partition count, is not past the committed offset,
+        and its fingerprint matches the record the log holds just before its offset; and
+        every state in it can be read. The others are cleared."""
+        candidates: dict[int, Marker] = {}
+        for partition, store in stores.items():
+            marker = store.marker
+            if marker is None:
+                if len(store):
+                    self._discard_local(store, partition, "no marker: an interrupted load or flush")
+                continue
+            if marker.source != source_of(self.topics.input, partition, count):
+                self._discard_local(store, partition, f"written for {marker.source}")
+            elif marker.offset > limits[partition]:
+                self._discard_local(
+                    store,
+                    partition,
+                    f"its offset {marker.offset} is past the committed offset {limits[partition]} "
+                    "(another log, or the topic was recreated)",
+                )
+            elif marker.offset == 0:
+                if len(store):
+                    store.clear()  # nothing folded yet: nothing to reuse
+            else:
+                candidates[partition] = marker
+        found = await record_fingerprints(
+            reader, {TopicPartition(self.topics.input, p): m.offset for p, m in candidates.items()}
+        )
+        trusted: dict[int, PartitionProcessor] = {}
+        for partition, marker in candidates.items():
+            store = stores[partition]
+            if found.get(partition) != marker.fingerprint:
+                self._discard_local(
+                    store,
+                    partition,
+                    f"the log's record at offset {marker.offset - 1} is not the one this state followed "
+                    "(another log, or the topic was recreated)",
+                )
+                continue
+            try:  # the Engine reads every state once to index its deadlines
+                trusted[partition] = PartitionProcessor(
+                    partition, self.policy, topics=self.topics, store=store
+                )
+            except Exception as exc:
+                self._discard_local(store, partition, f"unreadable: {exc}")
+        return trusted
+
+    def _from_snapshot(
+        self, partition: int, snapshot: Snapshot | None, store: RocksStateStore | None
+    ) -> tuple[PartitionProcessor, int]:
+        """A processor over `snapshot`'s states (in `store` when given) and the offset to fold
+        from; over no state and 0 without a usable snapshot."""
+        if snapshot is not None:
+            try:
+                if store is None:
+                    processor = PartitionProcessor(partition, self.policy, topics=self.topics)
+                    for key, state in load_states(snapshot):
+                        processor.store.put(key, state)
+                    processor.engine.rebuild_deadlines()
+                else:
+                    store.clear()
+                    store.load_encoded(snapshot.states)
+                    processor = PartitionProcessor(partition, self.policy, topics=self.topics, store=store)
+                return processor, snapshot.offset
+            except StateDecodeError as exc:
+                log.warning("snapshot unreadable; folding from the beginning", error=str(exc))
+        if store is not None and (len(store) or store.marker is not None):
+            store.clear()
+        return PartitionProcessor(partition, self.policy, topics=self.topics, store=store), 0
+
+    def _marker_at(self, lockstep: LockStep, partition: int, count: int) -> Marker | None:
+        """The marker of `partition`'s state now (folded up to lockstep.done), when its
+        fingerprint is known: the record folded last, or the store's marker if nothing was
+        folded since."""
+        processor = lockstep.processors.get(partition)
+        done = lockstep.done.get(partition)
+        store = processor.local if processor is not None else None
+        if store is None or done is None:
+            return None
+        source = source_of(self.topics.input, partition, count)
+        tail = lockstep.tail.get(partition)
+        if tail is not None and tail[0] == done - 1:
+            return Marker(source, done, fingerprint(tail[1], tail[2]))
+        if store.marker is not None and store.marker.offset == done and store.marker.source == source:
+            return store.marker
+        if done == 0:
+            return Marker(source, 0, "")
+        return None
+
+    def _flush_local(
+        self, lockstep: LockStep, count: int, *, only: Iterable[int] | None = None, minimum: int | None = None
+    ) -> None:
+        """Flush the local stores, each with the marker of the offset its partition is folded
+        to: when anything changed (`minimum` None) or once `minimum` states are dirty. The
+        caller guarantees that offset is committed (a live batch after its commit, or a
+        re-fold, which stops at it). Stores not flushed are trimmed to their cache bound."""
+        for partition in list(lockstep.processors if only is None else only):
+            processor = lockstep.processors.get(partition)
+            store = processor.local if processor is not None else None
+            if store is None or store.closed:
+                continue
+            marker = self._marker_at(lockstep, partition, count)
+            if (
+                marker is None
+                or (minimum is None and not store.dirty and store.marker == marker)
+                or (minimum is not None and store.dirty < minimum)
+            ):
+                store.trim()
+                continue
+            self.stats.flushed_states += store.flush(marker)
+            self.stats.state_flushes += 1
+
+    async def _flush_recovered(self, reader: AIOKafkaConsumer, rebuild: LockStep, count: int) -> None:
+        """Flush every re-folded local store at its committed offset; where the re-fold read
+        nothing (a snapshot exactly at it), the fingerprint is read from the log."""
+        markers = {p: self._marker_at(rebuild, p, count) for p in rebuild.processors}
+        missing = {
+            TopicPartition(self.topics.input, p): rebuild.done[p] for p, m in markers.items() if m is None
+        }
+        found = await record_fingerprints(reader, missing) if missing else {}
+        for partition, processor in rebuild.processors.items():
+            store = processor.local
+            marker = markers[partition]
+            if marker is None and partition in found:
+                source = source_of(self.topics.input, partition, count)
+                marker = Marker(source, rebuild.done[partition], found[partition])
+            if store is None:
+                continue
+            if marker is None:
+                log.warning("local state not flushed: the log's record is unreadable", partition=partition)
+                continue
+            self.stats.flushed_states += store.flush(marker)
+            self.stats.state_flushes += 1
+
+    def release_local(self, partitions: Iterable[int]) -> None:
+        """At revocation and stop: flush the local stores of `partitions` whose folded offset
+        is committed, and close them (a partition given back by the next assignment is
+        reopened as it is; `adopt`)."""
+        if self.lockstep is None or self.state_dir is None:
+            return
+        lockstep = self.lockstep
+        owned = [p for p in partitions if p in lockstep.processors]
+        try:
+            committed = [p for p in owned if lockstep.done.get(p) == self._committed.get(p)]
+            self._flush_local(lockstep, lockstep.partitions, only=committed)
+        except Exception as exc:
+            log.warning("local state not flushed", error=repr(exc))
+        for partition in owned:
+            self._close_local(partition)
+        self._suspended = bool(owned)  # fold nothing until the next assignment reopens them
+
+    def _close_local(self, partition: int) -> None:
+        processor = self.lockstep.processors.get(partition) if self.lockstep is not None else None
+        store = processor.local if processor is not None else None
+        if store is not None:
+            store.close()
+
+    def _reopen_local(self, processor: PartitionProcessor, committed: int) -> bool:
+        """Reopen a kept partition's local store; True when it holds the state at `committed`
+        (what the Engine in memory was folded to)."""
+        store = processor.local
+        if store is None:
+            return True
+        try:
+            store.open()
+        except Exception as exc:
+            log.warning("local state cannot be reopened", path=str(store.path), error=repr(exc))
+            return False
+        return store.marker is not None and store.marker.offset == committed
 
     async def snapshot(self, partitions: Iterable[int] | None = None) -> int:
         """Write a snapshot of each of `partitions` (default: all owned) whose folded
@@ -341,11 +601,16 @@ class Worker:
                 continue
             if done != self._committed.get(partition):
                 continue  # a snapshot must not run ahead of the committed offset
-            records = snapshot_records(done, processor.store.items())
-            await write_snapshot(self._producer, self.topics.snapshots, partition, records)
+            local = processor.local
+            records = (
+                snapshot_records(done, processor.store.items())
+                if local is None
+                else encoded_snapshot_records(done, local.encoded_items())
+            )
+            keys = await write_snapshot(self._producer, self.topics.snapshots, partition, records)
             self._snapshotted[partition] = done
             written += 1
-            log.info("snapshot written", partition=partition, offset=done, keys=len(records) - 2)
+            log.info("snapshot written", partition=partition, offset=done, keys=keys)
         return written
 
     async def _snapshot_if_due(self) -> None:
@@ -393,6 +658,12 @@ class Worker:
                 log.warning(
                     "commit failed; the partition's owner will fold those records again", error=repr(exc)
                 )
+        if self.state_dir is not None:  # only what is committed: the local state never runs ahead
+            self._flush_local(
+                lockstep,
+                lockstep.partitions,
+                only=[p for p in lockstep.processors if lockstep.done.get(p) == self._committed.get(p)],
+            )
         self._flow_control()
         self.stats.batches += 1
         self.stats.events += out.events
@@ -476,19 +747,29 @@ class Worker:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Entry point of `meterflow worker [--no-clock]`; serves the dashboard too when
-    METERFLOW_DASHBOARD_PORT is set."""
+    """Entry point of `meterflow worker [--no-clock] [--state-dir DIR]`; serves the
+    dashboard too when METERFLOW_DASHBOARD_PORT is set."""
     policy = DEFAULT_POLICY
     policy_path = getattr(args, "policy", None)
     if policy_path:
         policy = load_policy(policy_path)
     try:
         bootstrap = find_broker(getattr(args, "broker", None))
-        from processors.streaming.stack import dashboard_port, run_stack  # noqa: PLC0415 - imports Worker
+        from processors.streaming.stack import (  # noqa: PLC0415 - imports Worker
+            dashboard_port,
+            run_stack,
+            state_dir_of,
+        )
 
         use_clock = not getattr(args, "no_clock", False)
         return asyncio.run(
-            run_stack(bootstrap, use_clock=use_clock, policy=policy, port=dashboard_port(None))
+            run_stack(
+                bootstrap,
+                use_clock=use_clock,
+                policy=policy,
+                port=dashboard_port(None),
+                state_dir=state_dir_of(args),
+            )
         )
     except Exception as exc:
         return report_startup_error(exc)

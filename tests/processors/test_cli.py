@@ -244,3 +244,28 @@ def test_logs_are_json_lines_when_asked(capsys: pytest.CaptureFixture[str]) -> N
     assert [(Path(r["path"]).name, r["line"], r["level"]) for r in rejected] == [
         ("UDMS_D0010_20241203.txt", 6, "warning")
     ]
+
+
+def test_the_state_dir_comes_from_the_flag_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[argparse.Namespace], tmp_path: Path
+) -> None:
+    monkeypatch.delenv("METERFLOW_STATE_DIR", raising=False)
+    assert cli.main(["worker"]) == 0
+    assert cli.main(["worker", "--state-dir", str(tmp_path / "flag")]) == 0
+    monkeypatch.setenv("METERFLOW_STATE_DIR", str(tmp_path / "env"))
+    assert cli.main(["worker"]) == 0
+    assert cli.main(["up", "--state-dir", ""]) == 0
+    assert [args.state_dir for args in fake_streaming] == [
+        None,
+        str(tmp_path / "flag"),
+        str(tmp_path / "env"),
+        "",
+    ]
+
+
+def test_states_stay_in_memory_unless_a_state_dir_is_named(tmp_path: Path) -> None:
+    from processors.streaming.stack import state_dir_of  # noqa: PLC0415 - loads aiokafka
+
+    assert state_dir_of(argparse.Namespace(state_dir=None)) is None
+    assert state_dir_of(argparse.Namespace(state_dir="")) is None
+    assert state_dir_of(argparse.Namespace(state_dir=str(tmp_path / "x"))) == tmp_path / "x"

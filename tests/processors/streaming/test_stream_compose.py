@@ -57,3 +57,21 @@ def test_workers_share_one_group_after_the_topics_exist() -> None:
         assert worker["environment"]["METERFLOW_BROKER"] == "kafka:9092"
         assert worker["depends_on"]["topics"]["condition"] == "service_completed_successfully"
         assert "METERFLOW_GROUP" not in worker["environment"]  # one group: the default
+
+
+def test_each_worker_keeps_its_local_state_on_its_own_volume() -> None:
+    data = load()
+    services = data["services"]
+    workers = [s for s in services.values() if "meterflow worker" in " ".join(s.get("command", []))]
+    volumes: list[str] = []
+    for worker in workers:
+        state_dir = worker["environment"]["METERFLOW_STATE_DIR"]
+        mounts = [m.split(":") for m in worker["volumes"]]
+        named = [(source, target) for source, target, *_ in mounts if not source.startswith(".")]
+        assert len(named) == 1, named
+        source, target = named[0]
+        assert state_dir == target or state_dir.startswith(target.rstrip("/") + "/")
+        assert source in data["volumes"]
+        assert any(target == "/src" for _, target, *_ in mounts)  # the checkout is still mounted
+        volumes.append(source)
+    assert len(set(volumes)) == len(workers)  # one RocksDB owner per volume
