@@ -7,8 +7,10 @@ hand-written aiokafka loop, on the same embedded broker and the same data.
    a few percent losses, move-outs and export applications) and ingests it with
    `meterflow ingest --until` (events/s of ingest);
 2. runs the meterflow worker over it in its own process: events/s from its first record
-   to its last commit, peak memory (max RSS);
-3. restarts the worker on the same group: the time to recover its tables (keys/s);
+   to its last commit, peak memory (max RSS); then again with its states in RocksDB
+   (`--state-dir`);
+3. restarts the worker on the same group: the time to recover its tables (keys/s), from
+   snapshots, by folding the log again, and from the local RocksDB state;
 4. runs the baselines over the same input topic, each in its own process: a naive faust
    agent (Table update and one send per event; on a slice, it is slow), faust tuned as far
    as it goes (raw bytes, batches from `stream.take`, one Table write per changed key per
@@ -114,14 +116,34 @@ def main() -> int:
             f"peak {ours['peak_mb']:.0f} MB",
             flush=True,
         )
-        for label, flags in (("from snapshots", []), ("by folding the log again", ["--no-snapshots"])):
+        state = ["--state-dir", str(Path(scratch) / "state")]
+        rocks = run_system(
+            "meterflow",
+            broker.bootstrap,
+            topics.prefix,
+            records,
+            "--group",
+            "bench-meterflow-rocksdb",
+            *state,
+        )
+        print(
+            f"meterflow worker, states in RocksDB: {rate(rocks):,.0f} ev/s "
+            f"({rate(rocks) / rate(ours):.2f}x memory), peak {rocks['peak_mb']:.0f} MB",
+            flush=True,
+        )
+        recoveries: tuple[tuple[str, str, list[str]], ...] = (
+            ("from snapshots", "bench-meterflow", []),
+            ("by folding the log again", "bench-meterflow", ["--no-snapshots"]),
+            ("from local RocksDB state", "bench-meterflow-rocksdb", state),
+        )
+        for label, group, flags in recoveries:
             recovered = run_system(
                 "meterflow",
                 broker.bootstrap,
                 topics.prefix,
                 records,
                 "--group",
-                "bench-meterflow",
+                group,
                 "--recover-only",
                 *flags,
             )
@@ -129,11 +151,13 @@ def main() -> int:
             print(
                 f"recovery after restart, {label}: {recovered['recovered_keys']} keys in {seconds:.1f} s "
                 f"= {recovered['recovered_keys'] / seconds:,.0f} keys/s "
-                f"({recovered['recovered_events']} events folded again)",
+                f"({recovered['recovered_events']} events folded again; partitions from local state "
+                f"{recovered['recovered_from_local']}, "
+                f"from snapshots {recovered['recovered_from_snapshot']})",
                 flush=True,
             )
 
-        results = {"meterflow": ours}
+        results = {"meterflow": ours, "meterflow-rocksdb": rocks}
         baselines = (
             ("aiokafka", ingested),
             ("quix", ingested),

@@ -58,12 +58,21 @@ def touch(state: dict[str, Any], value: bytes) -> str:
 
 
 async def run_meterflow(
-    broker: str, prefix: str, count: int, group: str, *, recover_only: bool = False, snapshots: bool = True
+    broker: str,
+    prefix: str,
+    count: int,
+    group: str,
+    *,
+    recover_only: bool = False,
+    snapshots: bool = True,
+    state_dir: str | None = None,
 ) -> None:
     from processors.streaming.worker import Worker  # noqa: PLC0415 - only this system needs the core
 
     topics = Topics(prefix)
-    worker = Worker(broker, topics=topics, group_id=group, use_clock=False, snapshots=snapshots)
+    worker = Worker(
+        broker, topics=topics, group_id=group, use_clock=False, snapshots=snapshots, state_dir=state_dir
+    )
     await worker.start()
     task = asyncio.create_task(worker.run())
     first: float | None = None
@@ -91,6 +100,9 @@ async def run_meterflow(
             "recovered_events": worker.stats.recovered_events,
             "recovered_keys": worker.stats.recovered_keys,
             "recovery_seconds": worker.stats.recovery_seconds,
+            "state": "rocksdb" if state_dir else "memory",
+            "recovered_from_local": worker.stats.recovered_from_local,
+            "recovered_from_snapshot": worker.stats.recovered_from_snapshot,
         }
     )
 
@@ -299,6 +311,7 @@ def main() -> int:
     parser.add_argument("--group", default=None)
     parser.add_argument("--recover-only", action="store_true", help="meterflow: report the recovery and stop")
     parser.add_argument("--no-snapshots", action="store_true", help="meterflow: recover by folding the log")
+    parser.add_argument("--state-dir", help="meterflow: keep states in RocksDB under this folder")
     parser.add_argument("--profile", metavar="FILE", help="write a pyinstrument profile (text) to FILE")
     args = parser.parse_args()
     profiler = None
@@ -317,6 +330,7 @@ def main() -> int:
                 group,
                 recover_only=args.recover_only,
                 snapshots=not args.no_snapshots,
+                state_dir=args.state_dir,
             )
         )
     elif args.system == "aiokafka":
