@@ -52,7 +52,6 @@ from processors.state_codec import VERSION as CODEC_VERSION
 from processors.state_codec import StateDecodeError, decode_state, encode_state
 from processors.streaming.kafka import read_partitions
 
-STATE_DIR_ENV = "METERFLOW_STATE_DIR"
 CACHE_KEYS_ENV = "METERFLOW_STATE_CACHE_KEYS"
 DEFAULT_CACHE_KEYS = 20_000
 """States kept decoded per partition after a flush (about 1-4 KB each in memory)."""
