@@ -4,13 +4,11 @@ record type; hostile bytes give DecodeError and nothing else."""
 from __future__ import annotations
 
 import dataclasses
-import enum
 import io
 import os
 import time
-import typing
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import fastavro
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from record_strategies import values_of
 
 from processors import avro_codegen, serde
 from processors.events import UK, MeterReadingsReceived, Source, SwitchSecured
@@ -33,49 +32,6 @@ from processors.events.readings import (
 )
 
 ALL_CLASSES = serde.schema_classes()
-ZONES = [UTC, UK, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
-
-
-def _optional_inner(hint: Any) -> Any | None:
-    args = typing.get_args(hint)
-    if type(None) in args and len(args) == 2:
-        return next(a for a in args if a is not type(None))
-    return None
-
-
-def values(hint: Any, field_name: str = "") -> st.SearchStrategy[Any]:
-    """Any value of a field's declared type, edges included: long and non-ASCII text, the
-    whole long range, every date, aware and naive datetimes in either kind of datetime
-    field, decimals of any exponent."""
-    inner = _optional_inner(hint)
-    if inner is not None:
-        return st.none() | values(inner, field_name)
-    if typing.get_origin(hint) is tuple:
-        return st.lists(values(typing.get_args(hint)[0], field_name), max_size=3).map(tuple)
-    if hint is bool:
-        return st.booleans()
-    if hint is int:
-        return st.integers(min_value=-(2**63), max_value=2**63 - 1)
-    if hint is Decimal:
-        return st.decimals(allow_nan=False)
-    if hint is datetime:
-        naive = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30))
-        aware = st.datetimes(
-            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.sampled_from(ZONES)
-        )
-        if field_name in serde.AWARE_DATETIME_FIELDS:  # naive ones are read in local time
-            return aware | naive.filter(lambda d: 1900 < d.year < 2200)
-        return naive | aware
-    if hint is date:
-        return st.dates()
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return st.sampled_from(list(hint))
-    if hint is str:
-        return st.text(max_size=80)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
-        return st.builds(hint, **{f.name: values(hints[f.name], f.name) for f in dataclasses.fields(hint)})
-    raise TypeError(f"no strategy for {hint!r}")
 
 
 def _codec(cls: type) -> avro_codegen.Codec:
@@ -142,14 +98,14 @@ def test_every_schema_class_has_a_generated_codec() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_codecs_match_fastavro(cls: type, data: st.DataObject) -> None:
-    assert_same_as_fastavro(_codec(cls), data.draw(values(cls)))
+    assert_same_as_fastavro(_codec(cls), data.draw(values_of(cls, edges=True)))
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_serde_round_trips_through_the_generated_codec(cls: type, data: st.DataObject) -> None:
-    obj = data.draw(values(cls))
+    obj = data.draw(values_of(cls, edges=True))
     try:
         encoded = serde.encode_any(obj)
     except Exception:
@@ -350,7 +306,7 @@ def _mutated(data: bytes, draw: st.DataObject, rounds: int) -> Iterator[bytes]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_hostile_bytes_give_decode_error_and_nothing_else(cls: type, data: st.DataObject) -> None:
-    obj = data.draw(values(cls))
+    obj = data.draw(values_of(cls, edges=True))
     try:
         encoded = serde.encode_any(obj)
     except Exception:

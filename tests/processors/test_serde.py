@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import io
-import typing
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import fastavro
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from record_strategies import values_of
 
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from processors import serde
@@ -22,50 +19,6 @@ from processors.commands import COMMAND_TYPES, BillingReading, FinalBillReason, 
 from processors.events import UK, CustomerReadingReceived, Source, SwitchSecured
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "serde"
-
-
-def _optional_inner(hint: Any) -> Any | None:
-    args = typing.get_args(hint)
-    if type(None) in args and len(args) == 2:
-        return next(a for a in args if a is not type(None))
-    return None
-
-
-def strategy_for(hint: Any, field_name: str = "") -> st.SearchStrategy[Any]:
-    """A value of any type the events and commands use, built from the type hints alone."""
-    inner = _optional_inner(hint)
-    if inner is not None:
-        return st.none() | strategy_for(inner, field_name)
-    if typing.get_origin(hint) is tuple:
-        return st.lists(strategy_for(typing.get_args(hint)[0], field_name), max_size=2).map(tuple)
-    if hint is bool:
-        return st.booleans()
-    if hint is int:
-        return st.integers(min_value=-(2**63), max_value=2**63 - 1)
-    if hint is Decimal:
-        return st.decimals(
-            allow_nan=False, allow_infinity=False, places=3, min_value=-(10**9), max_value=10**9
-        )
-    if hint is datetime:
-        if field_name in serde.AWARE_DATETIME_FIELDS:
-            # Instants decode as UTC; UK clock times are covered by the tests below (an
-            # ambiguous UK time never compares equal to another zone's, PEP 495).
-            return st.datetimes(
-                min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
-            )
-        return st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1))
-    if hint is date:
-        return st.dates()
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return st.sampled_from(list(hint))
-    if hint is str:
-        return st.text(max_size=12)
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
-        return st.builds(
-            hint, **{f.name: strategy_for(hints[f.name], f.name) for f in dataclasses.fields(hint)}
-        )
-    raise TypeError(f"no strategy for {hint!r}")
 
 
 ALL_CLASSES = serde.schema_classes()
@@ -76,7 +29,7 @@ MPAN = "1200023305967"
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_record_type_round_trips(cls: type, data: st.DataObject) -> None:
-    obj = data.draw(strategy_for(cls))
+    obj = data.draw(values_of(cls))
     encoded = serde.encode_any(obj)
     assert encoded[:2] == b"\xc3\x01"
     assert encoded[2:10] == serde.schema_fingerprint(cls.__name__)
