@@ -172,11 +172,11 @@ def main() -> int:
 
     end_to_end = ingested / (ingest_seconds + float(ours["seconds"]))
     print()
-    print(f"{'system':<15}{'events':>10}{'ev/s':>12}{'peak MB':>10}{'x faust':>10}")
+    print(f"{'system':<18}{'events':>10}{'ev/s':>12}{'peak MB':>10}{'x faust':>10}")
     faust = rate(results["faust"]) if "faust" in results else None
     for name, result in results.items():
         ratio = f"{rate(result) / faust:,.1f}" if faust else "-"
-        print(f"{name:<15}{result['events']:>10}{rate(result):>12,.0f}{result['peak_mb']:>10.0f}{ratio:>10}")
+        print(f"{name:<18}{result['events']:>10}{rate(result):>12,.0f}{result['peak_mb']:>10.0f}{ratio:>10}")
     print(f"\nback-fill end to end (ingest, then the worker): {end_to_end:,.0f} ev/s")
     if "quix" in results:
         print(f"meterflow / quix: {rate(ours) / rate(results['quix']):.2f}x")
