@@ -29,9 +29,9 @@ from flows import peek_dtc_header, read_file
 from flows.build import constructor
 from flows.catalogue import CATALOGUE
 from flows.dtc import check_structure
-from flows.mpan import check_digit
 from flows.rejections import FileReport, RejectedRecord
-from processors.events import ReadingMethod, RegisterReading
+from processors.vocabulary.events import ReadingMethod, RegisterReading
+from processors.vocabulary.mpan import check_digit
 
 REGISTERS = ("01", "02", "03")
 

@@ -7,7 +7,7 @@ reading, and export applications with their distributor answers), then runs two 
 each in a fresh interpreter so their peak memory can be compared:
 
 - `reader`: `flows.read_paths` over every file, counting events (the baseline);
-- `replay`: `processors.replay.replay` over the same files through `--until`.
+- `replay`: `processors.drivers.replay.replay` over the same files through `--until`.
 
 Reports events per CPU second of each (CPU time, so other load on a shared machine does
 not skew the comparison; wall time is in the JSON too) and their ratio (target: replay
@@ -40,9 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from flows import read_paths  # noqa: E402
-from flows.mpan import check_digit  # noqa: E402
-from processors.events import DomainEvent  # noqa: E402
-from processors.replay import ReplaySummary, replay  # noqa: E402
+from processors.drivers.replay import ReplaySummary, replay  # noqa: E402
+from processors.vocabulary.events import DomainEvent  # noqa: E402
+from processors.vocabulary.mpan import check_digit  # noqa: E402
 
 START = date(2024, 1, 1)
 DC = "UDMS"

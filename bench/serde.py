@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from flows import read_file
-from flows.mpan import check_digit
-from processors import serde
-from processors.anomalies import Anomaly
-from processors.commands import BillingReading, FinalBillReason, IssueFinalBill
-from processors.events import DomainEvent
+from processors.codecs import serde
+from processors.vocabulary.anomalies import Anomaly
+from processors.vocabulary.commands import BillingReading, FinalBillReason, IssueFinalBill
+from processors.vocabulary.events import DomainEvent
+from processors.vocabulary.mpan import check_digit
 
 REGISTERS = ("01", "02", "03")
 

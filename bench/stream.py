@@ -3,7 +3,7 @@ hand-written aiokafka loop, on the same embedded broker and the same data.
 
     .venv/bin/python bench/stream.py [--events N] [--supply-points N] [--faust-events N] [--profile FILE]
 
-1. writes a realistic log (processors.streaming.synthetic: mostly routine D0010 readings,
+1. writes a realistic log (bench.synthetic_log: mostly routine D0010 readings,
    a few percent losses, move-outs and export applications) and ingests it with
    `meterflow ingest --until` (events/s of ingest);
 2. runs the meterflow worker over it in its own process: events/s from its first record
@@ -34,9 +34,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.synthetic_log import LogShape, write_log
 from processors.streaming.broker import EmbeddedBroker
 from processors.streaming.ingest import ingest
-from processors.streaming.synthetic import LogShape, write_log
 from processors.streaming.topics import Topics
 
 HERE = Path(__file__).resolve().parent

@@ -31,7 +31,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from processors import serde
+from processors.codecs import serde
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.topics import Topics, TopicSpec, ensure_topics
 

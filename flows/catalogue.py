@@ -18,14 +18,14 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from flows import fields as f
-from flows.mpan import InvalidMpan, parse_mpan
-from processors.events import (
+from processors.vocabulary.events import (
     BscValidationStatus,
     CosReadingRejectionCode,
     ProposedReadingStatus,
     ReadingMethod,
     ReadingType,
 )
+from processors.vocabulary.mpan import InvalidMpan, parse_mpan
 
 
 class Kind(Enum):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from flows.d0010 import site_visit
 from flows.dtc import Context, Node
-from processors.events import ReadingAttempt, ReadingNotObtained
+from processors.vocabulary.events import ReadingAttempt, ReadingNotObtained
 
 
 def map_d0004(node: Node, ancestors: Sequence[Node], context: Context) -> ReadingNotObtained:

@@ -13,7 +13,7 @@ from typing import Any
 
 from flows.build import constructor
 from flows.dtc import Context, Mapper, Node
-from processors.events import (
+from processors.vocabulary.events import (
     CosReadingsNotified,
     MeterReadings,
     MeterReadingsReceived,
@@ -22,7 +22,7 @@ from processors.events import (
     Source,
     ValidationResult,
 )
-from processors.events.dtc import DtcEvent
+from processors.vocabulary.events.dtc import DtcEvent
 
 _CACHE_LIMIT = 1024
 _new_reading = constructor(RegisterReading)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from flows.catalogue import RecordError
 from flows.dtc import Context, Node
-from processors.events import CosReadingDisputed, DisputedMeter, DisputedRegister
+from processors.vocabulary.events import CosReadingDisputed, DisputedMeter, DisputedRegister
 
 
 def _register(node: Node) -> DisputedRegister:

@@ -26,7 +26,7 @@ from flows.catalogue import CATALOGUE, FlowStructure, Group, RecordError, suppor
 from flows.fields import parse_uk_timestamp
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from flows.seen import SeenFiles
-from processors.events import DomainEvent, DtcFile, Source
+from processors.vocabulary.events import DomainEvent, DtcFile, Source
 
 # A parsed record: its group, 1-based line, typed values and child records.
 Node = tuple[Group, int, tuple[Any, ...], list[Any]]

@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from processors.events.base import UK
+from processors.vocabulary.events.base import UK
 
 _CACHE_LIMIT = 4096
 _dates: dict[str, date] = {}

@@ -20,9 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from flows.mpan import InvalidMpan, parse_mpan
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
-from processors.events import (
+from processors.vocabulary.events import (
     CertificateScheme,
     CustomerMovedOut,
     CustomerReadingReceived,
@@ -41,6 +40,7 @@ from processors.events import (
     SwitchSecured,
     SwitchWithdrawn,
 )
+from processors.vocabulary.mpan import InvalidMpan, parse_mpan
 
 Parser = Callable[[Any], Any]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flows.dtc import Context, Node
-from processors.events import (
+from processors.vocabulary.events import (
     AppointedAgent,
     OldSupplierRegistrationNotified,
     RegistrationConfirmed,

@@ -18,12 +18,12 @@ from time import time as wall_clock
 from typing import Any
 
 from flows.rejections import FileReport, RejectedRecord
-from processors.commands import Command
-from processors.events import UK, DayClosed, DomainEvent, DtcEvent, Source, uk_day
 from processors.ops.jsonable import event_details, summarise, to_jsonable
 from processors.ops.risk import RiskTracker
 from processors.ops.series import ThroughputSeries
 from processors.ops.views import AnomalyView, OutcomeView
+from processors.vocabulary.commands import Command
+from processors.vocabulary.events import UK, DayClosed, DomainEvent, DtcEvent, Source, uk_day
 
 # The SPEC 2.2 type of each JSON-lines event class, so the dashboard speaks the input's words.
 JSON_EVENT_TYPES: dict[str, str] = {

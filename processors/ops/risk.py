@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from processors.commands import (
+from processors.vocabulary.commands import (
     Command,
     FinalBillReason,
     IssueEstimatedFinalBill,
     IssueFinalBill,
     SettleFinalBalance,
 )
-from processors.events import DomainEvent, SwitchSecured, SwitchWithdrawn
+from processors.vocabulary.events import DomainEvent, SwitchSecured, SwitchWithdrawn
 
 FINAL_BILL_LIMIT_DAYS = 42  # six weeks from the switch (SSD)
 COMPENSATION_POUNDS = 30  # paid to the customer for each missed standard

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from flows.rejections import FileReport, RejectedRecord
-from processors.events import DayClosed, DomainEvent
 from processors.ops.recorder import OpsRecorder
 from processors.ops.views import EngineView, HandlingEngine, OutcomeView
+from processors.vocabulary.events import DayClosed, DomainEvent
 
 # Labels the engine gives to its own bookkeeping entries, never counted as supply points.
 NOT_SUPPLY_POINTS = frozenset({"engine"})

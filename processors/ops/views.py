@@ -1,7 +1,7 @@
 """What the dashboard needs from the engine and its outcomes, as structural protocols.
 
 The dashboard reads the engine (state labels, the deadline index) but never drives it,
-so it depends on these small read-only shapes rather than on `processors.engine`: the
+so it depends on these small read-only shapes rather than on `processors.core.engine`: the
 real `Engine`, `Outcome`, `Deadline` and `Anomaly` satisfy them structurally, and the
 ops code can be built and tested with plain objects before (or without) the engine.
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from processors.commands import Command
-from processors.events import DomainEvent
+from processors.vocabulary.commands import Command
+from processors.vocabulary.events import DomainEvent
 
 
 class DeadlineView(Protocol):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from processors.events import DayClosed, uk_day
-from processors.log import end_of_day
+from processors.drivers.event_order import end_of_day
+from processors.vocabulary.events import DayClosed, uk_day
 
 
 def last_closed_day(now: datetime | None = None) -> date:

@@ -1,6 +1,6 @@
 """`meterflow ingest PATH... [--until DATE]`: publish flows and events to Kafka.
 
-Everything goes through `processors.log.event_time_log`, so the topic receives exactly the
+Everything goes through `processors.drivers.event_order.event_time_log`, so the topic receives exactly the
 log a replay folds: domain events in event-time order, keyed by partition key (MPAN core,
 the import MPAN for export events), and after the last event of each day through
 `--until` a day tick written into *every* partition of the one input topic, so in each
@@ -24,15 +24,15 @@ import structlog
 
 from flows import iter_input_files
 from flows.rejections import FileReport, FileStatus, RejectedRecord
-from processors import serde
-from processors.events import DayClosed, DomainEvent
-from processors.log import event_time_log
+from processors.codecs import serde
+from processors.drivers.event_order import event_time_log
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.progress import Progress
 from processors.streaming.seen import KafkaSeenFiles
 from processors.streaming.topics import Topics, ensure_topics
+from processors.vocabulary.events import DayClosed, DomainEvent
 
 log = structlog.get_logger("meterflow.ingest")
 

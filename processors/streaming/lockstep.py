@@ -28,11 +28,11 @@ from typing import Any
 
 from aiokafka.partitioner import DefaultPartitioner
 
-from processors import serde
-from processors.events import DayClosed, DomainEvent
-from processors.policy import DEFAULT_POLICY, Policy
+from processors.codecs import serde
+from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
+from processors.vocabulary.events import DayClosed, DomainEvent
 
 # (offset, event or None, raw value, reason it could not be decoded or None, timestamp)
 Item = tuple[int, DomainEvent | None, bytes | None, str | None, int | None]

@@ -15,12 +15,12 @@ from typing import Any
 import structlog
 
 from flows.rejections import RejectedRecord, RejectionScope
-from processors import serde
-from processors.engine import DictStateStore, Engine
-from processors.events import DomainEvent
-from processors.policy import DEFAULT_POLICY, Policy
+from processors.codecs import serde
+from processors.core.engine import DictStateStore, Engine
+from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.streaming.state_store import RocksStateStore
 from processors.streaming.topics import Topics
+from processors.vocabulary.events import DomainEvent
 
 log = structlog.get_logger("meterflow.worker")
 

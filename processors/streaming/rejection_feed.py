@@ -16,7 +16,7 @@ import structlog
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
-from processors import serde
+from processors.codecs import serde
 from processors.ops.recorder import OpsRecorder
 from processors.streaming.kafka import make_reader, partitions_of, start_client
 

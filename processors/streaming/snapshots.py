@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from processors.state_codec import decode_state, encode_state
+from processors.codecs.state_codec import decode_state, encode_state
 from processors.streaming.kafka import read_partitions
 
 BEGIN = b"\x00snapshot-begin"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.ops.recorder import OpsRecorder
-from processors.policy import DEFAULT_POLICY, Policy
 from processors.streaming.worker import Worker
 from processors.web.app import bound_port, start_dashboard
 

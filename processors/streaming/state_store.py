@@ -48,8 +48,8 @@ from rocksdict import (
     WriteBatch,
 )
 
-from processors.state_codec import VERSION as CODEC_VERSION
-from processors.state_codec import StateDecodeError, decode_state, encode_state
+from processors.codecs.state_codec import VERSION as CODEC_VERSION
+from processors.codecs.state_codec import StateDecodeError, decode_state, encode_state
 from processors.streaming.kafka import read_partitions
 
 CACHE_KEYS_ENV = "METERFLOW_STATE_CACHE_KEYS"

@@ -22,7 +22,7 @@ import sys
 
 import structlog
 
-from processors.policy import DEFAULT_POLICY, load_policy
+from processors.core.policy import DEFAULT_POLICY, load_policy
 from processors.streaming.broker import EmbeddedBroker, clear_broker_address, write_broker_address
 from processors.streaming.errors import report_startup_error
 from processors.streaming.stack import dashboard_port, run_stack, state_dir_of

@@ -37,11 +37,11 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from processors import serde
+from processors.codecs import serde
+from processors.codecs.state_codec import StateDecodeError
+from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import batch_observer, observe_store, sync_labels
-from processors.policy import DEFAULT_POLICY, Policy, load_policy
-from processors.state_codec import StateDecodeError
 from processors.streaming import clock
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error

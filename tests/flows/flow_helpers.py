@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows import FileReport, RejectedRecord, read_file
-from processors.events import DomainEvent
+from processors.vocabulary.events import DomainEvent
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "flows"
 

@@ -10,7 +10,7 @@ import pytest
 from flow_helpers import FIXTURES, Read, read_all
 
 from flows import FileStatus, InMemorySeenFiles, RejectionScope
-from processors.events import MeterReadingsReceived
+from processors.vocabulary.events import MeterReadingsReceived
 
 Reader = Callable[[str], Read]
 

@@ -14,7 +14,7 @@ from flows.fields import (
     parse_uk_timestamp,
     text_parser,
 )
-from processors.events import UK
+from processors.vocabulary.events import UK
 
 
 def test_dates_and_times_read_as_written() -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from flows.build import constructor
-from processors.events import (
+from processors.vocabulary.events import (
     MeterReadings,
     ReadingMethod,
     ReadingType,

@@ -10,7 +10,7 @@ from flow_helpers import FIXTURES, Read
 
 from flows import peek_dtc_header
 from flows.catalogue import CATALOGUE
-from processors.events import (
+from processors.vocabulary.events import (
     AppointedAgent,
     BscValidationStatus,
     CosReadingDisputed,

@@ -10,7 +10,7 @@ from flow_helpers import Read
 
 from flows import FileStatus, RejectionScope
 from flows.messages import instant
-from processors.events import (
+from processors.vocabulary.events import (
     CertificateScheme,
     CustomerMovedOut,
     CustomerReadingReceived,

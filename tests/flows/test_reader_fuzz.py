@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from flows import FileReport, FileStatus, RejectedRecord, RejectionScope, read_file
-from processors.events import (
+from processors.vocabulary.events import (
     CosReadingDisputed,
     CosReadingsNotified,
     DomainEvent,

@@ -7,7 +7,7 @@ import tracemalloc
 from pathlib import Path
 
 from flows import FileReport, FileStatus, read_file
-from flows.mpan import check_digit
+from processors.vocabulary.mpan import check_digit
 
 
 def write_d0010(path: Path, records: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from processors.commands import (
+from processors.vocabulary.commands import (
     BillingReading,
     ConfigureExport,
     FinalBillReason,
@@ -15,7 +15,7 @@ from processors.commands import (
     SettleFinalBalance,
     command_id_for,
 )
-from processors.events import (
+from processors.vocabulary.events import (
     BscValidationStatus,
     CosReadingsNotified,
     DayClosed,

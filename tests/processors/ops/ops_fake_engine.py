@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from processors.anomalies import Anomaly
-from processors.commands import Command, FinalBillReason, IssueEstimatedFinalBill, command_id_for
-from processors.deadlines import COS_ESTIMATE, Deadline
-from processors.events import CosReadingsNotified, DayClosed, DomainEvent, SwitchSecured
+from processors.core.deadlines import COS_ESTIMATE, Deadline
+from processors.vocabulary.anomalies import Anomaly
+from processors.vocabulary.commands import Command, FinalBillReason, IssueEstimatedFinalBill, command_id_for
+from processors.vocabulary.events import CosReadingsNotified, DayClosed, DomainEvent, SwitchSecured
 
 
 @dataclass

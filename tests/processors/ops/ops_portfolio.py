@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.mpan import check_digit
+from processors.vocabulary.mpan import check_digit
 
 START = date(2024, 1, 2)
 UNTIL = date(2024, 4, 30)

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from ops_portfolio import STRANGER, UNTIL, mpan, write_portfolio
 
-from processors.engine import Engine
-from processors.events import DayClosed, DomainEvent
-from processors.log import event_time_log
+from processors.core.engine import Engine
+from processors.drivers.event_order import event_time_log
 from processors.ops import (
     OpsRecorder,
     batch_observer,
@@ -25,6 +24,7 @@ from processors.ops import (
     sync_labels,
 )
 from processors.ops.queries import deadlines_report, supply_point_report
+from processors.vocabulary.events import DayClosed, DomainEvent
 
 
 def full_scan(engine: Engine) -> dict[str, int]:

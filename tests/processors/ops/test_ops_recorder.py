@@ -21,10 +21,10 @@ from ops_builders import (
 )
 
 from flows.rejections import FileReport, FileStatus, RejectedRecord
-from processors.anomalies import Anomaly
-from processors.commands import Command
-from processors.events import DomainEvent
 from processors.ops import OpsRecorder
+from processors.vocabulary.anomalies import Anomaly
+from processors.vocabulary.commands import Command
+from processors.vocabulary.events import DomainEvent
 
 D = date(2024, 3, 1)
 

@@ -12,11 +12,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flows.mpan import check_digit
-from processors.anomalies import Anomaly
-from processors.commands import Command
-from processors.engine import Engine, Outcome
-from processors.events import (
+from processors.core.engine import Engine, Outcome
+from processors.core.policy import DEFAULT_POLICY, Policy
+from processors.vocabulary.anomalies import Anomaly
+from processors.vocabulary.commands import Command
+from processors.vocabulary.events import (
     UK,
     BscValidationStatus,
     CertificateScheme,
@@ -45,7 +45,7 @@ from processors.events import (
     SwitchSecured,
     SwitchWithdrawn,
 )
-from processors.policy import DEFAULT_POLICY, Policy
+from processors.vocabulary.mpan import check_digit
 
 _ids = itertools.count(1)
 

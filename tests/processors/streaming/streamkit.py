@@ -16,10 +16,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from processors import serde
-from processors.commands import Command
+from processors.codecs import serde
 from processors.streaming.kafka import make_reader, partitions_of, read_partitions, start_client
 from processors.streaming.topics import Topics
+from processors.vocabulary.commands import Command
 
 
 async def read_topic(broker: str, topic: str) -> list[Any]:
@@ -86,7 +86,7 @@ class Process:
     def __init__(self, args: Sequence[str], env: dict[str, str]) -> None:
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         self.popen = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from processors.cli import main; sys.exit(main())", *args],
+            [sys.executable, "-m", "processors.drivers.cli", *args],
             env={**os.environ, **env},
             cwd=Path(__file__).resolve().parents[3],
             stdout=subprocess.PIPE,

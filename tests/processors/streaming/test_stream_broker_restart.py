@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 import streamkit
 
-from processors.commands import Command
-from processors.replay import replay
+from bench.synthetic_log import LogShape, write_log
+from processors.drivers.replay import replay
 from processors.streaming.broker import EmbeddedBroker, free_port
 from processors.streaming.ingest import ingest
-from processors.streaming.synthetic import LogShape, write_log
 from processors.streaming.topics import Topics
 from processors.streaming.worker import Worker
+from processors.vocabulary.commands import Command
 
 pytestmark = pytest.mark.broker
 

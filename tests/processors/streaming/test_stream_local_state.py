@@ -19,17 +19,17 @@ import streamkit
 from structlog.testing import capture_logs
 from test_stream_recovery import check_commands, committed_total, log_events, make_log, wait_for
 
-from processors import serde
-from processors.commands import Command
-from processors.replay import replay
+from bench.synthetic_log import LogShape, write_log
+from processors.codecs import serde
+from processors.drivers.replay import replay
 from processors.streaming import clock
 from processors.streaming.broker import EmbeddedBroker, free_port
 from processors.streaming.ingest import ingest
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.state_store import RocksStateStore, store_path
-from processors.streaming.synthetic import LogShape, write_log
 from processors.streaming.topics import Topics
 from processors.streaming.worker import Worker
+from processors.vocabulary.commands import Command
 
 pytestmark = pytest.mark.broker
 

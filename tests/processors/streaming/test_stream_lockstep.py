@@ -13,14 +13,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from processors import serde
-from processors.commands import Command
-from processors.events import DayClosed, DomainEvent
-from processors.log import event_time_log
-from processors.replay import replay
+from processors.codecs import serde
+from processors.drivers.event_order import event_time_log
+from processors.drivers.replay import replay
 from processors.streaming.lockstep import LockStep, partition_for
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
+from processors.vocabulary.commands import Command
+from processors.vocabulary.events import DayClosed, DomainEvent
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 UNTIL = date(2025, 3, 31)

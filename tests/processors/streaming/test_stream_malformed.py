@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 import streamkit
 
-from flows.mpan import check_digit
-from processors import serde
-from processors.events import DayClosed, MeterKind, SupplyPointRegistered, SwitchSecured
+from processors.codecs import serde
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.topics import Topics, ensure_topics
 from processors.streaming.worker import Worker
+from processors.vocabulary.events import DayClosed, MeterKind, SupplyPointRegistered, SwitchSecured
+from processors.vocabulary.mpan import check_digit
 
 MPAN = "1200000000009"
 

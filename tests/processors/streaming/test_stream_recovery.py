@@ -1,7 +1,7 @@
 """A worker killed mid-stream recovers its state; two workers share and hand over partitions.
 
 Workers run as real subprocesses (`meterflow worker --no-clock`). The log is synthetic
-but realistic (processors.streaming.synthetic) and long enough that losses registered
+but realistic (bench.synthetic_log) and long enough that losses registered
 before a kill have their deadlines fire after it: a restarted worker that recovered a
 partial state would issue different commands from replay's.
 """
@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import streamkit
 
-from processors.commands import Command
-from processors.replay import replay
-from processors.streaming.synthetic import LogShape, write_log
+from bench.synthetic_log import LogShape, write_log
+from processors.drivers.replay import replay
 from processors.streaming.topics import Topics
+from processors.vocabulary.commands import Command
 
 pytestmark = pytest.mark.broker
 

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 import streamkit
 
+from bench.synthetic_log import LogShape, write_log
 from flows import iter_input_files
-from processors import serde
-from processors.commands import Command
-from processors.events import DomainEvent
-from processors.log import event_time_log
-from processors.replay import replay
-from processors.streaming.synthetic import LogShape, write_log
+from processors.codecs import serde
+from processors.drivers.event_order import event_time_log
+from processors.drivers.replay import replay
 from processors.streaming.topics import Topics
+from processors.vocabulary.commands import Command
+from processors.vocabulary.events import DomainEvent
 
 pytestmark = pytest.mark.broker
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from rocksdict import Options, Rdict, WriteBatch
 
-from processors.commands import Command
-from processors.engine import META_KEY, DictStateStore, Engine, EngineMeta
-from processors.events import DomainEvent
-from processors.log import event_time_log
-from processors.state_codec import StateDecodeError, encode_state
+from bench.synthetic_log import LogShape, write_log
+from processors.codecs.state_codec import StateDecodeError, encode_state
+from processors.core.engine import META_KEY, DictStateStore, Engine, EngineMeta
+from processors.core.machines.supply_point import SupplyPointState
+from processors.drivers.event_order import event_time_log
 from processors.streaming.processor import PartitionProcessor
 from processors.streaming.state_store import (
     Marker,
@@ -29,8 +29,8 @@ from processors.streaming.state_store import (
     source_of,
     store_path,
 )
-from processors.streaming.synthetic import LogShape, write_log
-from processors.supply_point import SupplyPointState
+from processors.vocabulary.commands import Command
+from processors.vocabulary.events import DomainEvent
 
 SOURCE = source_of("meterflow-events", 0, 4)
 

@@ -7,10 +7,10 @@ import json
 from datetime import date
 from pathlib import Path
 
-from processors import serde
-from processors.commands import RaiseCoSDispute, command_id_for
+from processors.codecs import serde
 from processors.streaming.progress import Progress
 from processors.streaming.tail import decode_record
+from processors.vocabulary.commands import RaiseCoSDispute, command_id_for
 
 
 def test_a_command_prints_exactly_as_replay_writes_it() -> None:

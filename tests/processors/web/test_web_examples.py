@@ -13,12 +13,12 @@ import aiohttp
 import pytest
 
 from flows.rejections import RejectedRecord
-from processors.anomalies import Anomaly
-from processors.commands import Command
-from processors.engine import Engine
-from processors.log import event_time_log
+from processors.core.engine import Engine
+from processors.drivers.event_order import event_time_log
+from processors.drivers.replay import replay
 from processors.ops import OpsRecorder, feed
-from processors.replay import replay
+from processors.vocabulary.anomalies import Anomaly
+from processors.vocabulary.commands import Command
 from processors.web import bound_port, start_dashboard
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

@@ -16,8 +16,8 @@ import pytest
 from ops_portfolio import STRANGER, mpan, write_portfolio
 from web_world import UNTIL
 
-from processors.engine import Engine
-from processors.log import event_time_log
+from processors.core.engine import Engine
+from processors.drivers.event_order import event_time_log
 from processors.ops import OpsRecorder, feed
 from processors.ops.queries import deadlines_report
 from processors.streaming.topics import Topics
@@ -34,7 +34,7 @@ async def ingest(paths: list[Path], env: dict[str, str]) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "import sys; from processors.cli import main; sys.exit(main())",
+        "import sys; from processors.drivers.cli import main; sys.exit(main())",
         "ingest",
         *map(str, paths),
         "--until",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ops_portfolio import write_portfolio
 
-from processors.engine import Engine
-from processors.log import event_time_log
+from processors.core.engine import Engine
+from processors.drivers.event_order import event_time_log
 from processors.ops import OpsRecorder, feed
 
 UNTIL = date(2024, 3, 31)

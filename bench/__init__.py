@@ -1,0 +1,1 @@
+"""Benchmarks: each script measures meterflow against a baseline in the same run."""

@@ -1,0 +1,1 @@
+"""Bytes in and out: Avro records for Kafka, and states for snapshots and local stores."""

@@ -1,0 +1,54 @@
+"""Working days: weekends and the bank holidays of England and Wales, or of Scotland.
+
+The calendar comes from the `holidays` library (UK subdivisions ENG and SCT), cached per
+year, so deadlines such as "10 working days later" follow the published calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+from processors.vocabulary.mpan import Country, InvalidMpan, country_of
+
+_SUBDIVISION = {Country.ENGLAND_AND_WALES.value: "ENG", Country.SCOTLAND.value: "SCT"}
+_ONE_DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=512)
+def bank_holidays(year: int, country: str) -> frozenset[date]:
+    """The bank holidays of `country` (a Country value) in `year`."""
+    try:
+        subdiv = _SUBDIVISION[str(country)]
+    except KeyError:
+        raise ValueError(f"unknown country {country!r}; expected one of {sorted(_SUBDIVISION)}") from None
+    return frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year).keys())
+
+
+def is_working_day(day: date, country: str) -> bool:
+    """Monday to Friday and not a bank holiday of `country`."""
+    return day.weekday() < 5 and day not in bank_holidays(day.year, country)
+
+
+@lru_cache(maxsize=65536)
+def working_days_after(day: date, n: int, country: str) -> date:
+    """The n-th working day after `day` (n >= 1); `day` itself never counts."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    current = day
+    left = n
+    while left:
+        current += _ONE_DAY
+        if is_working_day(current, country):
+            left -= 1
+    return current
+
+
+def country_for(mpan: str) -> Country:
+    """The supply point's country; England and Wales when the key is not a valid MPAN core."""
+    try:
+        return country_of(mpan)
+    except InvalidMpan:
+        return Country.ENGLAND_AND_WALES

@@ -1,0 +1,1 @@
+"""The machines the engine routes to, one module (or package) each."""

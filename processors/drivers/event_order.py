@@ -1,0 +1,200 @@
+"""The event-time log: every input file as one stream of events in event-time order,
+with the day ticks that close each day (SPEC 2.3).
+
+Order: the UK instant of each event (`occurred_at`; UK days follow instants, so this is
+UK day then time), then the input order of the files (as `iter_input_files` lists them),
+then the order within a file. Rejected records and file reports pass through where their
+file is being read.
+
+- DTC files: every event of a file has the file's creation timestamp, so files are
+  ordered by their header alone (`peek_dtc_header`) and read one after another, one
+  open file at a time: memory stays constant however large the files.
+- JSON-lines files: a cheap first pass over the `occurred_at` texts finds the earliest
+  and whether they are in time order. A file is opened by the reader only when the log
+  reaches its earliest event (a folder of daily files is read one at a time); it is
+  streamed when in time order (the usual export of a log), else read whole and sorted
+  in memory, which costs memory in proportion to that file's events. Overlapping
+  JSON-lines files are merged as streams.
+- Ticks: `DayClosed` for each UK day from the first event's day through `until`, each
+  right after the last event of its day (days with no events included). None when
+  `until` is None. Events after `until` still pass through, with no ticks for their
+  days: the same log as `meterflow ingest --until` publishes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from flows import InMemorySeenFiles, Outcome, SeenFiles, iter_input_files, peek_dtc_header, read_file
+from flows.rejections import FileReport
+from processors.vocabulary.events import UK, DayClosed, DomainEvent
+
+Key = tuple[datetime, int]
+Run = tuple[Key, Iterable[Outcome]]
+"""Items that share one key: a whole DTC file, or one JSON-lines event."""
+
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_OCCURRED_AT = re.compile(rb'"occurred_at"\s*:\s*"([^"]*)"')
+
+
+def end_of_day(day: date) -> datetime:
+    """The instant a UK day closes: the `occurred_at` of its tick."""
+    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=UK)
+
+
+def day_ticks(first: date, last: date) -> Iterator[DayClosed]:
+    """`DayClosed` for every day from `first` through `last`."""
+    day = first
+    while day <= last:
+        yield DayClosed.for_day(day, end_of_day(day))
+        day += timedelta(days=1)
+
+
+def event_time_log(
+    paths: Sequence[Path | str], until: date | None, seen: SeenFiles | None = None
+) -> Iterator[Outcome]:
+    """Every input in event-time order, with day ticks through `until` (see the module doc)."""
+    seen = InMemorySeenFiles() if seen is None else seen
+    dtc: list[tuple[datetime, int, Path]] = []
+    others: list[Iterator[Run]] = []
+    for index, path in enumerate(iter_input_files(paths)):
+        header = peek_dtc_header(path)
+        if header is not None:
+            dtc.append((header.created_at, index, path))
+        else:
+            others.append(_json_lines(path, index, seen))
+    dtc.sort(key=lambda t: (t[0], t[1]))
+    return _with_ticks(_merge([_dtc_files(dtc, seen), *others]), until)
+
+
+def _dtc_files(files: list[tuple[datetime, int, Path]], seen: SeenFiles) -> Iterator[Run]:
+    """Each file is one run: all its events have the header's timestamp. The file is opened
+    only when the merge reaches it."""
+    for created_at, index, path in files:
+        yield (created_at, index), read_file(path, seen)  # a generator: reads when iterated
+
+
+def _scan(path: Path) -> tuple[bool, datetime | None]:
+    """A cheap first pass over a JSON-lines file's `occurred_at` texts: whether they never
+    go back in time, and the earliest. Lines it cannot judge are left to the reader."""
+    last: datetime | None = None
+    earliest: datetime | None = None
+    in_order = True
+    try:
+        lines = path.open("rb")
+    except OSError:
+        return True, None  # the reader reports the file it cannot open
+    with lines:
+        for line in lines:
+            found = _OCCURRED_AT.search(line)
+            if found is None:
+                continue
+            try:
+                instant = datetime.fromisoformat(found.group(1).decode("ascii"))
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if instant.tzinfo is None:
+                continue
+            if last is not None and instant < last:
+                in_order = False
+            if earliest is None or instant < earliest:
+                earliest = instant
+            last = instant
+    return in_order, earliest
+
+
+def _json_lines(path: Path, index: int, seen: SeenFiles) -> Iterator[Run]:
+    in_order, earliest = _scan(path)
+    start: Key = (earliest or _EARLIEST, index)
+    yield start, ()  # a bookmark: the reader opens the file only when the merge gets here
+    yield from (_streamed if in_order else _sorted)(path, start, seen)
+
+
+def _streamed(path: Path, start: Key, seen: SeenFiles) -> Iterator[Run]:
+    key, index = start, start[1]
+    for item in read_file(path, seen):
+        if isinstance(item, DomainEvent):
+            # Never step back: an event the first pass could not judge goes with the previous one.
+            key = max(key, (item.occurred_at, index))
+        yield key, (item,)
+
+
+def _sorted(path: Path, start: Key, seen: SeenFiles) -> Iterator[Run]:
+    events: list[DomainEvent] = []
+    others: list[Outcome] = []
+    for item in read_file(path, seen):
+        if isinstance(item, DomainEvent):
+            events.append(item)
+        else:
+            others.append(item)
+    events.sort(key=lambda e: e.occurred_at)  # stable: ties keep the file order
+    key, index = start, start[1]
+    for other in others:
+        if not isinstance(other, FileReport):
+            yield key, (other,)
+    for event in events:
+        key = max(key, (event.occurred_at, index))
+        yield key, (event,)
+    yield key, [other for other in others if isinstance(other, FileReport)]
+
+
+def _merge(streams: list[Iterator[Run]]) -> Iterator[Outcome]:
+    """The items of streams of keyed runs (each stream in key order), in key order.
+
+    Keys are unique across streams (they hold the file's input index), so there are no
+    ties between streams. The stream at the head keeps going without touching the heap
+    while its keys stay below every other stream's head, and a run (a whole DTC file)
+    passes through with no comparison per item.
+    """
+    heap: list[tuple[Key, int, Iterable[Outcome], Iterator[Run]]] = []
+    for order, stream in enumerate(streams):
+        for key, run in stream:
+            heap.append((key, order, run, stream))
+            break
+    heapq.heapify(heap)
+    while len(heap) > 1:
+        _, order, run, stream = heap[0]
+        yield from run
+        bound = heap[1][0] if len(heap) == 2 else min(heap[1][0], heap[2][0])
+        for key, run in stream:
+            if key > bound:
+                heapq.heapreplace(heap, (key, order, run, stream))
+                break
+            yield from run
+        else:
+            heapq.heappop(heap)
+    if heap:
+        _, _, run, stream = heap[0]
+        yield from run
+        for _, run in stream:
+            yield from run
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UK)
+
+
+def _with_ticks(items: Iterable[Outcome], until: date | None) -> Iterator[Outcome]:
+    next_to_close: date | None = None
+    # Events before `boundary` (the start of the day after next_to_close) cannot move the
+    # day on: one comparison instead of working out their UK day.
+    boundary: datetime | None = None
+    one_day = timedelta(days=1)
+    for item in items:
+        if isinstance(item, DomainEvent) and (boundary is None or item.occurred_at >= boundary):
+            day = item.day
+            if next_to_close is None:
+                next_to_close = day
+            elif day > next_to_close and until is not None and next_to_close <= until:
+                last = min(day - one_day, until)
+                yield from day_ticks(next_to_close, last)
+                next_to_close = last + one_day
+            next_to_close = max(next_to_close, day)
+            boundary = _day_start(next_to_close + one_day)
+        yield item
+    if next_to_close is not None and until is not None:
+        yield from day_ticks(next_to_close, until)
