@@ -19,10 +19,10 @@ the replay driver and the streaming worker. What it guarantees (docs/rules.md):
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from processors.core.calendar import country_for
 from processors.core.deadlines import Deadline, WakeUpIndex
@@ -74,6 +74,7 @@ from processors.core.machines.supply_point import (
     supply_label,
 )
 from processors.core.policy import DEFAULT_POLICY, Policy
+from processors.core.store import DictStateStore, StateStore
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import Command
 from processors.vocabulary.events import (
@@ -139,37 +140,6 @@ class EngineMeta:
     """The engine's own stored state, so a restarted worker knows which days are closed."""
 
     last_closed_day: date | None = None
-
-
-class StateStore(Protocol):
-    """Where states live: a dict in replay, a Kafka-backed table in streaming."""
-
-    def get(self, key: str) -> Any | None: ...
-
-    def put(self, key: str, state: Any) -> None: ...
-
-    def items(self) -> Iterable[tuple[str, Any]]: ...
-
-
-class DictStateStore:
-    """The in-memory store of replay and tests."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self) -> None:
-        self._data: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any | None:
-        return self._data.get(key)
-
-    def put(self, key: str, state: Any) -> None:
-        self._data[key] = state
-
-    def items(self) -> Iterable[tuple[str, Any]]:
-        return list(self._data.items())
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 # --- events -> inputs -----------------------------------------------------------------------------

@@ -16,8 +16,9 @@ import structlog
 
 from flows.rejections import RejectedRecord, RejectionScope
 from processors.codecs import serde
-from processors.core.engine import DictStateStore, Engine
+from processors.core.engine import Engine
 from processors.core.policy import DEFAULT_POLICY, Policy
+from processors.core.store import DictStateStore
 from processors.streaming.state_store import RocksStateStore
 from processors.streaming.topics import Topics
 from processors.vocabulary.events import DomainEvent

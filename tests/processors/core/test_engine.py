@@ -17,8 +17,9 @@ from gwt_core import (
 )
 
 from processors.core.deadlines import Deadline
-from processors.core.engine import META_KEY, DictStateStore, Engine, EngineMeta, Outcome
+from processors.core.engine import META_KEY, Engine, EngineMeta, Outcome
 from processors.core.policy import Policy
+from processors.core.store import DictStateStore
 from processors.vocabulary.events import DayClosed, ReadingNotObtained
 
 SSD = date(2024, 3, 1)

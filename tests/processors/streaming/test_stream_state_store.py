@@ -17,8 +17,9 @@ from rocksdict import Options, Rdict, WriteBatch
 
 from bench.synthetic_log import LogShape, write_log
 from processors.codecs.state_codec import StateDecodeError, encode_state
-from processors.core.engine import META_KEY, DictStateStore, Engine, EngineMeta
+from processors.core.engine import META_KEY, Engine, EngineMeta
 from processors.core.machines.supply_point import SupplyPointState
+from processors.core.store import DictStateStore
 from processors.drivers.event_order import event_time_log
 from processors.streaming.processor import PartitionProcessor
 from processors.streaming.state_store import (

@@ -1,0 +1,32 @@
+"""The order of a day: the one table of input priorities.
+
+Inputs of one key and one day are applied, when the day closes, in this order (then by
+event id), whatever order they arrived in, so a replay and a streaming worker agree.
+The order is the market's: a registration before the notices that act on it, the notices
+before the readings that answer them. Machines of other keyspaces add their rows here
+too, so the whole order of a day is read in one place (docs/decisions.md D18).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class InputOrder(IntEnum):
+    """Lower first. Equal priorities are ordered by event id."""
+
+    METER_READINGS = 0
+    REGISTERED = 10
+    EXPORT_LINKED = 15
+    SWITCH_SECURED = 20
+    SWITCH_WITHDRAWN = 25
+    MOVED_OUT = 30
+    EXPORT_APPLICATION = 40
+    EXPORT_MPAN_ANSWER = 45
+    EXPORT_REGISTERED = 47
+    REGISTRATION_CONFIRMED = 50
+    COS_READING = 60
+    CUSTOMER_READING = 65
+    EXPORT_CANCELLED = 70
+    EXPORT_ENDED = 75
+    DEFAULT = 100

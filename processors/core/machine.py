@@ -1,0 +1,195 @@
+"""What a machine is to the engine: the one interface every plug-in implements.
+
+A machine owns one kind of state (supply point, export enrolment, account, ...) in one
+keyspace (MPAN core, account id, MPRN, LDZ). It says which domain events it takes and how
+each becomes a small `Input`, how an input changes its state, which deadlines its state
+has and what firing one does, and how the dashboard names its state. The engine does the
+rest (routing, day order, duplicates, late inputs, wake-ups) the same way for all of them,
+so adding a machine is its own module plus one registration line in
+`processors.core.machines` (docs/decisions.md D18).
+
+A machine sees only its own state. Two machines of one keyspace meet in two ways only:
+through `Ctx.claimed_elsewhere()` (whether another machine knows this key, e.g. whether an
+export MPAN is ours although no supply point is registered for it), and through follow-up
+events (`Ctx.follow_ups`), which is also how a machine hands work to another key or
+keyspace (partitioned by that key in streaming).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from processors.core.calendar import country_for, working_days_after
+from processors.core.input_order import InputOrder
+from processors.core.policy import Policy
+from processors.vocabulary.anomalies import Anomaly
+from processors.vocabulary.commands import Command, command_id_for
+from processors.vocabulary.events import DomainEvent
+
+RECENT_IDS = 4
+"""How many ids of state-changing inputs a state remembers to drop their duplicates."""
+
+
+class Keyspace(StrEnum):
+    """What a key names. Machines of one keyspace share keys (and partitions)."""
+
+    MPAN = "mpan"
+    ACCOUNT = "account"
+    MPRN = "mprn"
+    LDZ = "ldz"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Input:
+    """What a rule needs from one event. `PRIORITY` (from `InputOrder`, the one table of
+    the order of a day) orders a key's inputs of one day, then `event_id`."""
+
+    PRIORITY: ClassVar[int] = InputOrder.DEFAULT
+    event_id: str
+    day: date
+
+
+@dataclass(slots=True, kw_only=True)
+class MachineState:
+    """The part of every state the engine itself uses.
+
+    `pending` holds the inputs of days not yet closed (applied in canonical order when
+    their day closes); `recent` the ids of the last few state-changing inputs, so their
+    redelivery is a no-op without remembering every event id.
+    """
+
+    recent: tuple[str, ...] = ()
+    pending: list[Input] | None = None
+
+    def remember(self, event_id: str) -> None:
+        self.recent = (*self.recent[-(RECENT_IDS - 1) :], event_id)
+
+
+S = TypeVar("S", bound=MachineState)
+Converter = Callable[[Any, Policy], Input | None]
+"""Turns a domain event into the machine's input (None: nothing for this machine)."""
+
+
+class Ctx:
+    """Where a transition writes: commands, anomalies, follow-ups, for one key on one day."""
+
+    __slots__ = (
+        "_claimed_elsewhere",
+        "_country",
+        "anomalies",
+        "commands",
+        "follow_ups",
+        "issued_on",
+        "key",
+        "policy",
+    )
+
+    def __init__(  # noqa: PLR0917 - built in one place, by the engine
+        self,
+        key: str,
+        policy: Policy,
+        issued_on: date,
+        commands: list[Command],
+        anomalies: list[Anomaly],
+        follow_ups: list[DomainEvent],
+        claimed_elsewhere: Callable[[], bool] | None = None,
+    ) -> None:
+        self.key = key
+        self.policy = policy
+        self.issued_on = issued_on
+        self.commands = commands
+        self.anomalies = anomalies
+        self.follow_ups = follow_ups
+        self._claimed_elsewhere = claimed_elsewhere
+        self._country: str | None = None
+
+    @property
+    def country(self) -> str:
+        """The country of an MPAN key, for its working days (machines keyed otherwise
+        keep their own)."""
+        if self._country is None:
+            self._country = country_for(self.key).value
+        return self._country
+
+    def claimed_elsewhere(self) -> bool:
+        """Whether another machine of this keyspace knows this key."""
+        return self._claimed_elsewhere is not None and self._claimed_elsewhere()
+
+    def emit(self, cls: type[Command], cause: str, **fields: Any) -> Command:
+        """Build and record a command with its deterministic id (subject as Command.subject)."""
+        subject = (
+            fields.get("mpan")
+            or fields.get("import_mpan")
+            or fields.get("export_mpan")
+            or fields.get("account_id")
+            or fields.get("mprn")
+            or self.key
+        )
+        command = cls(
+            command_id=command_id_for(str(subject), cls.TYPE, cause),
+            issued_on=self.issued_on,
+            cause=cause,
+            **fields,
+        )
+        self.commands.append(command)
+        return command
+
+    def anomaly(self, inp: Input, kind: str, detail: str) -> None:
+        self.anomalies.append(
+            Anomaly(event_id=inp.event_id, subject=self.key, day=inp.day, kind=kind, detail=detail)
+        )
+
+    def working_days_after(self, days: int, country: str | None = None) -> date:
+        return working_days_after(self.issued_on, days, country or self.country)
+
+
+class Machine(Protocol, Generic[S]):
+    """A plug-in of the engine. Implementations are plain classes with these attributes."""
+
+    name: str
+    """Unique; the prefix of its states' store keys and of its dashboard labels' owner."""
+    keyspace: Keyspace
+    state_type: type[S]
+    state_classes: tuple[type[Any], ...]
+    """Every class its stored state can hold (inputs included), for the state codec."""
+    converters: Mapping[type[DomainEvent], Converter]
+
+    def apply(self, state: S, inp: Input, ctx: Ctx) -> bool:
+        """Apply one input; True when the state changed."""
+        ...
+
+    def claims(self, state: S) -> bool:
+        """Whether the key is one this machine knows (for `Ctx.claimed_elsewhere`)."""
+        ...
+
+    def deadlines(self, key: str, state: S, policy: Policy) -> Iterable[tuple[date, str]]:
+        """The state's pending deadlines as (due day, kind)."""
+        ...
+
+    def fire(self, state: S, kind: str, due: date, ctx: Ctx) -> None:
+        """Act on a deadline that came due with nothing having stopped it."""
+        ...
+
+    def label(self, state: S, today: date | None) -> str | None:
+        """The dashboard's name for the state, or None when it has nothing to show."""
+        ...
+
+    def settled(self, state: S | None, event: Any) -> bool:
+        """Whether `event` certainly changes nothing here (the engine then neither converts
+        nor holds it): the cheap test of the common case. False when unsure."""
+        ...
+
+
+def store_key(machine_name: str, key: str) -> str:
+    """The key of a machine's state in the store: machines of one keyspace share keys."""
+    return f"{machine_name}:{key}"
+
+
+def split_store_key(stored: str) -> tuple[str, str]:
+    """(machine name, key) of a store key."""
+    name, _, key = stored.partition(":")
+    return name, key
