@@ -1,6 +1,7 @@
 """Deadlines: what is due on which day, and the wake-up index that finds them on a tick.
 
-The states are the truth: each state lists its own pending deadlines (`kind`, `due_on`).
+The states are the truth: each machine lists its state's pending deadlines (`kind`, one
+of the machine's own deadline enum, and `due_on`).
 The index only remembers which keys to wake on which day, so a stale entry is harmless
 (the woken state finds nothing due) and the index can be rebuilt from stored states
 after a restart.
@@ -11,15 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-
-COS_DISPUTE = "cos_dispute"
-COS_ESTIMATE = "cos_estimate"
-DC_CHASE = "dc_chase"
-MOVE_OUT_ESTIMATE = "move_out_estimate"
-EXPORT_ESCALATION = "export_escalation"
-EXPORT_NO_READING = "export_no_reading"
-
-KINDS = (COS_DISPUTE, COS_ESTIMATE, DC_CHASE, MOVE_OUT_ESTIMATE, EXPORT_ESCALATION, EXPORT_NO_READING)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, order=True)

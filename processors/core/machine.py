@@ -9,9 +9,9 @@ so adding a machine is its own module plus one registration line in
 `processors.core.machines` (docs/decisions.md D18).
 
 A machine sees only its own state. Two machines of one keyspace meet in two ways only:
-through `Ctx.claimed_elsewhere()` (whether another machine knows this key, e.g. whether an
-export MPAN is ours although no supply point is registered for it), and through follow-up
-events (`Ctx.follow_ups`), which is also how a machine hands work to another key or
+through `Ctx.claimed_elsewhere()` / `Ctx.claimed_by(name)` (whether another machine knows
+this key, e.g. whether an export MPAN is ours although no supply point is registered for
+it), and through follow-up events (`Ctx.follow_ups`), which is also how a machine hands work to another key or
 keyspace (partitioned by that key in streaming).
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from processors.core.calendar import country_for, working_days_after
 from processors.core.input_order import InputOrder
@@ -41,6 +41,15 @@ class Keyspace(StrEnum):
     ACCOUNT = "account"
     MPRN = "mprn"
     LDZ = "ldz"
+
+
+KEY_NAMES = {
+    Keyspace.MPAN: "MPAN",
+    Keyspace.ACCOUNT: "account id",
+    Keyspace.MPRN: "MPRN",
+    Keyspace.LDZ: "LDZ",
+}
+"""How a person names the key of each keyspace (in anomalies)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,7 +87,7 @@ class Ctx:
     """Where a transition writes: commands, anomalies, follow-ups, for one key on one day."""
 
     __slots__ = (
-        "_claimed_elsewhere",
+        "_claimed",
         "_country",
         "anomalies",
         "commands",
@@ -96,7 +105,7 @@ class Ctx:
         commands: list[Command],
         anomalies: list[Anomaly],
         follow_ups: list[DomainEvent],
-        claimed_elsewhere: Callable[[], bool] | None = None,
+        claimed: Callable[[str | None], bool] | None = None,
     ) -> None:
         self.key = key
         self.policy = policy
@@ -104,7 +113,7 @@ class Ctx:
         self.commands = commands
         self.anomalies = anomalies
         self.follow_ups = follow_ups
-        self._claimed_elsewhere = claimed_elsewhere
+        self._claimed = claimed
         self._country: str | None = None
 
     @property
@@ -117,7 +126,11 @@ class Ctx:
 
     def claimed_elsewhere(self) -> bool:
         """Whether another machine of this keyspace knows this key."""
-        return self._claimed_elsewhere is not None and self._claimed_elsewhere()
+        return self._claimed is not None and self._claimed(None)
+
+    def claimed_by(self, machine_name: str) -> bool:
+        """Whether the machine named so knows this key."""
+        return self._claimed is not None and self._claimed(machine_name)
 
     def emit(self, cls: type[Command], cause: str, **fields: Any) -> Command:
         """Build and record a command with its deterministic id (subject as Command.subject)."""
@@ -147,16 +160,47 @@ class Ctx:
         return working_days_after(self.issued_on, days, country or self.country)
 
 
-class Machine(Protocol, Generic[S]):
-    """A plug-in of the engine. Implementations are plain classes with these attributes."""
+class Machine(Protocol[S]):
+    """A plug-in of the engine. Implementations are plain classes with these members."""
 
-    name: str
-    """Unique; the prefix of its states' store keys and of its dashboard labels' owner."""
-    keyspace: Keyspace
-    state_type: type[S]
-    state_classes: tuple[type[Any], ...]
-    """Every class its stored state can hold (inputs included), for the state codec."""
-    converters: Mapping[type[DomainEvent], Converter]
+    @property
+    def name(self) -> str:
+        """Unique; the prefix of its states' store keys."""
+        ...
+
+    @property
+    def keyspace(self) -> Keyspace: ...
+
+    @property
+    def state_type(self) -> type[S]: ...
+
+    @property
+    def state_classes(self) -> tuple[type[Any], ...]:
+        """Every class its stored state can hold (inputs included), for the state codec."""
+        ...
+
+    @property
+    def converters(self) -> Mapping[type[DomainEvent], Converter]:
+        """The events it takes, each with its converter. A converter shared by two
+        machines (the same function) runs once per event."""
+        ...
+
+    @property
+    def self_guarded(self) -> tuple[type[Input], ...]:
+        """Inputs whose duplicates the state recognises by itself (their ids are not kept
+        in `recent`, so a stream of routine readings does not push the others out)."""
+        ...
+
+    @property
+    def unknown_subject(self) -> Mapping[type[DomainEvent], str]:
+        """Events that are an anomaly (with this detail) when no machine of the keyspace
+        knows their key."""
+        ...
+
+    @property
+    def idle_label(self) -> str | None:
+        """The dashboard's name for a state this machine claims with nothing active."""
+        ...
 
     def apply(self, state: S, inp: Input, ctx: Ctx) -> bool:
         """Apply one input; True when the state changed."""
@@ -190,6 +234,7 @@ def store_key(machine_name: str, key: str) -> str:
 
 
 def split_store_key(stored: str) -> tuple[str, str]:
-    """(machine name, key) of a store key."""
-    name, _, key = stored.partition(":")
-    return name, key
+    """(machine name, key) of a store key; a key stored without a machine name (the
+    engine's own entry) has the name ""."""
+    name, sep, key = stored.partition(":")
+    return (name, key) if sep else ("", stored)

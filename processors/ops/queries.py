@@ -76,7 +76,7 @@ def deadline_counts(engine: EngineView, ops: OpsRecorder, days: int = 14) -> dic
 def supply_point_report(engine: EngineView, ops: OpsRecorder, mpan: str) -> dict[str, Any] | None:
     """One supply point: its state, its remembered events, commands and anomalies, and its
     pending deadlines. None when neither the engine nor the recorder knows it."""
-    state = engine.state_of(mpan)
+    states = engine.states_of(mpan)
     history = ops.history(mpan)
     today = today_of(engine, ops)
     pending: list[dict[str, Any]] = []
@@ -89,14 +89,15 @@ def supply_point_report(engine: EngineView, ops: OpsRecorder, mpan: str) -> dict
             for d in sorted(upcoming, key=lambda d: d.due_on)
             if d.subject == mpan
         ]
-    if state is None and not history and not pending:
+    if not states and not history and not pending:
         return None
     since = datetime.fromtimestamp(ops.started_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return {
         "mpan": mpan,
         "as_of": today.isoformat() if today else None,
-        "label": engine.state_label(state) if state is not None else None,
-        "state": to_jsonable(state),
+        "label": engine.label_of(states) if states else None,
+        "state": to_jsonable(states.get("supply_point")),
+        "states": to_jsonable(states),
         "timeline": history,
         "timeline_note": f"as seen since {since} (the latest {ops.history_per_mpan} entries)",
         "counts": dict(Counter(entry["kind"] for entry in history)),

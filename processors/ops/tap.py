@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from flows.rejections import FileReport, RejectedRecord
+from processors.core.engine import META_KEY
+from processors.core.machine import split_store_key
 from processors.ops.recorder import OpsRecorder
 from processors.ops.views import EngineView, HandlingEngine, OutcomeView
 from processors.vocabulary.events import DayClosed, DomainEvent
@@ -72,8 +74,8 @@ def observe_store(engine: Any) -> ObservedStore | None:
 
 
 def label_of(engine: EngineView, key: str) -> str | None:
-    """The engine's label for `key`'s state, None when it holds no supply point state."""
-    return _label(engine, engine.state_of(key))
+    """The engine's label for `key`'s states, None when it holds no state for it."""
+    return _label(engine, engine.states_of(key))
 
 
 def touched_keys(event: DomainEvent, outcome: OutcomeView, written: Iterable[str] = ()) -> list[str]:
@@ -97,7 +99,8 @@ def handle_observed(
         store.touched.clear()
     outcome = engine.handle(event)
     ops.record_event(event, outcome, input=input)
-    _relabel(engine, ops, touched_keys(event, outcome, store.touched if store is not None else ()))
+    written = _subject_keys(store.touched) if store is not None else set()
+    _relabel(engine, ops, touched_keys(event, outcome, written))
     if isinstance(event, DayClosed):
         _relabel(engine, ops, ops.calendar_labelled_keys())
     return outcome
@@ -109,9 +112,9 @@ def _relabel(engine: EngineView, ops: OpsRecorder, keys: Iterable[str]) -> None:
     both MPANs): that key is not this engine's to relabel. The engine never drops a state,
     so a key it does not hold has nothing to move."""
     for key in keys:
-        state = engine.state_of(key)
-        if state is not None:
-            ops.set_label(key, _label(engine, state))
+        states = engine.states_of(key)
+        if states:
+            ops.set_label(key, _label(engine, states))
 
 
 def record_batch(
@@ -127,7 +130,7 @@ def record_batch(
     name, and, when the batch held a tick, the calendar-labelled keys."""
     store = getattr(engine, "store", None)
     written = store.take_touched() if isinstance(store, ObservedStore) else set()
-    keys: set[str] = set(written)
+    keys: set[str] = _subject_keys(written)
     ticked = False
     for event, outcome in handled:
         ops.record_event(event, outcome, input=input)
@@ -204,20 +207,27 @@ def feed(engine: HandlingEngine, ops: OpsRecorder, items: Iterable[Any]) -> int:
     return handled
 
 
-def _label(engine: EngineView, state: Any) -> str | None:
-    if state is None:
+def _subject_keys(stored: Iterable[str]) -> set[str]:
+    """The keys (MPAN, account id, ...) behind store keys; the engine's own entry left out."""
+    return {split_store_key(s)[1] for s in stored if s != META_KEY}
+
+
+def _label(engine: EngineView, states: dict[str, Any]) -> str | None:
+    if not states:
         return None
-    label = engine.state_label(state)
+    label = engine.label_of(states)
     return None if label in NOT_SUPPLY_POINTS else label
 
 
-def sync_labels(engine: EngineView, ops: OpsRecorder, states: Iterable[tuple[str, Any]]) -> None:
-    """Count every stored state once (a worker assigned a partition over a restored store).
+def sync_labels(engine: EngineView, ops: OpsRecorder, stored: Iterable[tuple[str, Any]]) -> None:
+    """Count every stored key once (a worker assigned a partition over a restored store):
+    `stored` is the store's (store key, state) items.
 
     It also starts observing the engine's store (`observe_store`), so that from now on
     `record_batch` sees every key the engine writes."""
     observe_store(engine)
-    ops.load_labels((key, _label(engine, state)) for key, state in states)
+    keys = sorted(_subject_keys(key for key, _ in stored))
+    ops.load_labels((key, _label(engine, engine.states_of(key))) for key in keys)
 
 
 def forget_labels(ops: OpsRecorder, keys: Iterable[str]) -> None:

@@ -26,16 +26,16 @@ class PartitionedEngineView:
         known = [d for d in days if d is not None]
         return max(known) if known else None
 
-    def state_of(self, key: str) -> Any | None:
+    def states_of(self, key: str) -> dict[str, Any]:
         for processor in self._processors().values():
-            state = processor.engine.state_of(key)
-            if state is not None:
-                return state
-        return None
+            states = processor.engine.states_of(key)
+            if states:
+                return states
+        return {}
 
-    def state_label(self, state: Any) -> str:
+    def label_of(self, states: dict[str, Any]) -> str:
         for processor in self._processors().values():
-            return str(processor.engine.state_label(state))
+            return processor.engine.label_of(states)
         return "unknown"
 
     def deadlines_between(self, first: date, last: date) -> Sequence[Any]:

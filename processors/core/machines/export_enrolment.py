@@ -13,14 +13,28 @@ The halves talk only through the follow-up events of `processors.vocabulary.even
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar
 
-from processors.core.deadlines import EXPORT_ESCALATION, EXPORT_NO_READING, deadline_id
-from processors.core.machines.supply_point import Ctx, Input, MovedOutIn, ReadingValue, SupplyPointState
+from processors.core.deadlines import deadline_id
+from processors.core.input_order import InputOrder
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machines.supply_point import (
+    SUPPLY_POINT,
+    CustomerReadingIn,
+    MeterReadingsIn,
+    MovedOutIn,
+    customer_reading_input,
+    meter_readings_input,
+    moved_out_input,
+)
 from processors.core.policy import Policy
+from processors.core.readings import ReadingValue
 from processors.vocabulary.commands import (
     ApplyForExportMpan,
     ConfigureExport,
@@ -34,7 +48,20 @@ from processors.vocabulary.commands import (
     SwitchToManualExportReadings,
     WithdrawExportApplication,
 )
-from processors.vocabulary.events import ELIGIBLE_TECHNOLOGIES, UK, ExportApplicationSubmitted, ExportTariff
+from processors.vocabulary.events import (
+    ELIGIBLE_TECHNOLOGIES,
+    UK,
+    CustomerMovedOut,
+    CustomerReadingReceived,
+    DomainEvent,
+    ExportApplicationCancelled,
+    ExportApplicationSubmitted,
+    ExportMpanAllocated,
+    ExportMpanRefused,
+    ExportTariff,
+    MeterReadingsReceived,
+    RegistrationConfirmed,
+)
 from processors.vocabulary.events.internal import (
     ExportMpanLinked,
     ExportMpanRegistered,
@@ -42,21 +69,50 @@ from processors.vocabulary.events.internal import (
     follow_up_id,
 )
 
-# application stages (import side)
-REJECTED = "rejected"
-APPLIED = "applied"
-REFUSED = "refused"
-ALLOCATED = "allocated"
-REGISTERED = "registered"
-WITHDRAWN = "withdrawn"
-ENDED = "ended"
+
+class ApplicationStage(StrEnum):
+    """Where an application stands (import side)."""
+
+    REJECTED = "rejected"
+    APPLIED = "applied"
+    REFUSED = "refused"
+    ALLOCATED = "allocated"
+    REGISTERED = "registered"
+    WITHDRAWN = "withdrawn"
+    ENDED = "ended"
+
+
+class LinkStage(StrEnum):
+    """Where an export MPAN's enrolment stands (export side)."""
+
+    AWAITING_REGISTRATION = "awaiting_registration"
+    CONFIGURED = "configured"
+    CREDITING = "crediting"
+    MANUAL = "manual"
+    ENDED = "ended"
+
+
+class ExportDeadline(StrEnum):
+    EXPORT_ESCALATION = "export_escalation"
+    EXPORT_NO_READING = "export_no_reading"
+
+
+REJECTED = ApplicationStage.REJECTED
+APPLIED = ApplicationStage.APPLIED
+REFUSED = ApplicationStage.REFUSED
+ALLOCATED = ApplicationStage.ALLOCATED
+REGISTERED = ApplicationStage.REGISTERED
+WITHDRAWN = ApplicationStage.WITHDRAWN
+ENDED = ApplicationStage.ENDED
 _ACTIVE = frozenset({APPLIED, ALLOCATED, REGISTERED})
 
-# link stages (export side)
-AWAITING_REGISTRATION = "awaiting_registration"
-CONFIGURED = "configured"
-CREDITING = "crediting"
-MANUAL = "manual"
+AWAITING_REGISTRATION = LinkStage.AWAITING_REGISTRATION
+CONFIGURED = LinkStage.CONFIGURED
+CREDITING = LinkStage.CREDITING
+MANUAL = LinkStage.MANUAL
+
+EXPORT_ESCALATION = ExportDeadline.EXPORT_ESCALATION
+EXPORT_NO_READING = ExportDeadline.EXPORT_NO_READING
 
 REASON_MOVE_OUT = "move_out"
 REASON_COOLING_OFF = "cooling_off"
@@ -67,7 +123,7 @@ REASON_CANCELLED = "cancelled"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportLinkedIn(Input):
-    PRIORITY: ClassVar[int] = 15
+    PRIORITY: ClassVar[int] = InputOrder.EXPORT_LINKED
     application_id: str
     import_mpan: str
     tariff: str
@@ -77,7 +133,7 @@ class ExportLinkedIn(Input):
 class AppSubmittedIn(Input):
     """An application with its eligibility already checked (`reasons`, empty when eligible)."""
 
-    PRIORITY: ClassVar[int] = 40
+    PRIORITY: ClassVar[int] = InputOrder.EXPORT_APPLICATION
     application_id: str
     tariff: str
     reasons: tuple[str, ...]
@@ -85,21 +141,21 @@ class AppSubmittedIn(Input):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MpanAllocatedIn(Input):
-    PRIORITY: ClassVar[int] = 45
+    PRIORITY: ClassVar[int] = InputOrder.EXPORT_MPAN_ANSWER
     application_id: str
     export_mpan: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MpanRefusedIn(Input):
-    PRIORITY: ClassVar[int] = 45
+    PRIORITY: ClassVar[int] = InputOrder.EXPORT_MPAN_ANSWER
     application_id: str
     reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportRegisteredIn(Input):
-    PRIORITY: ClassVar[int] = 47
+    PRIORITY: ClassVar[int] = InputOrder.EXPORT_REGISTERED
     application_id: str
     export_mpan: str
     ssd: date
@@ -109,19 +165,19 @@ class ExportRegisteredIn(Input):
 class RegistrationConfirmedIn(Input):
     """A D0217 for this MPAN."""
 
-    PRIORITY: ClassVar[int] = 50
+    PRIORITY: ClassVar[int] = InputOrder.REGISTRATION_CONFIRMED
     ssd: date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AppCancelledIn(Input):
-    PRIORITY: ClassVar[int] = 70
+    PRIORITY: ClassVar[int] = InputOrder.EXPORT_CANCELLED
     application_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportEndedIn(Input):
-    PRIORITY: ClassVar[int] = 75
+    PRIORITY: ClassVar[int] = InputOrder.EXPORT_ENDED
     application_id: str
     import_mpan: str
     end_date: date
@@ -165,6 +221,16 @@ class ExportLink:
     @property
     def wants_readings(self) -> bool:
         return self.stage in (CONFIGURED, CREDITING, MANUAL)
+
+
+@dataclass(slots=True, kw_only=True)
+class ExportEnrolmentState(MachineState):
+    """An MPAN's export enrolment: the application (import MPAN) or the link (export MPAN)."""
+
+    export_app: ExportApplication | None = None
+    export_link: ExportLink | None = None
+    unlinked_registration: tuple[date, str] | None = None
+    """A D0217 (SSD, event id) for an export MPAN whose link has not arrived yet."""
 
 
 # --- eligibility ------------------------------------------------------------------------------------
@@ -215,7 +281,7 @@ def rejection_reasons(app: ExportApplicationSubmitted, policy: Policy) -> tuple[
 # --- import side ---------------------------------------------------------------------------------------
 
 
-def apply_submitted(state: SupplyPointState, inp: AppSubmittedIn, ctx: Ctx) -> bool:
+def apply_submitted(state: ExportEnrolmentState, inp: AppSubmittedIn, ctx: Ctx) -> bool:
     current = state.export_app
     if current is not None:
         if current.application_id == inp.application_id:
@@ -250,7 +316,7 @@ def apply_submitted(state: SupplyPointState, inp: AppSubmittedIn, ctx: Ctx) -> b
 
 
 def _application(
-    state: SupplyPointState, inp: Input, application_id: str, ctx: Ctx
+    state: ExportEnrolmentState, inp: Input, application_id: str, ctx: Ctx
 ) -> ExportApplication | None:
     app = state.export_app
     if app is None or app.application_id != application_id:
@@ -261,7 +327,7 @@ def _application(
     return app
 
 
-def apply_allocated(state: SupplyPointState, inp: MpanAllocatedIn, ctx: Ctx) -> bool:
+def apply_allocated(state: ExportEnrolmentState, inp: MpanAllocatedIn, ctx: Ctx) -> bool:
     app = _application(state, inp, inp.application_id, ctx)
     if app is None:
         return False
@@ -294,7 +360,7 @@ def apply_allocated(state: SupplyPointState, inp: MpanAllocatedIn, ctx: Ctx) -> 
     return True
 
 
-def apply_refused(state: SupplyPointState, inp: MpanRefusedIn, ctx: Ctx) -> bool:
+def apply_refused(state: ExportEnrolmentState, inp: MpanRefusedIn, ctx: Ctx) -> bool:
     app = _application(state, inp, inp.application_id, ctx)
     if app is None:
         return False
@@ -309,7 +375,7 @@ def apply_refused(state: SupplyPointState, inp: MpanRefusedIn, ctx: Ctx) -> bool
     return True
 
 
-def apply_export_registered(state: SupplyPointState, inp: ExportRegisteredIn, ctx: Ctx) -> bool:
+def apply_export_registered(state: ExportEnrolmentState, inp: ExportRegisteredIn, ctx: Ctx) -> bool:
     app = state.export_app
     if app is None or app.application_id != inp.application_id or app.stage != ALLOCATED:
         return False
@@ -344,7 +410,7 @@ def _end(app: ExportApplication, inp: Input, end_date: date, reason: str, ctx: C
         )
 
 
-def apply_cancelled(state: SupplyPointState, inp: AppCancelledIn, ctx: Ctx) -> bool:
+def apply_cancelled(state: ExportEnrolmentState, inp: AppCancelledIn, ctx: Ctx) -> bool:
     app = _application(state, inp, inp.application_id, ctx)
     if app is None:
         return False
@@ -358,7 +424,7 @@ def apply_cancelled(state: SupplyPointState, inp: AppCancelledIn, ctx: Ctx) -> b
     return True
 
 
-def on_moved_out(state: SupplyPointState, inp: MovedOutIn, ctx: Ctx) -> bool:
+def on_moved_out(state: ExportEnrolmentState, inp: MovedOutIn, ctx: Ctx) -> bool:
     """Moving out ends the export tariff on the move-out day (or withdraws the application)."""
     app = state.export_app
     if app is None or not app.active:
@@ -370,7 +436,7 @@ def on_moved_out(state: SupplyPointState, inp: MovedOutIn, ctx: Ctx) -> bool:
 # --- export side -----------------------------------------------------------------------------------------
 
 
-def apply_linked(state: SupplyPointState, inp: ExportLinkedIn, ctx: Ctx) -> bool:
+def apply_linked(state: ExportEnrolmentState, inp: ExportLinkedIn, ctx: Ctx) -> bool:
     link = state.export_link
     if link is not None and link.application_id == inp.application_id:
         return False
@@ -390,13 +456,13 @@ def apply_linked(state: SupplyPointState, inp: ExportLinkedIn, ctx: Ctx) -> bool
     return True
 
 
-def apply_registration_confirmed(state: SupplyPointState, inp: RegistrationConfirmedIn, ctx: Ctx) -> bool:
+def apply_registration_confirmed(state: ExportEnrolmentState, inp: RegistrationConfirmedIn, ctx: Ctx) -> bool:
     """A D0217 for a linked export MPAN: configure export and ask for the first reading.
     For an MPAN that is neither linked nor a supply point of ours it is kept, because the
     link may still be on its way; for our import registrations it changes nothing."""
     link = state.export_link
     if link is None:
-        if state.registered or state.unlinked_registration is not None:
+        if ctx.claimed_by(SUPPLY_POINT.name) or state.unlinked_registration is not None:
             return False
         state.unlinked_registration = (inp.ssd, inp.event_id)
         return True
@@ -424,7 +490,7 @@ def _configure(link: ExportLink, ssd: date, cause: str, day: date, ctx: Ctx) -> 
 
 
 def apply_export_reading(
-    state: SupplyPointState, inp: Input, readings: tuple[ReadingValue, ...], source: str, ctx: Ctx
+    state: ExportEnrolmentState, inp: Input, readings: tuple[ReadingValue, ...], source: str, ctx: Ctx
 ) -> bool:
     """An export reading: the first on or after the export SSD starts crediting; later ones
     keep the 90-day clock."""
@@ -455,20 +521,20 @@ def apply_export_reading(
     return False
 
 
-def apply_export_ended(state: SupplyPointState, inp: ExportEndedIn, ctx: Ctx) -> bool:
+def apply_export_ended(state: ExportEnrolmentState, inp: ExportEndedIn, ctx: Ctx) -> bool:
     link = state.export_link
-    if link is None or link.application_id != inp.application_id or link.stage == ENDED:
+    if link is None or link.application_id != inp.application_id or link.stage == LinkStage.ENDED:
         return False
     if not inp.command_issued and link.stage in (CONFIGURED, CREDITING, MANUAL):
         ctx.emit(EndExportTariff, inp.event_id, export_mpan=ctx.key, end_date=inp.end_date, reason=inp.reason)
-    link.stage = ENDED
+    link.stage = LinkStage.ENDED
     return True
 
 
 # --- deadlines ---------------------------------------------------------------------------------------------
 
 
-def export_deadlines(state: SupplyPointState, policy: Policy) -> list[tuple[date, str]]:
+def export_deadlines(state: ExportEnrolmentState, policy: Policy) -> list[tuple[date, str]]:
     out: list[tuple[date, str]] = []
     app = state.export_app
     if app is not None and app.stage == APPLIED and not app.escalated and app.requested_on is not None:
@@ -479,7 +545,7 @@ def export_deadlines(state: SupplyPointState, policy: Policy) -> list[tuple[date
     return out
 
 
-def fire_export_deadline(state: SupplyPointState, kind: str, due: date, ctx: Ctx) -> None:
+def fire_export_deadline(state: ExportEnrolmentState, kind: str, due: date, ctx: Ctx) -> None:
     cause = deadline_id(kind, ctx.key, due)
     app = state.export_app
     link = state.export_link
@@ -499,7 +565,7 @@ def fire_export_deadline(state: SupplyPointState, kind: str, due: date, ctx: Ctx
         link.stage = MANUAL
 
 
-def export_label(state: SupplyPointState) -> str | None:
+def export_label(state: ExportEnrolmentState) -> str | None:
     link = state.export_link
     if link is not None:
         return f"export_{link.stage}"
@@ -512,3 +578,132 @@ def export_label(state: SupplyPointState) -> str | None:
 def _noon(day: date) -> datetime:
     """The occurred_at of a follow-up: its cause's UK day (noon, so the day is unambiguous)."""
     return datetime(day.year, day.month, day.day, 12, tzinfo=UK)
+
+
+# --- the machine -------------------------------------------------------------------------------------
+
+
+def _apply_meter_readings(state: ExportEnrolmentState, inp: MeterReadingsIn, ctx: Ctx) -> bool:
+    return apply_export_reading(state, inp, inp.readings, "D0010", ctx)
+
+
+def _apply_customer_reading(state: ExportEnrolmentState, inp: CustomerReadingIn, ctx: Ctx) -> bool:
+    if not inp.photo or state.export_link is None:
+        return False
+    return apply_export_reading(state, inp, (inp.reading,), "customer", ctx)
+
+
+_TRANSITIONS: dict[type[Input], Any] = {
+    MeterReadingsIn: _apply_meter_readings,
+    CustomerReadingIn: _apply_customer_reading,
+    MovedOutIn: on_moved_out,
+    AppSubmittedIn: apply_submitted,
+    AppCancelledIn: apply_cancelled,
+    MpanAllocatedIn: apply_allocated,
+    MpanRefusedIn: apply_refused,
+    ExportRegisteredIn: apply_export_registered,
+    ExportLinkedIn: apply_linked,
+    RegistrationConfirmedIn: apply_registration_confirmed,
+    ExportEndedIn: apply_export_ended,
+}
+
+
+class ExportEnrolmentMachine:
+    """The export enrolment machine as the engine sees it."""
+
+    name: str = "export_enrolment"
+    keyspace: Keyspace = Keyspace.MPAN
+    state_type: type[ExportEnrolmentState] = ExportEnrolmentState
+    state_classes: tuple[type[Any], ...] = (
+        ExportEnrolmentState,
+        ExportApplication,
+        ExportLink,
+        ReadingValue,
+        *_TRANSITIONS,
+    )
+    idle_label: str | None = None
+    self_guarded: tuple[type[Input], ...] = (MeterReadingsIn,)
+
+    def __init__(self) -> None:
+        self.unknown_subject: dict[type[DomainEvent], str] = {}
+        self.converters: dict[type[DomainEvent], Converter] = {
+            MeterReadingsReceived: meter_readings_input,
+            CustomerReadingReceived: customer_reading_input,
+            CustomerMovedOut: moved_out_input,
+            ExportApplicationSubmitted: lambda e, p: AppSubmittedIn(
+                event_id=e.event_id,
+                day=e.day,
+                application_id=e.application_id,
+                tariff=sys.intern(str(e.tariff)),
+                reasons=rejection_reasons(e, p),
+            ),
+            ExportApplicationCancelled: lambda e, _: AppCancelledIn(
+                event_id=e.event_id, day=e.day, application_id=e.application_id
+            ),
+            ExportMpanAllocated: lambda e, _: MpanAllocatedIn(
+                event_id=e.event_id, day=e.day, application_id=e.application_id, export_mpan=e.export_mpan
+            ),
+            ExportMpanRefused: lambda e, _: MpanRefusedIn(
+                event_id=e.event_id, day=e.day, application_id=e.application_id, reason=e.reason
+            ),
+            RegistrationConfirmed: lambda e, _: RegistrationConfirmedIn(
+                event_id=e.event_id, day=e.day, ssd=e.ssd
+            ),
+            ExportMpanLinked: lambda e, _: ExportLinkedIn(
+                event_id=e.event_id,
+                day=e.day,
+                application_id=e.application_id,
+                import_mpan=e.import_mpan,
+                tariff=e.tariff,
+            ),
+            ExportMpanRegistered: lambda e, _: ExportRegisteredIn(
+                event_id=e.event_id,
+                day=e.day,
+                application_id=e.application_id,
+                export_mpan=e.export_mpan,
+                ssd=e.ssd,
+            ),
+            ExportTariffEnded: lambda e, _: ExportEndedIn(
+                event_id=e.event_id,
+                day=e.day,
+                application_id=e.application_id,
+                import_mpan=e.import_mpan,
+                end_date=e.end_date,
+                reason=e.reason,
+                command_issued=e.command_issued,
+            ),
+        }
+
+    def apply(self, state: ExportEnrolmentState, inp: Input, ctx: Ctx) -> bool:
+        transition = _TRANSITIONS.get(type(inp))
+        return False if transition is None else bool(transition(state, inp, ctx))
+
+    def claims(self, state: ExportEnrolmentState) -> bool:
+        return state.export_link is not None
+
+    def deadlines(self, key: str, state: ExportEnrolmentState, policy: Policy) -> Iterable[tuple[date, str]]:
+        if state.export_app is None and state.export_link is None:
+            return ()
+        return export_deadlines(state, policy)
+
+    def fire(self, state: ExportEnrolmentState, kind: str, due: date, ctx: Ctx) -> None:
+        fire_export_deadline(state, kind, due, ctx)
+
+    def label(self, state: ExportEnrolmentState, today: date | None) -> str | None:
+        return export_label(state)
+
+    def settled(self, state: ExportEnrolmentState | None, event: Any) -> bool:
+        """A D0010 matters here only to a linked export MPAN that wants readings (or to
+        one with earlier inputs still held)."""
+        if type(event) is not MeterReadingsReceived:
+            return False
+        if state is None:
+            return True
+        link = state.export_link
+        if link is not None and link.wants_readings:
+            return False
+        pending = state.pending
+        return pending is None or not any(p.day < event.day for p in pending)
+
+
+EXPORT_ENROLMENT = ExportEnrolmentMachine()

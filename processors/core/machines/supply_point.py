@@ -1,26 +1,29 @@
 """The supply point machine (keyed by MPAN core): loss, move-out, final bills, disputes, DC chase.
 
-The engine turns each domain event into a small `Input` (what the rules need, nothing
-more) and applies it to the `SupplyPointState` of its key through the functions here.
-States are small mutable slots objects owned by the state store; every transition is
-idempotent by state (it checks what the state already did, and the ids of the few
-state-changing inputs are kept in `recent`), so a repeated input is a no-op without
-remembering every event id. The rules and their edges are written down in docs/rules.md.
+Each domain event it takes becomes a small `Input` (what the rules need, nothing more),
+applied to the `SupplyPointState` of its MPAN through the transitions here. States are
+small mutable slots objects owned by the state store; every transition is idempotent by
+state (it checks what the state already did, and the engine keeps the ids of the few
+state-changing inputs in `recent`), so a repeated input is a no-op without remembering
+every event id. The rules and their edges are written down in docs/rules.md.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from processors.core.calendar import country_for, working_days_after
-from processors.core.deadlines import COS_DISPUTE, COS_ESTIMATE, DC_CHASE, MOVE_OUT_ESTIMATE, deadline_id
+from processors.core.deadlines import deadline_id
+from processors.core.input_order import InputOrder
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
 from processors.core.policy import Policy
-from processors.vocabulary.anomalies import Anomaly
+from processors.core.readings import ReadingValue, customer_reading_value, reading_values
 from processors.vocabulary.commands import (
-    BillingReading,
     ChaseDataCollector,
     Command,
     FinalBillReason,
@@ -30,66 +33,56 @@ from processors.vocabulary.commands import (
     RaiseCoSDispute,
     SendReadingToDataCollector,
     SettleFinalBalance,
-    command_id_for,
 )
-from processors.vocabulary.events import DomainEvent
+from processors.vocabulary.events import (
+    BscValidationStatus,
+    CosReadingsNotified,
+    CustomerMovedOut,
+    CustomerReadingReceived,
+    DomainEvent,
+    MeterKind,
+    MeterReadingsReceived,
+    SupplyPointRegistered,
+    SwitchSecured,
+    SwitchWithdrawn,
+)
 
-if TYPE_CHECKING:
-    from processors.core.machines.export_enrolment import ExportApplication, ExportLink
+EXPORT_MACHINE_NAME = "export_enrolment"
+"""An export MPAN's customer photo readings are its export readings, not ours."""
 
-TRADITIONAL = "traditional"
-SMART_NHH = "smart_nhh"
-SMART_HH = "smart_hh"
+TRADITIONAL = MeterKind.TRADITIONAL
+SMART_NHH = MeterKind.SMART_NHH
+SMART_HH = MeterKind.SMART_HH
 
-RECENT_IDS = 4
-"""How many ids of state-changing inputs a state remembers to drop their duplicates."""
+
+class SupplyPointDeadline(StrEnum):
+    """What a loss or move-out waits for, and fires on when it does not come."""
+
+    COS_DISPUTE = "cos_dispute"
+    COS_ESTIMATE = "cos_estimate"
+    DC_CHASE = "dc_chase"
+    MOVE_OUT_ESTIMATE = "move_out_estimate"
+
+
+COS_DISPUTE = SupplyPointDeadline.COS_DISPUTE
+COS_ESTIMATE = SupplyPointDeadline.COS_ESTIMATE
+DC_CHASE = SupplyPointDeadline.DC_CHASE
+MOVE_OUT_ESTIMATE = SupplyPointDeadline.MOVE_OUT_ESTIMATE
 
 # --- inputs: what the rules need from an event --------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReadingValue:
-    """One register reading, normalised. `read_on` is its effective day: a reading stamped
-    23:59:59 (HH midnight) counts for the next day; `midnight` says it was stamped at a day
-    boundary (00:00:00 or 23:59:59); `actual` that it is not deemed or estimated."""
-
-    value: Decimal
-    read_on: date
-    midnight: bool
-    actual: bool
-    meter_id: str | None = None
-    register_id: str | None = None
-
-    def billing(self, source: str) -> BillingReading:
-        return BillingReading(
-            value=self.value,
-            read_on=self.read_on,
-            source=source,
-            meter_id=self.meter_id,
-            register_id=self.register_id,
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Input:
-    """Base of inputs. `PRIORITY` orders a key's inputs of one day (then `event_id`)."""
-
-    PRIORITY: ClassVar[int] = 100
-    event_id: str
-    day: date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MeterReadingsIn(Input):
     """A D0010 group: readings in flow order."""
 
-    PRIORITY: ClassVar[int] = 0
+    PRIORITY: ClassVar[int] = InputOrder.METER_READINGS
     readings: tuple[ReadingValue, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegisteredIn(Input):
-    PRIORITY: ClassVar[int] = 10
+    PRIORITY: ClassVar[int] = InputOrder.REGISTERED
     account_id: str
     meter_kind: str
     ssd: date
@@ -97,20 +90,20 @@ class RegisteredIn(Input):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SecuredIn(Input):
-    PRIORITY: ClassVar[int] = 20
+    PRIORITY: ClassVar[int] = InputOrder.SWITCH_SECURED
     ssd: date
     gaining_supplier: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WithdrawnIn(Input):
-    PRIORITY: ClassVar[int] = 25
+    PRIORITY: ClassVar[int] = InputOrder.SWITCH_WITHDRAWN
     ssd: date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MovedOutIn(Input):
-    PRIORITY: ClassVar[int] = 30
+    PRIORITY: ClassVar[int] = InputOrder.MOVED_OUT
     account_id: str
     move_out_date: date
 
@@ -119,14 +112,14 @@ class MovedOutIn(Input):
 class CosReadingIn(Input):
     """A D0086 group: `failed` when the DC's validation failed."""
 
-    PRIORITY: ClassVar[int] = 60
+    PRIORITY: ClassVar[int] = InputOrder.COS_READING
     readings: tuple[ReadingValue, ...]
     failed: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CustomerReadingIn(Input):
-    PRIORITY: ClassVar[int] = 65
+    PRIORITY: ClassVar[int] = InputOrder.CUSTOMER_READING
     reading: ReadingValue
     photo: bool
 
@@ -177,99 +170,31 @@ class MoveOutEpisode(FinalBilling):
 
 
 @dataclass(slots=True, kw_only=True)
-class SupplyPointState:
-    """Everything the core keeps about one MPAN: supply, CoS loss, move-out, export.
-
-    `pending` holds the inputs of days not yet closed (applied in canonical order when their
-    day closes); `recent` the ids of the last few state-changing inputs.
-    """
+class SupplyPointState(MachineState):
+    """What the core keeps about one MPAN we supply: supply, CoS loss, move-out."""
 
     meter_kind: str | None = None
     ssd: date | None = None
     loss: LossEpisode | None = None
     move_out: MoveOutEpisode | None = None
-    export_app: ExportApplication | None = None
-    export_link: ExportLink | None = None
     last_billed_ssd: date | None = None
     """The SSD of the latest loss that got its final (or estimated) bill: no switch on or
     before it can open a loss again."""
     last_switch_notice: tuple[date, int, str] | None = None
     """The canonical order key (day, priority, event id) of the last switch notice applied:
     an older notice (late, redelivered) is stale and cannot reopen or replace a loss."""
-    unlinked_registration: tuple[date, str] | None = None
-    """A D0217 (SSD, event id) for an export MPAN whose link has not arrived yet."""
-    recent: tuple[str, ...] = ()
-    pending: list[Input] | None = None
 
     @property
     def registered(self) -> bool:
         return self.meter_kind is not None
 
-    def remember(self, event_id: str) -> None:
-        self.recent = (*self.recent[-(RECENT_IDS - 1) :], event_id)
-
     def wants_meter_readings(self) -> bool:
         """Whether a D0010 can change anything here (the cheap test of the common case)."""
         loss = self.loss
-        if loss is not None and (
+        return loss is not None and (
             (loss.awaiting_bill and self.meter_kind in (SMART_HH, SMART_NHH))
             or (loss.awaiting_correction and self.meter_kind == SMART_HH)
-        ):
-            return True
-        link = self.export_link
-        return link is not None and link.wants_readings
-
-
-# --- the context a transition runs in ----------------------------------------------------------
-
-
-class Ctx:
-    """Where a transition writes: commands, anomalies, follow-ups, for one key on one day."""
-
-    __slots__ = ("_country", "anomalies", "commands", "follow_ups", "issued_on", "key", "policy")
-
-    def __init__(  # noqa: PLR0917 - built in one place, by the engine
-        self,
-        key: str,
-        policy: Policy,
-        issued_on: date,
-        commands: list[Command],
-        anomalies: list[Anomaly],
-        follow_ups: list[DomainEvent],
-    ) -> None:
-        self.key = key
-        self.policy = policy
-        self.issued_on = issued_on
-        self.commands = commands
-        self.anomalies = anomalies
-        self.follow_ups = follow_ups
-        self._country: str | None = None
-
-    @property
-    def country(self) -> str:
-        if self._country is None:
-            self._country = country_for(self.key).value
-        return self._country
-
-    def emit(self, cls: type[Command], cause: str, **fields: Any) -> Command:
-        """Build and record a command with its deterministic id (subject as Command.subject)."""
-        subject = fields.get("mpan") or fields.get("import_mpan") or fields.get("export_mpan") or self.key
-        command = cls(
-            command_id=command_id_for(str(subject), cls.TYPE, cause),
-            issued_on=self.issued_on,
-            cause=cause,
-            **fields,
         )
-        self.commands.append(command)
-        return command
-
-    def anomaly(self, inp: Input, kind: str, detail: str) -> None:
-        self.anomalies.append(
-            Anomaly(event_id=inp.event_id, subject=self.key, day=inp.day, kind=kind, detail=detail)
-        )
-
-    def refund_due_by(self) -> date:
-        return working_days_after(self.issued_on, self.policy.refund_working_days, self.country)
 
 
 def _bill(
@@ -283,7 +208,11 @@ def _bill(
     """Issue a final, estimated or corrected bill and the SettleFinalBalance that follows it."""
     bill = ctx.emit(cls, cause, mpan=ctx.key, reason=reason, final_date=final_date, **extra)
     ctx.emit(
-        SettleFinalBalance, cause, mpan=ctx.key, final_bill=bill.command_id, refund_due_by=ctx.refund_due_by()
+        SettleFinalBalance,
+        cause,
+        mpan=ctx.key,
+        final_bill=bill.command_id,
+        refund_due_by=ctx.working_days_after(ctx.policy.refund_working_days),
     )
     return bill.command_id
 
@@ -577,7 +506,7 @@ def apply_customer_reading(state: SupplyPointState, inp: CustomerReadingIn, ctx:
         ctx.emit(SendReadingToDataCollector, inp.event_id, mpan=ctx.key, reading=reading.billing("customer"))
         loss.dc_sent_on = ctx.issued_on
         changed = True
-    if not changed and not state.registered and state.export_link is None:
+    if not changed and not state.registered and not ctx.claimed_elsewhere():
         ctx.anomaly(inp, "unknown_supply_point", "customer reading for a point we do not supply")
     return changed
 
@@ -655,3 +584,154 @@ def supply_label(state: SupplyPointState, today: date | None) -> str | None:
         if move_out.awaiting_correction:
             return "estimated_final_billed"
     return None
+
+
+# --- the machine -------------------------------------------------------------------------------------
+
+_DATES: dict[date, date] = {}
+
+
+def _shared(day: date) -> date:
+    """One date object per distinct day, so a hundred thousand states with the same SSD
+    hold one object rather than a hundred thousand."""
+    return _DATES.setdefault(day, day)
+
+
+def meter_readings_input(e: MeterReadingsReceived, _: Policy) -> MeterReadingsIn:
+    """A D0010 group as the rules see it (shared with the export machine)."""
+    return MeterReadingsIn(event_id=e.event_id, day=e.day, readings=reading_values(e.meters))
+
+
+def customer_reading_input(e: CustomerReadingReceived, _: Policy) -> CustomerReadingIn:
+    """A customer's reading (shared with the export machine, for photo export readings)."""
+    reading = customer_reading_value(e.value, e.read_on, e.meter_id, e.register_id)
+    return CustomerReadingIn(event_id=e.event_id, day=e.day, reading=reading, photo=e.photo)
+
+
+def moved_out_input(e: CustomerMovedOut, _: Policy) -> MovedOutIn:
+    """A move-out (shared with the export machine, which ends the export tariff)."""
+    return MovedOutIn(event_id=e.event_id, day=e.day, account_id=e.account_id, move_out_date=e.move_out_date)
+
+
+def _cos_reading_input(e: CosReadingsNotified, _: Policy) -> CosReadingIn:
+    return CosReadingIn(
+        event_id=e.event_id,
+        day=e.day,
+        readings=reading_values(e.meters),
+        failed=e.validation_status == BscValidationStatus.FAILED,
+    )
+
+
+def _registered_input(e: SupplyPointRegistered, _: Policy) -> RegisteredIn:
+    return RegisteredIn(
+        event_id=e.event_id,
+        day=e.day,
+        account_id=e.account_id,
+        meter_kind=sys.intern(str(e.meter_kind)),
+        ssd=_shared(e.ssd),
+    )
+
+
+def _secured_input(e: SwitchSecured, _: Policy) -> SecuredIn:
+    return SecuredIn(event_id=e.event_id, day=e.day, ssd=e.ssd, gaining_supplier=e.gaining_supplier)
+
+
+def _withdrawn_input(e: SwitchWithdrawn, _: Policy) -> WithdrawnIn:
+    return WithdrawnIn(event_id=e.event_id, day=e.day, ssd=e.ssd)
+
+
+def _apply_meter_readings(state: SupplyPointState, inp: MeterReadingsIn, ctx: Ctx) -> bool:
+    if not state.registered:
+        if not ctx.claimed_elsewhere():
+            ctx.anomaly(inp, "unknown_supply_point", "meter readings (D0010) for a point we do not supply")
+        return False
+    return apply_meter_readings_for_cos(state, inp, ctx)
+
+
+def _apply_customer_reading(state: SupplyPointState, inp: CustomerReadingIn, ctx: Ctx) -> bool:
+    if inp.photo and ctx.claimed_by(EXPORT_MACHINE_NAME):
+        return False  # a photo reading of an export MPAN is the export machine's
+    return apply_customer_reading(state, inp, ctx)
+
+
+_TRANSITIONS: dict[type[Input], Any] = {
+    MeterReadingsIn: _apply_meter_readings,
+    RegisteredIn: apply_registered,
+    SecuredIn: apply_secured,
+    WithdrawnIn: apply_withdrawn,
+    MovedOutIn: apply_moved_out,
+    CosReadingIn: apply_cos_reading,
+    CustomerReadingIn: _apply_customer_reading,
+}
+
+
+def _held_before(state: SupplyPointState, day: date) -> bool:
+    """Whether the state holds inputs of a day before `day` (not applied yet, so the state
+    does not yet show what a reading of `day` will meet)."""
+    pending = state.pending
+    return pending is not None and any(p.day < day for p in pending)
+
+
+class SupplyPointMachine:
+    """The supply point machine as the engine sees it."""
+
+    name: str = "supply_point"
+    keyspace: Keyspace = Keyspace.MPAN
+    state_type: type[SupplyPointState] = SupplyPointState
+    state_classes: tuple[type[Any], ...] = (
+        SupplyPointState,
+        LossEpisode,
+        MoveOutEpisode,
+        ReadingValue,
+        *_TRANSITIONS,
+    )
+    idle_label: str | None = "supplying"
+    self_guarded: tuple[type[Input], ...] = (RegisteredIn, MeterReadingsIn)
+    """Inputs whose duplicates the state recognises by itself (not kept in `recent`)."""
+
+    def __init__(self) -> None:
+        self.unknown_subject: dict[type[DomainEvent], str] = {
+            MeterReadingsReceived: "meter readings (D0010) for a point we do not supply"
+        }
+        self.converters: dict[type[DomainEvent], Converter] = {
+            MeterReadingsReceived: meter_readings_input,
+            CosReadingsNotified: _cos_reading_input,
+            CustomerReadingReceived: customer_reading_input,
+            SupplyPointRegistered: _registered_input,
+            SwitchSecured: _secured_input,
+            SwitchWithdrawn: _withdrawn_input,
+            CustomerMovedOut: moved_out_input,
+        }
+
+    def apply(self, state: SupplyPointState, inp: Input, ctx: Ctx) -> bool:
+        transition = _TRANSITIONS.get(type(inp))
+        return False if transition is None else bool(transition(state, inp, ctx))
+
+    def claims(self, state: SupplyPointState) -> bool:
+        return state.registered
+
+    def deadlines(self, key: str, state: SupplyPointState, policy: Policy) -> Iterable[tuple[date, str]]:
+        if state.loss is None and state.move_out is None:
+            return ()
+        return supply_deadlines(state, policy, _country(key))
+
+    def fire(self, state: SupplyPointState, kind: str, due: date, ctx: Ctx) -> None:
+        fire_supply_deadline(state, kind, due, ctx)
+
+    def label(self, state: SupplyPointState, today: date | None) -> str | None:
+        return supply_label(state, today)
+
+    def settled(self, state: SupplyPointState | None, event: Any) -> bool:
+        """Only a routine D0010 is ever settled: one where nothing waits for a reading."""
+        if state is None or type(event) is not MeterReadingsReceived:
+            return False
+        return (
+            state.pending is None or not _held_before(state, event.day)
+        ) and not state.wants_meter_readings()
+
+
+def _country(key: str) -> str:
+    return country_for(key).value
+
+
+SUPPLY_POINT = SupplyPointMachine()

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from processors.core.deadlines import COS_ESTIMATE, Deadline
+from processors.core.deadlines import Deadline
+from processors.core.machines.supply_point import COS_ESTIMATE
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import Command, FinalBillReason, IssueEstimatedFinalBill, command_id_for
 from processors.vocabulary.events import CosReadingsNotified, DayClosed, DomainEvent, SwitchSecured
@@ -32,11 +33,12 @@ class FakeEngine:
         self.states: dict[str, LossState] = {}
         self.last_closed_day: date | None = None
 
-    def state_of(self, key: str) -> Any | None:
-        return self.states.get(key)
+    def states_of(self, key: str) -> dict[str, Any]:
+        state = self.states.get(key)
+        return {} if state is None else {"supply_point": state}
 
-    def state_label(self, state: Any) -> str:
-        return str(state.status)
+    def label_of(self, states: dict[str, Any]) -> str:
+        return str(states["supply_point"].status)
 
     def deadlines_between(self, first: date, last: date) -> list[Deadline]:
         return [

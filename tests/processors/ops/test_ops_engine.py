@@ -28,7 +28,7 @@ from processors.vocabulary.events import DayClosed, DomainEvent
 
 
 def full_scan(engine: Engine) -> dict[str, int]:
-    return dict(Counter(engine.state_label(state) for _, state in engine.states()))
+    return dict(Counter(engine.label_of(states) for _, states in engine.subjects()))
 
 
 def test_incremental_state_counts_equal_a_full_scan_after_every_day(tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_worker_batches_keep_counts_equal_to_a_full_scan(tmp_path: Path) -> None
         record_batch(ops, engine, handled, input="meterflow-events")
         assert dict(ops.state_counts) == full_scan(engine)
     assert ops.inputs["meterflow-events"].events == ops.events_total
-    forget_labels(ops, [key for key, _ in engine.states()])
+    forget_labels(ops, [key for key, _ in engine.subjects()])
     assert ops.states() == {"total": 0, "counts": {}}
 
 
@@ -160,7 +160,7 @@ def test_one_recorder_over_engines_per_partition(tmp_path: Path, log: str) -> No
             assert batch.handled == []
             queue += [(owner(f), f) for f in outcome.follow_ups]
         if isinstance(item, DayClosed):
-            combined = Counter(e.state_label(s) for e in engines for _, s in e.states())
+            combined = Counter(e.label_of(s) for e in engines for _, s in e.subjects())
             assert dict(ops.state_counts) == dict(combined), item.closed_day
             seen_labels.update(combined)
     if log == "portfolio":

@@ -43,7 +43,7 @@ async def test_health_shows_what_the_worker_reported(dashboard_url: str, world: 
 
 async def test_states_count_supply_points_by_label(dashboard_url: str, world: World) -> None:
     states = await get(f"{dashboard_url}/api/states")
-    scan = Counter(world.engine.state_label(state) for _, state in world.engine.states())
+    scan = Counter(world.engine.label_of(states) for _, states in world.engine.subjects())
     assert states["counts"] == dict(scan)
     assert states["total"] == 51
     assert states["counts"]["disputed"] == 1

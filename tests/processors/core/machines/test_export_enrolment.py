@@ -70,9 +70,9 @@ def test_eligible_application_runs_through_to_crediting() -> None:
     assert (configure.export_mpan, configure.import_mpan, configure.ssd) == (EXPORT, ENG, EXPORT_SSD)
     credit = s.one("StartExportCredit")
     assert (credit.export_mpan, credit.tariff, credit.reading.value) == (EXPORT, "SEG", Decimal("12.5"))
-    label = s.engine.state_label
-    assert label(s.engine.state_of(EXPORT)) == "export_crediting"
-    assert label(s.engine.state_of(ENG)) == "export_registered"
+    label = s.engine.subject_label
+    assert label(EXPORT) == "export_crediting"
+    assert label(ENG) == "export_registered"
 
 
 def test_first_export_reading_can_be_a_customer_photo_reading() -> None:
@@ -226,7 +226,7 @@ def test_cancellation_after_enrolment_ends_the_tariff_and_stops_the_90_day_clock
         date(2024, 4, 10),
     )
     assert s.of_type("SwitchToManualExportReadings") == []
-    assert s.engine.state_label(s.engine.state_of(EXPORT)) == "export_ended"
+    assert s.engine.subject_label(EXPORT) == "export_ended"
 
 
 def test_cancellation_within_14_days_of_applying_is_a_cooling_off_end() -> None:
@@ -254,7 +254,7 @@ def test_90_days_without_export_readings_switches_to_manual_readings() -> None:
         date(2024, 4, 5) + timedelta(days=90),
         date(2024, 4, 5),
     )
-    assert s.engine.state_label(s.engine.state_of(EXPORT)) == "export_manual"
+    assert s.engine.subject_label(EXPORT) == "export_manual"
 
 
 def test_move_out_ends_the_export_tariff_on_the_move_out_day() -> None:

@@ -131,7 +131,7 @@ def test_withdrawn_switch_issues_nothing_and_cancels_every_deadline() -> None:
     s = Scenario().play(events, until=date(2024, 6, 1))
     assert s.commands == []
     assert s.engine.deadlines_between(date(2024, 1, 1), date(2025, 1, 1)) == []
-    assert s.engine.state_label(s.engine.state_of(ENG)) == "supplying"
+    assert s.engine.subject_label(ENG) == "supplying"
 
 
 def test_withdrawal_of_another_ssd_is_an_anomaly_and_the_loss_goes_on() -> None:
@@ -339,13 +339,13 @@ def test_switch_for_an_unknown_point_is_an_anomaly() -> None:
 
 def test_state_labels_follow_the_loss() -> None:
     s = Scenario().play(loss("traditional"), until=date(2024, 2, 20))
-    label = s.engine.state_label
-    assert label(s.engine.state_of(ENG)) == "loss_pending"
+    label = s.engine.subject_label
+    assert label(ENG) == "loss_pending"
     s.pass_days_through(date(2024, 3, 5))
-    assert label(s.engine.state_of(ENG)) == "awaiting_cos_reading"
+    assert label(ENG) == "awaiting_cos_reading"
     s.pass_days_through(date(2024, 4, 2))
-    assert label(s.engine.state_of(ENG)) == "disputed"
+    assert label(ENG) == "disputed"
     s.pass_days_through(date(2024, 4, 13))
-    assert label(s.engine.state_of(ENG)) == "estimated_final_billed"
+    assert label(ENG) == "estimated_final_billed"
     s.given(d0086(ENG, midnight(SSD), on=date(2024, 4, 14))).pass_days_through(date(2024, 4, 14))
-    assert label(s.engine.state_of(ENG)) == "final_billed"
+    assert label(ENG) == "final_billed"
