@@ -1,0 +1,147 @@
+"""The field parsers of JSON-lines events: each names what it expected and what it got.
+
+Every event type's table (`flows/event_types*.py`) is built from these, so a field is
+read the same way whatever event carries it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from processors.vocabulary.mpan import InvalidMpan, parse_mpan
+
+Parser = Callable[[Any], Any]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Problem(ValueError):
+    """A field that cannot be read: `field` is its dotted path (e.g. `smart_meter.working`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected non-empty text, got {value!r}")
+    return value
+
+
+def mpan(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"an MPAN core is a string of 13 digits, got {value!r}")
+    try:
+        return parse_mpan(value)
+    except InvalidMpan as exc:
+        raise ValueError(str(exc)) from None
+
+
+def iso_date(value: Any) -> date:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
+
+
+def instant(value: Any) -> datetime:
+    """An ISO 8601 date-time with its UTC offset (`Z` or `+01:00`): event time is never naive."""
+    if not isinstance(value, str) or "T" not in value:
+        raise ValueError(f"expected an ISO date-time such as 2024-03-01T09:00:00Z, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid ISO date-time") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset: add Z or +01:00")
+    return parsed
+
+
+def amount(value: Any) -> Decimal:
+    """A non-negative number (JSON number or numeric string), kept exact."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        number = Decimal(value) if not isinstance(value, str) else Decimal(value.strip())
+    except ArithmeticError:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"expected a non-negative number, got {value!r}")
+    return number
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+def code(cls: type[StrEnum]) -> Parser:
+    allowed = ", ".join(member.value for member in cls)
+
+    def parse_code(value: Any) -> StrEnum:
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValueError(f"expected one of {allowed}, got {value!r}") from None
+
+    return parse_code
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A field of a JSON event: its parser, and whether it must be present and not null."""
+
+    parse: Parser
+    required: bool = True
+
+
+def obj(cls: Callable[..., Any], fields: dict[str, Spec]) -> Parser:
+    """A nested JSON object read into `cls`, every problem named by its dotted path."""
+
+    def parse_object(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError(f"expected an object with {', '.join(fields)}, got {value!r}")
+        return cls(**fields_of(value, fields, ""))
+
+    return parse_object
+
+
+def fields_of(data: dict[str, Any], fields: dict[str, Spec], prefix: str) -> dict[str, Any]:
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for name in data:
+        if name not in fields:
+            problems.append(Problem(prefix + name, f"unknown field (expected {', '.join(fields)})"))
+    for name, spec in fields.items():
+        raw = data.get(name)
+        if raw is None:
+            if spec.required:
+                problems.append(Problem(prefix + name, "required field is missing or null"))
+            continue
+        try:
+            values[name] = spec.parse(raw)
+        except Problems as nested:
+            problems.extend(Problem(prefix + name + "." + p.field, p.reason) for p in nested.problems)
+        except ValueError as exc:
+            problems.append(Problem(prefix + name, str(exc)))
+    if problems:
+        raise Problems(problems)
+    return values
+
+
+class Problems(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
