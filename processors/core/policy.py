@@ -49,27 +49,36 @@ class Policy:
 
 DEFAULT_POLICY = Policy()
 
-_DECIMAL_FIELDS = frozenset({"export_capacity_limit_kw", "micro_chp_capacity_limit_kw"})
+def _parse_value(key: str, kind: Any, value: Any, origin: str) -> Any:
+    """One policy value read by the type of its field: whole days, a number, a flag, a name."""
+    if kind in (Decimal, "Decimal"):
+        if isinstance(value, bool):
+            raise PolicyError(f"{origin}: {key} must be a number, got {value!r}")
+        try:
+            return Decimal(str(value))
+        except InvalidOperation as exc:
+            raise PolicyError(f"{origin}: {key} must be a number, got {value!r}") from exc
+    if kind in (bool, "bool"):
+        if not isinstance(value, bool):
+            raise PolicyError(f"{origin}: {key} must be true or false, got {value!r}")
+        return value
+    if kind in (str, "str"):
+        if not isinstance(value, str) or not value.strip():
+            raise PolicyError(f"{origin}: {key} must be non-empty text, got {value!r}")
+        return value
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PolicyError(f"{origin}: {key} must be a whole number >= 0, got {value!r}")
+    return value
 
 
 def policy_from_mapping(values: dict[str, Any], *, origin: str = "policy") -> Policy:
     """A Policy with `values` over the defaults; an unknown key or a bad value is an error."""
-    known = {f.name for f in fields(Policy)}
+    kinds = {f.name: f.type for f in fields(Policy)}
     changes: dict[str, Any] = {}
     for key, value in values.items():
-        if key not in known:
-            raise PolicyError(f"{origin}: unknown policy key {key!r} (known: {', '.join(sorted(known))})")
-        if key in _DECIMAL_FIELDS:
-            if isinstance(value, bool):
-                raise PolicyError(f"{origin}: {key} must be a number, got {value!r}")
-            try:
-                changes[key] = Decimal(str(value))
-            except InvalidOperation as exc:
-                raise PolicyError(f"{origin}: {key} must be a number, got {value!r}") from exc
-        else:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise PolicyError(f"{origin}: {key} must be a whole number of days >= 0, got {value!r}")
-            changes[key] = value
+        if key not in kinds:
+            raise PolicyError(f"{origin}: unknown policy key {key!r} (known: {', '.join(sorted(kinds))})")
+        changes[key] = _parse_value(key, kinds[key], value, origin)
     return replace(DEFAULT_POLICY, **changes)
 
 
