@@ -10,11 +10,12 @@ the registry below can be built from bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import MISSING, fields, is_dataclass
+from dataclasses import is_dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from processors.codecs.type_hints import field_defaults
 from processors.core.engine import EngineMeta
 from processors.core.machines.export_enrolment import (
     AppCancelledIn,
@@ -78,26 +79,6 @@ _CLASSES: dict[str, type[Any]] = {
 }
 
 
-def _default_of(f: Any) -> Any:
-    if f.default is not MISSING:
-        return f.default
-    if f.default_factory is not MISSING:
-        return f.default_factory()
-    return MISSING
-
-
-_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
-
-
-def _fields_of(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
-    """(name, default) of each field of a state class, worked out once per class (the
-    defaults are only compared with, never handed out)."""
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = tuple((f.name, _default_of(f)) for f in fields(cls))
-    return found
-
-
 def _encode(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -114,7 +95,7 @@ def _encode(value: Any) -> Any:
         if _CLASSES.get(name) is not type(value):
             raise TypeError(f"cannot encode {name}: not a registered state class")
         out: dict[str, Any] = {}
-        for field_name, default in _fields_of(type(value)):
+        for field_name, default in field_defaults(type(value)):
             v = getattr(value, field_name)
             if v != default:
                 out[field_name] = _encode(v)
