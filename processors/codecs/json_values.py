@@ -24,7 +24,34 @@ from processors.codecs.type_hints import field_names
 # Deeper than this, a lenient conversion shows the value's repr (a guard against cycles).
 LENIENT_DEPTH = 8
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
+# How a value of each type is converted, worked out once per type (by `_shape_of`).
+_PLAIN, _ENUM, _DECIMAL, _DATE, _SEQUENCE, _RECORD, _MAPPING, _SET, _UNKNOWN = range(9)
+_SHAPES: dict[type, int] = {str: _PLAIN, int: _PLAIN, float: _PLAIN, bool: _PLAIN, type(None): _PLAIN}
+
+
+def _shape_of(kind: type) -> int:
+    shape = _SHAPES.get(kind)
+    if shape is None:
+        if issubclass(kind, enum.Enum):  # before str and int: StrEnum, IntEnum
+            shape = _ENUM
+        elif issubclass(kind, Decimal):
+            shape = _DECIMAL
+        elif issubclass(kind, dt.date):  # datetimes included
+            shape = _DATE
+        elif issubclass(kind, tuple | list):
+            shape = _SEQUENCE
+        elif dataclasses.is_dataclass(kind):  # an instance's type; a dataclass itself is a `type`
+            shape = _RECORD
+        elif issubclass(kind, Mapping):
+            shape = _MAPPING
+        elif issubclass(kind, set | frozenset):
+            shape = _SET
+        elif issubclass(kind, str | int | float):
+            shape = _PLAIN
+        else:
+            shape = _UNKNOWN
+        _SHAPES[kind] = shape
+    return shape
 
 
 def _refuse(value: Any) -> Any:
@@ -44,23 +71,24 @@ def _convert(value: Any, depth: int, limit: int, unknown: Callable[[Any], Any]) 
     if depth > limit:
         return repr(value)
     kind: type = type(value)
-    if kind in _PLAIN:
+    shape = _SHAPES.get(kind)
+    if shape is None:
+        shape = _shape_of(kind)
+    if shape == _PLAIN:
         return value
-    deeper = depth + 1
-    if isinstance(value, enum.Enum):
-        return _convert(value.value, deeper, limit, unknown)
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):  # datetimes included
+    depth += 1
+    if shape == _RECORD:
+        return {name: _convert(getattr(value, name), depth, limit, unknown) for name in field_names(kind)}
+    if shape == _ENUM:
+        return _convert(value.value, depth, limit, unknown)
+    if shape == _DATE:
         return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_convert(v, deeper, limit, unknown) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _convert(getattr(value, name), deeper, limit, unknown) for name in field_names(kind)}
-    if isinstance(value, Mapping):
-        return {str(k): _convert(v, deeper, limit, unknown) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        return [_convert(v, deeper, limit, unknown) for v in sorted(value, key=repr)]
-    if isinstance(value, str | int | float):  # subclasses of the plain types
-        return value
+    if shape == _DECIMAL:
+        return str(value)
+    if shape == _SEQUENCE:
+        return [_convert(v, depth, limit, unknown) for v in value]
+    if shape == _MAPPING:
+        return {str(k): _convert(v, depth, limit, unknown) for k, v in value.items()}
+    if shape == _SET:
+        return [_convert(v, depth, limit, unknown) for v in sorted(value, key=repr)]
     return unknown(value)

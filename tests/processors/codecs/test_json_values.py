@@ -67,9 +67,19 @@ def test_plain_values_mappings_and_enums() -> None:
     assert json_value([Decimal("1E+2")]) == ["1E+2"]
 
 
+def test_subclasses_convert_as_their_base() -> None:
+    class Code(str):
+        pass
+
+    assert json_value((Code("01"), Colour.RED)) == ["01", 1]
+    assert json_value(datetime(2024, 3, 1, 12, 0)) == "2024-03-01T12:00:00"
+
+
 def test_a_value_with_no_json_form_is_refused_by_name() -> None:
     with pytest.raises(TypeError, match="no JSON value for a complex"):
         json_value({"x": [1j]})
+    with pytest.raises(TypeError, match="no JSON value for a type"):
+        json_value(Outer)  # a dataclass itself is not a record
 
 
 def test_lenient_conversion_shows_unknown_and_too_deep_values_as_repr() -> None:
