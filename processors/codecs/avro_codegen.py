@@ -11,7 +11,7 @@ intermediate dict.
 
 The bytes and the decoded values are those of fastavro 1.x (`schemaless_writer` /
 `schemaless_reader` on the same schema), checked against it in
-`tests/processors/test_avro_codegen.py`:
+`tests/processors/codecs/test_avro_codegen.py`:
 - long: zig-zag varint; an int field outside the signed 64-bit range is refused.
 - string: varint byte length then UTF-8 (strict: lone surrogates are refused on both sides);
   a `Decimal` is written as `str(value)` and read back with `Decimal(text)`.
@@ -45,11 +45,22 @@ import dataclasses
 import datetime as dt
 import enum
 import time
-import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Union
+from typing import Any
+
+from processors.codecs.type_hints import (
+    Scalar,
+    UnsupportedHint,
+    field_hints,
+    is_dataclass_type,
+    is_enum_type,
+    item_type,
+    optional_inner,
+    scalar_of,
+)
+from processors.vocabulary.json_values import field_names
 
 Encode = Callable[[Any], bytes]
 Decode = Callable[[bytes, int], tuple[Any, int]]
@@ -231,29 +242,6 @@ _HELPERS: dict[str, Any] = {
 # --- reading the type hints and the schema ----------------------------------------------------
 
 
-def _optional_inner(hint: Any) -> Any | None:
-    if typing.get_origin(hint) in (Union, types.UnionType):
-        args = typing.get_args(hint)
-        others = [a for a in args if a is not type(None)]
-        if len(args) == 2 and len(others) == 1:
-            return others[0]
-        raise UnsupportedSchema(f"only X | None unions are supported, not {hint}")
-    return None
-
-
-def _tuple_item(hint: Any) -> Any | None:
-    if typing.get_origin(hint) is tuple:
-        args = typing.get_args(hint)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return args[0]
-        raise UnsupportedSchema(f"only tuple[X, ...] is supported, not {hint}")
-    return None
-
-
-def _is_dataclass_type(hint: Any) -> bool:
-    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
-
-
 def _collect_named(schema: Any, named: dict[str, Any]) -> None:
     if isinstance(schema, list):
         for branch in schema:
@@ -314,11 +302,11 @@ def _record_fields(cls: type, schema: Any) -> list[tuple[str, Any, Any]]:
     dataclass's."""
     if _kind(schema) != "record":
         raise UnsupportedSchema(f"{cls.__name__} is a dataclass but its schema is a {_kind(schema)}")
-    names = [f.name for f in dataclasses.fields(cls)]
+    names = list(field_names(cls))
     schema_names = [str(f["name"]) for f in schema["fields"]]
     if names != schema_names:
         raise UnsupportedSchema(f"{cls.__name__} fields {names} differ from its schema's {schema_names}")
-    hints = typing.get_type_hints(cls)
+    hints = dict(field_hints(cls))
     return [(str(f["name"]), hints[str(f["name"])], f["type"]) for f in schema["fields"]]
 
 
@@ -330,16 +318,20 @@ def _enum_symbols(hint: type[enum.Enum], schema: Any) -> list[str]:
     return symbols
 
 
+# The Avro kinds each scalar is generated for.
+_SCALAR_KINDS: dict[Scalar, tuple[str, ...]] = {
+    Scalar.STR: ("string",),
+    Scalar.DECIMAL: ("string",),
+    Scalar.INT: ("long",),
+    Scalar.BOOL: ("boolean",),
+    Scalar.DATE: ("int/date",),
+    Scalar.DATETIME: ("long/timestamp-micros", "long/local-timestamp-micros"),
+}
+
+
 def _check_scalar(hint: Any, kind: str) -> None:
-    expected = {
-        str: ("string",),
-        Decimal: ("string",),
-        int: ("long",),
-        bool: ("boolean",),
-        dt.date: ("int/date",),
-        dt.datetime: ("long/timestamp-micros", "long/local-timestamp-micros"),
-    }.get(hint)
-    if expected is None or kind not in expected:
+    scalar = scalar_of(hint)
+    if scalar is None or kind not in _SCALAR_KINDS[scalar]:
         raise UnsupportedSchema(f"no generated codec for {hint!r} as {kind}")
 
 
@@ -398,11 +390,11 @@ class _Generator:
 
     def _encode(self, src: _Source, hint: Any, schema: Any, var: str, indent: int) -> None:
         kind = _kind(schema)
-        inner = _optional_inner(hint)
+        inner = optional_inner(hint)
         if inner is not None or kind == "union":
             self._encode_optional(src, hint, inner, schema, var=var, indent=indent)
             return
-        item = _tuple_item(hint)
+        item = item_type(hint)
         if item is not None or kind == "array":
             if item is None or kind != "array":
                 raise UnsupportedSchema(f"{hint!r} as {kind}")
@@ -415,7 +407,7 @@ class _Generator:
             self._encode(src, item, items, each, indent + 2)
             src.add(indent, 'ap(b"\\x00")')
             return
-        if _is_dataclass_type(hint):
+        if is_dataclass_type(hint):
             self._enter(hint)
             for name, field_hint, field_schema in _record_fields(hint, schema):
                 value = src.fresh(name)
@@ -423,7 +415,7 @@ class _Generator:
                 self._encode(src, field_hint, _resolve(field_schema, self.named), value, indent)
             self.records.pop()
             return
-        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if is_enum_type(hint):
             if kind != "enum":
                 raise UnsupportedSchema(f"{hint.__name__} as {kind}")
             symbols = _enum_symbols(hint, schema)
@@ -432,7 +424,7 @@ class _Generator:
             return
         _check_scalar(hint, kind)
         if kind == "string":
-            text = f"str({var})" if hint is Decimal else var
+            text = f"str({var})" if scalar_of(hint) is Scalar.DECIMAL else var
             src.add(indent, f"b_ = {text}.encode()")
             src.add(indent, "n_ = len(b_)")
             self._write_long(src, "n_", indent, non_negative=True)
@@ -515,11 +507,11 @@ class _Generator:
 
     def _decode(self, src: _Source, hint: Any, schema: Any, *, var: str, indent: int, where: str) -> None:
         kind = _kind(schema)
-        inner = _optional_inner(hint)
+        inner = optional_inner(hint)
         if inner is not None or kind == "union":
             self._decode_optional(src, hint, inner, schema, var=var, indent=indent, where=where)
             return
-        item = _tuple_item(hint)
+        item = item_type(hint)
         if item is not None or kind == "array":
             if item is None or kind != "array":
                 raise UnsupportedSchema(f"{hint!r} as {kind}")
@@ -528,10 +520,10 @@ class _Generator:
                 raise UnsupportedSchema(f"{hint!r}: array items written as no bytes")
             self._decode_array(src, item, items, var=var, indent=indent, where=where)
             return
-        if _is_dataclass_type(hint):
+        if is_dataclass_type(hint):
             self._decode_record(src, hint, schema, var, indent)
             return
-        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if is_enum_type(hint):
             if kind != "enum":
                 raise UnsupportedSchema(f"{hint.__name__} as {kind}")
             members = tuple(hint[s] for s in _enum_symbols(hint, schema))
@@ -550,14 +542,15 @@ class _Generator:
         if kind == "string":
             # _SHORT[b]: the length of a string whose length is the one-byte varint b, or
             # beyond any data when b is not (a longer, negative or truncated string).
-            text = "s_" if hint is Decimal else var
+            decimal = scalar_of(hint) is Scalar.DECIMAL
+            text = "s_" if decimal else var
             src.add(indent, "e_ = pos + 1")
             src.add(indent, "pos = e_ + _SHORT[data[pos]]")
             src.add(indent, "if pos > size:")
             src.add(indent + 1, f'{text}, pos = _read_string(data, e_ - 1, "the string {where}")')
             src.add(indent, "else:")
             src.add(indent + 1, f"{text} = data[e_:pos].decode()")
-            if hint is Decimal:
+            if decimal:
                 src.add(indent, "try:")
                 src.add(indent + 1, f"{var} = _Decimal(s_)")
                 src.add(indent, "except _InvalidOperation:")
@@ -674,11 +667,14 @@ def generate(cls: type, schema: Any, prefix: bytes = b"") -> Codec:
     """The codec of dataclass `cls` for its parsed Avro schema (`fastavro.parse_schema`).
     UnsupportedSchema when the class and schema use something this module does not
     generate, or disagree."""
-    if not _is_dataclass_type(cls):
+    if not is_dataclass_type(cls):
         raise UnsupportedSchema(f"{cls!r} is not a dataclass")
     named: dict[str, Any] = {}
     _collect_named(schema, named)
     generator = _Generator(named)
-    encode_source, encode = generator.encoder(cls, schema, prefix)
-    decode_source, decode = generator.decoder(cls, schema)
+    try:
+        encode_source, encode = generator.encoder(cls, schema, prefix)
+        decode_source, decode = generator.decoder(cls, schema)
+    except UnsupportedHint as exc:  # a union or tuple hint with no Avro mapping
+        raise UnsupportedSchema(str(exc)) from exc
     return Codec(cls=cls, encode=encode, decode=decode, source=encode_source + "\n" + decode_source)

@@ -26,19 +26,17 @@ resolution), and the writer of values that are not of their declared type.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import enum
 import io
 import json
 import os
 import sys
-import types
 import typing
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
@@ -47,9 +45,21 @@ import processors.vocabulary.events.internal  # noqa: F401 - defines the interna
 from flows.build import constructor
 from flows.rejections import FileReport, RejectedRecord
 from processors.codecs import avro_codegen
+from processors.codecs.type_hints import (
+    MISSING,
+    Scalar,
+    field_defaults,
+    field_hints,
+    is_dataclass_type,
+    is_enum_type,
+    item_type,
+    optional_inner,
+    scalar_of,
+)
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import COMMAND_TYPES, Command
 from processors.vocabulary.events import DomainEvent
+from processors.vocabulary.json_values import json_value
 
 NAMESPACE = "meterflow"
 MAGIC = b"\xc3\x01"
@@ -108,52 +118,37 @@ def schema_classes() -> list[type]:
 # --- deriving a schema from a dataclass --------------------------------------------------
 
 
-def _optional_inner(hint: Any) -> Any | None:
-    """`X` when `hint` is `X | None`, else None."""
-    if typing.get_origin(hint) in (Union, types.UnionType):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(args) == 1 and len(typing.get_args(hint)) == 2:
-            return args[0]
-        raise TypeError(f"only X | None unions are supported, not {hint}")
-    return None
-
-
-def _tuple_item(hint: Any) -> Any | None:
-    if typing.get_origin(hint) in (tuple, list):
-        args = typing.get_args(hint)
-        if typing.get_origin(hint) is tuple and (len(args) != 2 or args[1] is not Ellipsis):
-            raise TypeError(f"only tuple[X, ...] is supported, not {hint}")
-        return args[0]
-    return None
+# The Avro primitive of each scalar written as one (a Decimal as its exact text).
+_AVRO_PRIMITIVES: dict[Scalar, str] = {
+    Scalar.STR: "string",
+    Scalar.BOOL: "boolean",
+    Scalar.INT: "long",
+    Scalar.DECIMAL: "string",
+}
 
 
 def _avro_type(hint: Any, field_name: str, defined: set[str]) -> Any:
-    inner = _optional_inner(hint)
+    inner = optional_inner(hint)
     if inner is not None:
         return ["null", _avro_type(inner, field_name, defined)]
-    item = _tuple_item(hint)
+    item = item_type(hint)
     if item is not None:
         return {"type": "array", "items": _avro_type(item, field_name, defined)}
-    if hint is bool:
-        return "boolean"
-    if hint is int:
-        return "long"
-    if hint is Decimal:
-        return "string"
-    if hint is dt.datetime:
+    scalar = scalar_of(hint)
+    if scalar is Scalar.DATETIME:
         logical = "timestamp-micros" if field_name in AWARE_DATETIME_FIELDS else "local-timestamp-micros"
         return {"type": "long", "logicalType": logical}
-    if hint is dt.date:
+    if scalar is Scalar.DATE:
         return {"type": "int", "logicalType": "date"}
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+    if scalar is not None:
+        return _AVRO_PRIMITIVES[scalar]
+    if is_enum_type(hint):
         full = f"{NAMESPACE}.{hint.__name__}"
         if full in defined:
             return full
         defined.add(full)
         return {"type": "enum", "name": hint.__name__, "symbols": [m.name for m in hint]}
-    if hint is str:
-        return "string"
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    if is_dataclass_type(hint):
         full = f"{NAMESPACE}.{hint.__name__}"
         if full in defined:
             return full
@@ -173,17 +168,16 @@ def _avro_default(value: Any) -> Any:
 
 
 def _record(cls: type, defined: set[str], namespace: str | None) -> Json:
-    hints = typing.get_type_hints(cls)
+    defaults = dict(field_defaults(cls))
     out_fields: list[Json] = []
-    for f in dataclasses.fields(cls):
-        avro = _avro_type(hints[f.name], f.name, defined)
-        entry: Json = {"name": f.name, "type": avro}
-        if f.default is not dataclasses.MISSING:
-            if f.default is not None and isinstance(avro, list):
+    for name, hint in field_hints(cls):
+        avro = _avro_type(hint, name, defined)
+        entry: Json = {"name": name, "type": avro}
+        default = defaults[name]
+        if default is not MISSING:
+            if default is not None and isinstance(avro, list):
                 entry["type"] = [avro[1], "null"]  # an Avro default matches the union's first branch
-            entry["default"] = _avro_default(f.default)
-        elif f.default_factory is not dataclasses.MISSING:
-            entry["default"] = _avro_default(f.default_factory())
+            entry["default"] = _avro_default(default)
         out_fields.append(entry)
     record: Json = {"type": "record", "name": cls.__name__}
     if namespace:
@@ -217,53 +211,53 @@ def write_schemas(directory: Path = SCHEMAS_DIR) -> list[Path]:
 
 def _encoder(hint: Any) -> Encoder | None:
     """A function from a field value to its Avro datum; None when the value is its own datum."""
-    inner = _optional_inner(hint)
+    inner = optional_inner(hint)
     if inner is not None:
         enc = _encoder(inner)
         if enc is None:
             return None
         inner_enc = enc
-        if isinstance(inner, type) and dataclasses.is_dataclass(inner):
+        if is_dataclass_type(inner):
             # fastavro's tuple notation names the union branch: no search by validation.
             branch = f"{NAMESPACE}.{inner.__name__}"
             return lambda v: None if v is None else (branch, inner_enc(v))
         return lambda v: None if v is None else inner_enc(v)
-    item = _tuple_item(hint)
+    item = item_type(hint)
     if item is not None:
         item_enc = _encoder(item)
         if item_enc is None:
             return list
         enc_item = item_enc
         return lambda v: [enc_item(x) for x in v]
-    if hint is Decimal:
+    if scalar_of(hint) is Scalar.DECIMAL:
         return str
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+    if is_enum_type(hint):
         return lambda v: v.name
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    if is_dataclass_type(hint):
         return _dataclass_encoder(hint)
     return None
 
 
 def _decoder(hint: Any) -> Encoder | None:
-    inner = _optional_inner(hint)
+    inner = optional_inner(hint)
     if inner is not None:
         dec = _decoder(inner)
         if dec is None:
             return None
         inner_dec = dec
         return lambda v: None if v is None else inner_dec(v)
-    item = _tuple_item(hint)
+    item = item_type(hint)
     if item is not None:
         item_dec = _decoder(item)
         if item_dec is None:
             return tuple
         dec_item = item_dec
         return lambda v: tuple([dec_item(x) for x in v])
-    if hint is Decimal:
+    if scalar_of(hint) is Scalar.DECIMAL:
         return _decimal
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+    if is_enum_type(hint):
         return dict(hint.__members__).__getitem__
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    if is_dataclass_type(hint):
         return _dataclass_decoder(hint)
     return None
 
@@ -277,8 +271,7 @@ def _decimal(text: str) -> Decimal:
 
 @cache
 def _dataclass_encoder(cls: type) -> Callable[[Any], Json]:
-    hints = typing.get_type_hints(cls)
-    plan = [(f.name, _encoder(hints[f.name])) for f in dataclasses.fields(cls)]
+    plan = [(name, _encoder(hint)) for name, hint in field_hints(cls)]
 
     def encode(obj: Any) -> Json:
         return {name: (getattr(obj, name) if enc is None else enc(getattr(obj, name))) for name, enc in plan}
@@ -288,8 +281,7 @@ def _dataclass_encoder(cls: type) -> Callable[[Any], Json]:
 
 @cache
 def _dataclass_decoder(cls: type) -> Callable[[Json], Any]:
-    hints = typing.get_type_hints(cls)
-    plan = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls)]
+    plan = [(name, _decoder(hint)) for name, hint in field_hints(cls)]
     try:
         build: Callable[..., Any] = constructor(cls)  # skips the frozen __init__'s per-field setattr
     except TypeError:
@@ -531,26 +523,13 @@ def encode_any(obj: Any) -> bytes:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):  # datetimes included
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_json_value(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    return value
-
-
 def to_json(obj: Any) -> Json:
     """A record as one JSON object: commands exactly as `Command.to_json()`; events with
-    their `type` (class name) first; enums by value, decimals as strings, dates ISO."""
+    their `type` (class name) first, other records with their `record`; the values as
+    `json_values.json_value` writes them (enums by value, decimals as strings, dates ISO)."""
     if isinstance(obj, Command):
         return obj.to_json()
-    body = _json_value(obj)
+    body = json_value(obj)
     if not isinstance(body, dict):
         raise TypeError(f"cannot turn {type(obj).__name__} into a JSON object")
     if isinstance(obj, DomainEvent):

@@ -10,11 +10,12 @@ the registry below can be built from bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import MISSING, fields, is_dataclass
+from dataclasses import is_dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from processors.codecs.type_hints import field_defaults
 from processors.core.engine import EngineMeta
 from processors.core.machines import MACHINES
 
@@ -28,26 +29,6 @@ class StateDecodeError(ValueError):
 _STATE_CLASSES: tuple[type[Any], ...] = (EngineMeta, *(c for m in MACHINES for c in m.state_classes))
 _CLASSES: dict[str, type[Any]] = {cls.__name__: cls for cls in _STATE_CLASSES}
 """The classes a state may hold: each machine names its own (docs/decisions.md D18)."""
-
-
-def _default_of(f: Any) -> Any:
-    if f.default is not MISSING:
-        return f.default
-    if f.default_factory is not MISSING:
-        return f.default_factory()
-    return MISSING
-
-
-_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
-
-
-def _fields_of(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
-    """(name, default) of each field of a state class, worked out once per class (the
-    defaults are only compared with, never handed out)."""
-    found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = tuple((f.name, _default_of(f)) for f in fields(cls))
-    return found
 
 
 def _encode(value: Any) -> Any:
@@ -66,7 +47,7 @@ def _encode(value: Any) -> Any:
         if _CLASSES.get(name) is not type(value):
             raise TypeError(f"cannot encode {name}: not a registered state class")
         out: dict[str, Any] = {}
-        for field_name, default in _fields_of(type(value)):
+        for field_name, default in field_defaults(type(value)):
             v = getattr(value, field_name)
             if v != default:
                 out[field_name] = _encode(v)

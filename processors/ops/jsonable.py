@@ -1,43 +1,26 @@
 """Turning events, states and commands into plain JSON values for the dashboard.
 
 States and events are dataclasses holding dates, Decimals, enums and tuples; the JSON
-endpoints and the per-MPAN timeline need them as plain values, whatever their class.
+endpoints and the per-MPAN timeline need them as plain values, whatever their class
+(converted by `processors.vocabulary.json_values`, as every JSON meterflow writes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Any
+
+from processors.vocabulary.json_values import json_value
 
 # Fields every event carries that the timeline shows elsewhere (or not at all).
 _ENVELOPE = frozenset({"event_id", "occurred_at", "source", "test_data", "file"})
 
 
-def to_jsonable(value: Any, depth: int = 0) -> Any:
-    """`value` as JSON-ready data: dataclasses become objects, dates ISO strings,
-    Decimals strings (no float rounding), enums their value; deep nesting is cut at 8."""
-    if depth > 8:
-        return repr(value)
-    if isinstance(value, Enum):
-        return to_jsonable(value.value, depth + 1)
-    if value is None or isinstance(value, bool | int | str | float):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name), depth + 1) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
-        return [to_jsonable(v, depth + 1) for v in items]
-    return repr(value)
+def to_jsonable(value: Any) -> Any:
+    """`value` as JSON-ready data for display (`json_value`, lenient: what has no JSON
+    form, or is nested too deep, shows as its repr)."""
+    return json_value(value, lenient=True)
 
 
 def event_details(event: Any) -> dict[str, Any]:

@@ -8,11 +8,12 @@ the same id and a consumer can de-duplicate.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, ClassVar
+
+from processors.vocabulary.json_values import json_value
 
 COMMAND_NAMESPACE = uuid.UUID("6f1c3f4e-2b0a-5d7e-9c61-4d2f0e6b8a17")
 
@@ -59,23 +60,7 @@ class Command:
         return ""
 
     def to_json(self) -> dict[str, Any]:
-        """The command as one JSON object: the shape of `meterflow replay` and `tail`."""
-        out: dict[str, Any] = {"command_id": self.command_id, "type": self.TYPE}
-        for f in fields(self):
-            if f.name != "command_id":
-                out[f.name] = _jsonable(getattr(self, f.name))
-        return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
-    return value
+        """The command as one JSON object: the shape of `meterflow replay` and `tail`
+        (`command_id` and `type` first, then the fields in order, as `json_value` writes them)."""
+        body: dict[str, Any] = json_value(self)
+        return {"command_id": body.pop("command_id"), "type": self.TYPE, **body}
