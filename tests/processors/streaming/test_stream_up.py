@@ -13,6 +13,7 @@ import pytest
 import streamkit
 
 from processors.streaming.broker import free_port
+from processors.streaming.topics import Topics
 
 pytestmark = pytest.mark.broker
 
@@ -188,3 +189,37 @@ def test_a_stale_address_file_of_a_dead_stack_does_not_block_up(tmp_path: Path) 
     finally:
         up.stop(signal.SIGINT)
     assert up.returncode == 0, up.stderr()[-3000:]
+
+
+def test_ingest_exit_status_says_whether_anything_usable_was_published(
+    cli_env: dict[str, str], topics: Topics, tmp_path: Path
+) -> None:
+    flows = str(EXAMPLES / "flows")
+    first = streamkit.meterflow("ingest", flows, env=cli_env)
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err.decode()
+    said = err.decode().strip().splitlines()[-1]
+    assert said.startswith("meterflow: ingested 13 file(s): ")
+    assert "input events (" in said and "test data)" in said and "1 rejected records" in said
+    again = streamkit.meterflow("ingest", flows, env=cli_env)  # every file already ingested
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 1
+    assert "meterflow ingest: nothing usable was read" in err.decode()
+    strict = streamkit.meterflow("ingest", str(EXAMPLES / "events"), "--strict", env=cli_env)
+    _, err = strict.communicate(timeout=120)
+    assert strict.returncode == 0, err.decode()  # the JSON events have no rejected line
+    broken = tmp_path / "events.jsonl"
+    broken.write_text((EXAMPLES / "events" / "customers.jsonl").read_text() + "{not json\n")
+    strict = streamkit.meterflow("ingest", str(broken), "--strict", env=cli_env)
+    _, err = strict.communicate(timeout=120)
+    assert strict.returncode == 1
+    assert "1 record(s) rejected (--strict)" in err.decode()
+    # --follow keeps reading past the end; --timeout then bounds the wait for a new record
+    started = time.monotonic()
+    tail = streamkit.meterflow(
+        "tail", topics.rejected, "--from-beginning", "--follow", "--timeout", "3", env=cli_env
+    )
+    out, err = tail.communicate(timeout=120)
+    assert tail.returncode == 0, err.decode()
+    assert len(out.decode().splitlines()) == 2
+    assert time.monotonic() - started >= 3
