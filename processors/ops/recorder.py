@@ -24,6 +24,7 @@ from processors.ops.series import ThroughputSeries
 from processors.ops.views import AnomalyView, OutcomeView
 from processors.vocabulary.commands import Command
 from processors.vocabulary.events import UK, DayClosed, DomainEvent, DtcEvent, Source, uk_day
+from processors.vocabulary.events.internal import INTERNAL_EVENT_TYPES
 
 # The SPEC 2.2 type of each JSON-lines event class, so the dashboard speaks the input's words.
 JSON_EVENT_TYPES: dict[str, str] = {
@@ -147,8 +148,16 @@ class OpsRecorder:
         self._history_mpans = history_mpans
         self._daily_days = daily_days
 
-        self.events_total = 0
-        self.ticks_total = 0
+        # The three counts of one log, named as ingest, /metrics and the logs name them (D22):
+        # input events (from the files), derived events (the core's hand-offs between an
+        # import and an export MPAN, once each) and day ticks (days closed; a worker handles
+        # each once per partition it owns, `tick_records_total`).
+        self.input_events_total = 0
+        self.derived_events_total = 0
+        self.derived_by_type: Counter[str] = Counter()
+        self._derived_ids: OrderedDict[str, None] = OrderedDict()
+        self.days_closed = 0
+        self.tick_records_total = 0
         self.commands_total = 0
         self.rebalances = 0
         self.last_rebalance_at: float | None = None
@@ -212,12 +221,15 @@ class OpsRecorder:
         """
         now = self._clock()
         if isinstance(event, DayClosed):
-            self.ticks_total += 1
+            self.tick_records_total += 1
             if self.last_closed_day is None or event.closed_day > self.last_closed_day:
                 self.last_closed_day = event.closed_day
+                self.days_closed += 1
             self.risk.on_day_closed(event.closed_day)
+        elif isinstance(event, INTERNAL_EVENT_TYPES):
+            self._record_derived(event)
         else:
-            self.events_total += 1
+            self.input_events_total += 1
             self.series.add(now, events=1)
             stats = self.inputs.get(input or event_type(event))
             if stats is None:
@@ -241,6 +253,19 @@ class OpsRecorder:
                 self.record_anomaly(anomaly, event)
         if isinstance(event, DayClosed):
             self._forget_closed(event.closed_day)
+
+    def _record_derived(self, event: DomainEvent) -> None:
+        """A hand-off the core sent itself, counted and shown once: a worker handles it at
+        once and again when its copy comes round the input topic (an ignored duplicate)."""
+        ids = self._derived_ids
+        if event.event_id in ids:
+            return
+        ids[event.event_id] = None
+        if len(ids) > self._open_events_limit:
+            ids.popitem(last=False)
+        self.derived_events_total += 1
+        self.derived_by_type[type(event).__name__] += 1
+        self._remember_event(event)
 
     def _forget_closed(self, day: date) -> None:
         """Events of closed days can no longer cause a delayed anomaly: forget them."""
@@ -396,8 +421,10 @@ class OpsRecorder:
             "now": _iso(now),
             "started_at": _iso(self.started_at),
             "uptime_seconds": round(max(0.0, now - self.started_at), 1),
-            "events_total": self.events_total,
-            "ticks_total": self.ticks_total,
+            "input_events_total": self.input_events_total,
+            "derived_events_total": self.derived_events_total,
+            "days_closed": self.days_closed,
+            "tick_records_total": self.tick_records_total,
             "commands_total": self.commands_total,
             "events_per_second": round(events_per_second, 3),
             "commands_per_second": round(commands_per_second, 3),

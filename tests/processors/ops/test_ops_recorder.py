@@ -56,7 +56,7 @@ def test_counts_events_by_input_and_keeps_the_newest_event_time() -> None:
     assert inputs["switch.secured"]["last_event_time"].startswith("2024-03-03")
     assert inputs["D0086"]["events"] == 1
     assert inputs["flows-topic"]["events"] == 1
-    assert health["events_total"] == 4
+    assert health["input_events_total"] == 4
     assert health["latest_event_day"] == "2024-03-27"
 
 
@@ -66,8 +66,9 @@ def test_ticks_close_days_without_counting_as_events() -> None:
     ops.record_event(tick(D + timedelta(days=1)))
     ops.record_event(tick(D))  # a replayed older tick never moves the day back
     health = ops.health()
-    assert health["events_total"] == 0
-    assert health["ticks_total"] == 3
+    assert health["input_events_total"] == 0
+    assert health["days_closed"] == 2  # the replayed older tick closes no new day
+    assert health["tick_records_total"] == 3
     assert health["last_closed_day"] == "2024-03-02"
     assert ops.today() == D + timedelta(days=1)
 
