@@ -18,6 +18,7 @@ from time import time as wall_clock
 from typing import Any
 
 from flows.rejections import FileReport, RejectedRecord
+from processors.ops.describe import humanise
 from processors.ops.jsonable import event_details, summarise, to_jsonable
 from processors.ops.risk import RiskTracker
 from processors.ops.series import ThroughputSeries
@@ -40,6 +41,12 @@ JSON_EVENT_TYPES: dict[str, str] = {
 }
 
 
+# The status badge (D22): lagging above LAGGING records behind; processing while behind at
+# all or while events were handled in the last ACTIVE_SECONDS; idle once caught up and quiet.
+LAGGING = 10_000
+ACTIVE_SECONDS = 10.0
+
+
 # State labels that can change with the calendar alone (no event for the key): a loss is
 # "loss_pending" until its SSD, then "awaiting_cos_reading". Keys carrying one are re-read
 # on every tick.
@@ -54,6 +61,14 @@ def event_type(event: DomainEvent) -> str:
         return "tick"
     name = type(event).__name__
     return JSON_EVENT_TYPES.get(name, name)
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _iso(epoch: float) -> str:
@@ -102,6 +117,7 @@ class TimelineEntry:
             "at": item.day.isoformat(),
             "day": item.day.isoformat(),
             "type": item.kind,
+            "type_label": humanise(item.kind),
             "id": item.event_id,
             "summary": item.detail,
             "source": _source_text(self.source) or item.event_id,
@@ -163,6 +179,7 @@ class OpsRecorder:
         self.last_rebalance_at: float | None = None
         self.last_closed_day: date | None = None
         self._latest_at: datetime | None = None
+        self._last_handled_at: float | None = None
 
         self.inputs: dict[str, InputStats] = {}
         self.lag: dict[str, int] = {}
@@ -220,6 +237,7 @@ class OpsRecorder:
         `input` names where it came from (a topic); by default its flow or JSON type.
         """
         now = self._clock()
+        self._last_handled_at = now
         if isinstance(event, DayClosed):
             self.tick_records_total += 1
             if self.last_closed_day is None or event.closed_day > self.last_closed_day:
@@ -308,6 +326,7 @@ class OpsRecorder:
                 "subject": anomaly.subject,
                 "day": anomaly.day.isoformat(),
                 "kind": anomaly.kind,
+                "kind_label": humanise(anomaly.kind),
                 "detail": anomaly.detail,
                 "event_type": origin[0] if origin else None,
                 "event": summarise(event_details(event)) if event is not None else None,
@@ -414,11 +433,30 @@ class OpsRecorder:
         """The day the dashboard looks ahead from: the last closed day, else the latest event day."""
         return self.last_closed_day or self.latest_event_day
 
+    def status(self, now: float | None = None) -> dict[str, Any]:
+        """The badge: from the lag and how long ago an event was handled, never from a
+        rolling rate (which stays above zero for a minute after the last event)."""
+        now = self._clock() if now is None else now
+        lag = sum(self.lag.values())
+        quiet = None if self._last_handled_at is None else max(0.0, now - self._last_handled_at)
+        if lag > LAGGING:
+            state, why = "lagging", f"{lag:,} records behind"
+        elif lag > 0:
+            state, why = "processing", f"catching up, {lag:,} records behind"
+        elif quiet is not None and quiet < ACTIVE_SECONDS:
+            state, why = "processing", f"caught up, last event {quiet:.0f} s ago"
+        elif quiet is None:
+            state, why = "idle", "caught up, no event handled yet"
+        else:
+            state, why = "idle", f"caught up, last event {_ago(quiet)} ago"
+        return {"state": state, "reason": why, "seconds_since_last_event": None if quiet is None else round(quiet, 1)}
+
     def health(self) -> dict[str, Any]:
         now = self._clock()
         events_per_second, commands_per_second = self.series.rates(now, self.started_at)
         return {
             "now": _iso(now),
+            "status": self.status(now),
             "started_at": _iso(self.started_at),
             "uptime_seconds": round(max(0.0, now - self.started_at), 1),
             "input_events_total": self.input_events_total,
