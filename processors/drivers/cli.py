@@ -76,6 +76,7 @@ TAIL_TOPICS = (
     ("anomalies", "events a supply point's state could not accept"),
     ("meterflow-events", "the input log: domain events and day ticks"),
     ("ingested-files", "the files already ingested (sender/file id), for duplicate detection"),
+    ("ingest-reports", "what each ingest did with each file: read, rejected, duplicate, test data"),
     ("meterflow-snapshots", "the workers' state snapshots (binary; shown as undecodable)"),
 )
 

@@ -6,7 +6,8 @@ the import MPAN for export events), and after the last event of each day through
 `--until` a day tick written into *every* partition of the one input topic, so in each
 partition the tick follows every event of its day. Rejected records go to
 `rejected-records`; a file already ingested (same sender and file id, remembered in
-`ingested-files`) is skipped and reported.
+`ingested-files`) is skipped and reported. Every file's report (read, rejected,
+duplicate, test data) goes to `ingest-reports`, where the workers' dashboards read them.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ async def ingest(
                 log.warning("record rejected", path=outcome.path, line=outcome.line, reason=outcome.reason)
             elif isinstance(outcome, FileReport):
                 _report(outcome, summary)
+                pending.append(await send(topics.file_reports, serde.encode_file_report(outcome)))
             if len(pending) >= IN_FLIGHT:
                 await asyncio.gather(*pending)
                 pending.clear()

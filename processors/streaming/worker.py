@@ -230,7 +230,14 @@ class Worker:
         self._consumer.subscribe([self.topics.input], listener=_Rebalance(self))
         if self.ops is not None:
             self._rejection_feed = asyncio.create_task(
-                follow_rejections(self.bootstrap, self.topics.rejected, self.ops, self._stopping, timeout)
+                follow_rejections(
+                    self.bootstrap,
+                    self.topics.rejected,
+                    self.ops,
+                    self._stopping,
+                    timeout,
+                    reports=self.topics.file_reports,
+                )
             )
         log.info(
             "worker started",
