@@ -62,6 +62,13 @@ def humanise(name: str) -> str:
     return " ".join(out)
 
 
+def _inline(name: str) -> str:
+    """A name humanised for the middle of a sentence: "event ID", "SSD", "read on"."""
+    words = humanise(name)
+    first = words.split(" ", 1)[0]
+    return words if first in _WORDS.values() or first.isupper() else words[:1].lower() + words[1:]
+
+
 def _day(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
@@ -136,7 +143,7 @@ def _item_name(value: Any) -> str:
         for spec in fields(value):
             inner = getattr(value, spec.name)
             if isinstance(inner, date):
-                return f"{name} ({humanise(spec.name).lower()} {_scalar(inner)})"
+                return f"{name} ({_inline(spec.name)} {_scalar(inner)})"
     return name
 
 
@@ -146,7 +153,7 @@ def _value(spec: Field[Any], value: Any, doc: str, depth: int) -> dict[str, Any]
     if isinstance(value, tuple) and value and not any(isinstance(v, tuple | list) for v in value):
         names = _parts(spec, doc, len(value))
         if names is not None:
-            return {"text": ", ".join(f"{humanise(n).lower()} {_scalar(v)}" for n, v in zip(names, value, strict=True))}
+            return {"text": ", ".join(f"{_inline(n)} {_scalar(v)}" for n, v in zip(names, value, strict=True))}
     if isinstance(value, list | tuple | set | frozenset):
         items = list(value)
         shown = [_item_name(v) if is_dataclass(v) else _scalar(v) for v in items[:_MAX_ITEMS]]
