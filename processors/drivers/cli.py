@@ -13,6 +13,7 @@ import importlib.metadata
 import json
 import os
 import sys
+import textwrap
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -226,19 +227,20 @@ def build_parser() -> argparse.ArgumentParser:
         "tail",
         parents=[broker],
         help="print the records of a topic as JSON lines",
-        description="Print the records of TOPIC decoded to JSON lines (commands exactly as replay writes "
-        "them). With --from-beginning it prints what the topic holds and stops once caught up; with "
-        "--follow (or without --from-beginning) it keeps printing new records.\n\n"
-        f"topics (each behind $METERFLOW_TOPIC_PREFIX when set):\n{topics}",
+        description=textwrap.fill(
+            "Print the records of TOPIC decoded to JSON lines (commands exactly as replay writes them). "
+            "With --from-beginning it prints what the topic holds and stops once caught up; with "
+            "--follow (or without --from-beginning) it keeps printing new records.",
+            88,
+        )
+        + f"\n\ntopics (each behind $METERFLOW_TOPIC_PREFIX when set):\n{topics}",
         formatter_class=formatter,
     )
     tail.add_argument("topic", metavar="TOPIC", help="the topic to print (see the list above)")
     tail.add_argument(
         "--from-beginning", action="store_true", help="start at the oldest record; stop once caught up"
     )
-    tail.add_argument(
-        "--follow", action="store_true", help="keep waiting for new records after catching up"
-    )
+    tail.add_argument("--follow", action="store_true", help="keep waiting for new records after catching up")
     tail.add_argument("--max", type=_positive_int, metavar="N", help="stop after N records")
     tail.add_argument(
         "--timeout",

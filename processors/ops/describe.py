@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import re
 import textwrap
 from collections.abc import Mapping
@@ -88,7 +89,11 @@ def _scalar(value: Any) -> str:
 
 
 def _unset(value: Any) -> bool:
-    return value is None or value is False or (isinstance(value, tuple | list | set | frozenset | dict) and not value)
+    return (
+        value is None
+        or value is False
+        or (isinstance(value, tuple | list | set | frozenset | dict) and not value)
+    )
 
 
 @cache
@@ -105,7 +110,7 @@ def _field_docs(cls: type) -> dict[str, str]:
         except SyntaxError:
             continue
         body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
-        for node, following in zip(body, body[1:], strict=False):
+        for node, following in itertools.pairwise(body):
             if (
                 isinstance(node, ast.AnnAssign)
                 and isinstance(node.target, ast.Name)
@@ -153,14 +158,18 @@ def _value(spec: Field[Any], value: Any, doc: str, depth: int) -> dict[str, Any]
     if isinstance(value, tuple) and value and not any(isinstance(v, tuple | list) for v in value):
         names = _parts(spec, doc, len(value))
         if names is not None:
-            return {"text": ", ".join(f"{_inline(n)} {_scalar(v)}" for n, v in zip(names, value, strict=True))}
+            return {
+                "text": ", ".join(f"{_inline(n)} {_scalar(v)}" for n, v in zip(names, value, strict=True))
+            }
     if isinstance(value, list | tuple | set | frozenset):
         items = list(value)
         shown = [_item_name(v) if is_dataclass(v) else _scalar(v) for v in items[:_MAX_ITEMS]]
         more = f" and {len(items) - _MAX_ITEMS} more" if len(items) > _MAX_ITEMS else ""
         return {"text": "; ".join(shown) + more, "count": len(items)}
     if isinstance(value, Mapping):
-        return {"text": "; ".join(f"{humanise(str(k))} {_scalar(v)}" for k, v in list(value.items())[:_MAX_ITEMS])}
+        return {
+            "text": "; ".join(f"{humanise(str(k))} {_scalar(v)}" for k, v in list(value.items())[:_MAX_ITEMS])
+        }
     return {"text": _scalar(value)}
 
 

@@ -82,7 +82,9 @@ def render_metrics(ops: OpsRecorder, deadlines_due: Mapping[str, int] | None = N
             if stats.last_event_time is not None
         ],
     )
-    out.family("meterflow_days_closed_total", "counter", "Day ticks: days closed.", [({}, float(ops.days_closed))])
+    out.family(
+        "meterflow_days_closed_total", "counter", "Day ticks: days closed.", [({}, float(ops.days_closed))]
+    )
     out.family(
         "meterflow_day_tick_records_total",
         "counter",

@@ -449,7 +449,11 @@ class OpsRecorder:
             state, why = "idle", "caught up, no event handled yet"
         else:
             state, why = "idle", f"caught up, last event {_ago(quiet)} ago"
-        return {"state": state, "reason": why, "seconds_since_last_event": None if quiet is None else round(quiet, 1)}
+        return {
+            "state": state,
+            "reason": why,
+            "seconds_since_last_event": None if quiet is None else round(quiet, 1),
+        }
 
     def health(self) -> dict[str, Any]:
         now = self._clock()

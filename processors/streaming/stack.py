@@ -87,6 +87,8 @@ async def run_stack(
     return 0
 
 
-async def _when_ready(worker: Worker, url: str | None, on_ready: Callable[[str | None, list[int]], None]) -> None:
+async def _when_ready(
+    worker: Worker, url: str | None, on_ready: Callable[[str | None, list[int]], None]
+) -> None:
     await worker.ready.wait()
     on_ready(url, sorted(worker.folded))

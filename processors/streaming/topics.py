@@ -23,7 +23,8 @@ COMMANDS_TOPIC = "billing-commands"
 REJECTED_TOPIC = "rejected-records"
 ANOMALIES_TOPIC = "anomalies"
 INGESTED_FILES_TOPIC = "ingested-files"
-FILE_REPORTS_TOPIC = "ingest-reports"  # every file an ingest read, skipped or rejected (the dashboard's files)
+# Every file an ingest read, skipped or rejected: the dashboard's input files.
+FILE_REPORTS_TOPIC = "ingest-reports"
 SNAPSHOTS_TOPIC = "meterflow-snapshots"
 SNAPSHOT_RETENTION_MS = str(2 * 24 * 3600 * 1000)
 

@@ -35,7 +35,9 @@ def test_a_replay_with_rejections_exits_0_but_1_under_strict(capsys: pytest.Capt
     assert "meterflow replay: 1 record(s) rejected (--strict)" in err
 
 
-def test_a_replay_that_reads_nothing_usable_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_replay_that_reads_nothing_usable_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "broken.txt"
     broken.write_text("ZHV|no|trailer|\n")
     test_data = ROOT / "examples" / "flows" / "UDMS_D0086_TEST_20241105.txt"
@@ -87,7 +89,9 @@ def test_tail_help_lists_every_topic_meterflow_uses() -> None:
 
 def test_library_logs_come_as_meterflow_json_lines_from_warning(tmp_path: Path) -> None:
     env = {"METERFLOW_HOME": str(tmp_path), "PATH": ""}
-    done = run("--log-json", "worker", "--no-clock", "--broker", f"127.0.0.1:{free_port()}", cwd=tmp_path, env=env)
+    done = run(
+        "--log-json", "worker", "--no-clock", "--broker", f"127.0.0.1:{free_port()}", cwd=tmp_path, env=env
+    )
     assert done.returncode == EXIT_CANNOT_RUN
     lines = done.stderr.strip().splitlines()
     assert lines[-1].startswith("meterflow: cannot reach the Kafka broker")

@@ -83,4 +83,6 @@ def test_a_state_per_machine_gives_a_group_per_machine() -> None:
     words = describe_state({"gas": Held(read_on=date(2025, 1, 5)), "accounts": None}, "mixed")
     assert words is not None
     [group] = words["facts"]
-    assert group["name"] == "Gas" and group["group"] == [{"field": "read_on", "name": "Read on", "text": "5 Jan 2025"}]
+    assert group["name"] == "Gas" and group["group"] == [
+        {"field": "read_on", "name": "Read on", "text": "5 Jan 2025"}
+    ]

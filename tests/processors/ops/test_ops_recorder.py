@@ -360,7 +360,11 @@ def test_the_status_follows_lag_and_recent_activity_not_the_rate() -> None:
     ops = OpsRecorder(clock=clock)
     assert ops.status()["state"] == "idle"
     ops.record_event(secured(MPAN, D + timedelta(days=20), D))
-    assert ops.status() == {"state": "processing", "reason": "caught up, last event 0 s ago", "seconds_since_last_event": 0.0}
+    assert ops.status() == {
+        "state": "processing",
+        "reason": "caught up, last event 0 s ago",
+        "seconds_since_last_event": 0.0,
+    }
     clock.now += 30  # the rolling minute's rate is still above zero, but nothing happens
     assert ops.health()["events_per_second"] > 0
     assert ops.status()["state"] == "idle"

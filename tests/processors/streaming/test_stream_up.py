@@ -152,7 +152,9 @@ def test_a_second_up_refuses_and_the_first_stack_keeps_working(tmp_path: Path) -
         wait_for_ready(first)
         address = (home / "broker").read_text().strip()
         # the same home, another port: refused at once, naming the stack that runs
-        again = streamkit.meterflow("up", "--no-clock", "--dashboard-port", str(second_port), env=up_env(home))
+        again = streamkit.meterflow(
+            "up", "--no-clock", "--dashboard-port", str(second_port), env=up_env(home)
+        )
         _, err = again.communicate(timeout=60)
         assert again.returncode == 2
         said = err.decode()
@@ -164,7 +166,9 @@ def test_a_second_up_refuses_and_the_first_stack_keeps_working(tmp_path: Path) -
         _, err = ingest.communicate(timeout=120)
         assert ingest.returncode == 0, err.decode()
         # a second stack beside it: its own home and dashboard port
-        second = streamkit.meterflow("up", "--no-clock", "--dashboard-port", str(second_port), env=up_env(beside))
+        second = streamkit.meterflow(
+            "up", "--no-clock", "--dashboard-port", str(second_port), env=up_env(beside)
+        )
         ready = wait_for_ready(second)
         other = (beside / "broker").read_text().strip()
         assert other != address and f"broker {other}" in ready and f":{second_port}/" in ready

@@ -156,7 +156,9 @@ async def open_page(p: Any, url: str) -> tuple[Any, Any, list[str]]:
     return browser, page, errors
 
 
-async def test_the_page_lists_what_it_counts_and_says_states_in_words(dashboard_url: str, world: World) -> None:
+async def test_the_page_lists_what_it_counts_and_says_states_in_words(
+    dashboard_url: str, world: World
+) -> None:
     risk = await get_json(f"{dashboard_url}/api/risk")
     deadlines = await get_json(f"{dashboard_url}/api/deadlines")
     point = await get_json(f"{dashboard_url}/api/supply-points/{DISPUTED}")
@@ -180,8 +182,14 @@ async def test_the_page_lists_what_it_counts_and_says_states_in_words(dashboard_
             }
             for card, rows in cards.items():
                 shown = page.locator(f'#risk-table tr[data-card="{card}"]')
-                assert await shown.count() == len(rows) == number(await page.get_by_test_id(counts[card]).inner_text())
-                links = await shown.locator("a.mpan").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+                assert (
+                    await shown.count()
+                    == len(rows)
+                    == number(await page.get_by_test_id(counts[card]).inner_text())
+                )
+                links = await shown.locator("a.mpan").evaluate_all(
+                    "els => els.map(e => e.getAttribute('href'))"
+                )
                 assert links == [f"#mpan={row['mpan']}" for row in rows]
 
             # 9: the MPANs behind a calendar cell, on hover and on a click
@@ -204,7 +212,10 @@ async def test_the_page_lists_what_it_counts_and_says_states_in_words(dashboard_
             xs: dict[str, float] = {}
             for rect in await page.locator("#chart-daily svg rect[data-day]").all():
                 day_of = await rect.get_attribute("data-day") or ""
-                xs[day_of] = float(await rect.get_attribute("x") or 0) + float(await rect.get_attribute("width") or 0) / 2
+                xs[day_of] = (
+                    float(await rect.get_attribute("x") or 0)
+                    + float(await rect.get_attribute("width") or 0) / 2
+                )
             chosen = [d["day"] for d in daily["days"]]
             assert sorted(xs) == chosen
             first, second, last = (date.fromisoformat(d) for d in (chosen[0], chosen[1], chosen[-1]))

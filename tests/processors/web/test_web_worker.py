@@ -144,10 +144,16 @@ async def test_dashboard_over_a_worker_on_the_real_broker(
             files = await get(session, f"{url}/api/files")
             assert files["statuses"] == dict(replayed.files_by_status)
             flows = REPO / "examples" / "flows"
-            special = ["UDMS_D0086_20241025.txt", "UDMS_D0086_20241025_resent.txt", "UDMS_D0086_TEST_20241105.txt"]
+            special = [
+                "UDMS_D0086_20241025.txt",
+                "UDMS_D0086_20241025_resent.txt",
+                "UDMS_D0086_TEST_20241105.txt",
+            ]
             await ingest([flows / name for name in special], env)
             while (files := await get(session, f"{url}/api/files"))["statuses"].get("test_data", 0) < 1:
-                assert loop.time() < deadline, f"the ingest's file reports did not reach the dashboard: {files}"
+                assert loop.time() < deadline, (
+                    f"the ingest's file reports did not reach the dashboard: {files}"
+                )
                 await asyncio.sleep(0.3)
             by_name = {Path(item["path"]).name: item["status"] for item in files["items"]}
             assert {name: by_name[name] for name in special} == dict(
