@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import json
 import os
 import sys
+import textwrap
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -20,13 +22,18 @@ from typing import IO, Any
 from flows.rejections import FileReport, RejectedRecord
 from processors.codecs.serde import to_json
 from processors.core.policy import DEFAULT_POLICY, load_policy
+from processors.drivers.exit_codes import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CANNOT_RUN,
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
+    input_status,
+    missing_paths,
+)
 from processors.drivers.log_setup import configure_logging, get_logger
 from processors.drivers.replay import ReplaySummary, replay
 from processors.vocabulary.commands import Command
 
-EXIT_OK = 0
-EXIT_CANNOT_RUN = 2
-EXIT_BROKEN_PIPE = 141  # as a shell reports a process ended by SIGPIPE
 BROKER_ENV = "METERFLOW_BROKER"
 STATE_DIR_ENV = "METERFLOW_STATE_DIR"
 
@@ -62,18 +69,61 @@ def _seconds(text: str) -> float:
     return value
 
 
+# The topics `tail` can read (SPEC 5 names; each behind $METERFLOW_TOPIC_PREFIX). Written out
+# here so `--help` never imports aiokafka; a test keeps it equal to `Topics().specs()`.
+TAIL_TOPICS = (
+    ("billing-commands", "the billing commands the workers issued"),
+    ("rejected-records", "records, files and messages that could not be read, with the reason"),
+    ("anomalies", "events a supply point's state could not accept"),
+    ("meterflow-events", "the input log: domain events and day ticks"),
+    ("ingested-files", "the files already ingested (sender/file id), for duplicate detection"),
+    ("ingest-reports", "what each ingest did with each file: read, rejected, duplicate, test data"),
+    ("meterflow-snapshots", "the workers' state snapshots (binary; shown as undecodable)"),
+)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("meterflow")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
+
+
+def _exit_codes_epilog() -> str:
+    return "exit status:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0 to 65535)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="meterflow",
         description="Event-sourced processor of GB energy-industry flows: DTC files and events in, "
         "billing commands out.",
+        epilog=_exit_codes_epilog(),
+        formatter_class=formatter,
     )
+    parser.add_argument("--version", action="version", version=f"meterflow {_version()}")
     parser.add_argument(
         "--broker",
         default=os.environ.get(BROKER_ENV),
         help=f"Kafka bootstrap servers (default: ${BROKER_ENV}, else the broker `meterflow up` started)",
     )
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="the lowest level of meterflow's own log lines (libraries log from WARNING)",
+    )
     parser.add_argument(
         "--log-json",
         action=argparse.BooleanOptionalAction,
@@ -94,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     clock.add_argument(
         "--no-clock", action="store_true", help="no wall-clock day ticks (back-fills and tests)"
     )
+    strict = argparse.ArgumentParser(add_help=False)
+    strict.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 1 when any record was rejected (default: only when nothing usable was read)",
+    )
 
     state = argparse.ArgumentParser(add_help=False)
     state.add_argument(
@@ -108,10 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     replay = sub.add_parser(
         "replay",
-        parents=[policy],
+        parents=[policy, strict],
         help="run the core over files, no broker; commands as JSON lines",
         description="Read DTC and JSON-lines files (files or folders), run the core in event-time order "
         "through the end of --until and write the commands as JSON lines.",
+        epilog=_exit_codes_epilog(),
+        formatter_class=formatter,
     )
     replay.add_argument(
         "paths", nargs="+", metavar="PATH", help="DTC or JSON-lines file, or a folder of them"
@@ -126,30 +184,75 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--anomalies", type=Path, metavar="FILE", help="anomalies file (default: logged)")
 
     ingest = sub.add_parser(
-        "ingest", parents=[broker], help="publish flows and events to Kafka, then day ticks through --until"
+        "ingest",
+        parents=[broker, strict],
+        help="publish flows and events to Kafka, then day ticks through --until",
+        description="Publish DTC and JSON-lines files (files or folders) to the input topic in event-time "
+        "order, keyed by MPAN core, then a day tick per day through --until into every partition. "
+        "Rejected records go to rejected-records; a file already ingested is skipped and reported.",
+        epilog=_exit_codes_epilog(),
+        formatter_class=formatter,
     )
-    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument(
+        "paths", nargs="+", metavar="PATH", help="DTC or JSON-lines file, or a folder of them"
+    )
     ingest.add_argument("--until", type=_date, metavar="DATE", help="publish the day ticks through DATE")
 
-    sub.add_parser("worker", parents=[broker, policy, clock, state], help="the streaming processor on Kafka")
     sub.add_parser(
+        "worker",
+        parents=[broker, policy, clock, state],
+        help="the streaming processor on Kafka",
+        description="Consume the input topic in a consumer group, fold each partition through the core "
+        "and publish billing commands, anomalies and rejections, until SIGINT or SIGTERM. Serves the "
+        "dashboard when METERFLOW_DASHBOARD_PORT is set.",
+    )
+    up = sub.add_parser(
         "up",
         parents=[broker, policy, clock, state],
         help="a whole local stack: embedded broker, worker and dashboard",
+        description="Start an embedded Kafka-compatible broker (unless --broker is given), a worker and "
+        "the dashboard, print one 'ready' line, and stop all of them on Ctrl-C. One stack per "
+        "METERFLOW_HOME: for a second one beside it, give it another METERFLOW_HOME and "
+        "--dashboard-port.",
+    )
+    up.add_argument(
+        "--dashboard-port",
+        type=_port,
+        metavar="PORT",
+        help="serve the dashboard on PORT (default: $METERFLOW_DASHBOARD_PORT, else 6066; 0: any free port)",
     )
 
-    tail = sub.add_parser("tail", parents=[broker], help="print the records of a topic as JSON lines")
-    tail.add_argument("topic", metavar="TOPIC")
-    tail.add_argument("--from-beginning", action="store_true", help="start at the oldest record")
+    topics = "\n".join(f"  {name:<20} {what}" for name, what in TAIL_TOPICS)
+    tail = sub.add_parser(
+        "tail",
+        parents=[broker],
+        help="print the records of a topic as JSON lines",
+        description=textwrap.fill(
+            "Print the records of TOPIC decoded to JSON lines (commands exactly as replay writes them). "
+            "With --from-beginning it prints what the topic holds and stops once caught up; with "
+            "--follow (or without --from-beginning) it keeps printing new records.",
+            88,
+        )
+        + f"\n\ntopics (each behind $METERFLOW_TOPIC_PREFIX when set):\n{topics}",
+        formatter_class=formatter,
+    )
+    tail.add_argument("topic", metavar="TOPIC", help="the topic to print (see the list above)")
+    tail.add_argument(
+        "--from-beginning", action="store_true", help="start at the oldest record; stop once caught up"
+    )
+    tail.add_argument("--follow", action="store_true", help="keep waiting for new records after catching up")
     tail.add_argument("--max", type=_positive_int, metavar="N", help="stop after N records")
     tail.add_argument(
-        "--timeout", type=_seconds, metavar="SECONDS", help="stop after SECONDS without records"
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="when following, stop after SECONDS without a new record (default: wait forever)",
     )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run `meterflow`; returns the exit status (0 ran, 2 could not run)."""
+    """Run `meterflow`; returns the exit status (`processors.drivers.exit_codes`)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -166,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"meterflow {args.command}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `meterflow replay ... | head`: the reader has seen enough
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -190,7 +293,7 @@ def _open_output(stack: ExitStack, path: Path | None, what: str) -> IO[str] | No
 def run_replay(args: argparse.Namespace) -> int:
     """`meterflow replay`: commands to --out (stdout), rejections and anomalies to their files
     (or to the log when no file is given), a one-line summary on stderr."""
-    missing = [p for p in args.paths if not Path(p).exists()]
+    missing = missing_paths(args.paths)
     if missing:
         raise CannotRun(f"no such file or folder: {', '.join(missing)}")
     policy = DEFAULT_POLICY
@@ -233,7 +336,14 @@ def run_replay(args: argparse.Namespace) -> int:
                 log.warning("anomaly", **to_json(item))
         out.flush()
     print(summary.line(), file=sys.stderr)
-    return EXIT_OK
+    status, why = input_status(
+        usable_events=summary.events - summary.test_data_events,
+        rejected=summary.rejected_records,
+        strict=bool(getattr(args, "strict", False)),
+    )
+    if why:
+        print(f"meterflow replay: {why}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

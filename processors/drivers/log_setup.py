@@ -3,6 +3,11 @@
 Bind `mpan`, `flow`, `file_id` and `event_id` to a logger so one supply point's story can
 be grepped out of the logs. Logs go to stderr: stdout belongs to commands (`replay`) and
 records (`tail`).
+
+The libraries' standard-library logs (aiokafka, aiohttp, asyncio) are rendered by the same
+structlog processors, so every line has one format, and they start at WARNING: aiokafka's
+INFO chatter ("Updating subscribed topics to ...") says nothing an operator acts on.
+`--log-level DEBUG` lets them through too.
 """
 
 from __future__ import annotations
@@ -42,10 +47,13 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return
 
 
-def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
-    """Configure structlog and the standard library logging (aiokafka, aiohttp) alike.
+LIBRARY_LEVEL = logging.WARNING
 
-    `json=None` chooses JSON when stderr is not a terminal. `level` is a level name.
+
+def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
+    """Configure structlog and route the standard library logging (aiokafka, aiohttp)
+    through it. `json=None` chooses JSON when stderr is not a terminal. `level` is the
+    level name of meterflow's own lines; libraries log from WARNING unless it is DEBUG.
     """
     numeric = _LEVELS.get(level.upper())
     if numeric is None:
@@ -56,22 +64,28 @@ def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
         if as_json
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.StackInfoRenderer(),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=numeric, handlers=[handler], force=True)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    library = numeric if numeric == logging.DEBUG else max(numeric, LIBRARY_LEVEL)
+    logging.basicConfig(level=library, handlers=[handler], force=True)
 
 
 def get_logger(name: str, **bound: Any) -> Any:

@@ -62,8 +62,9 @@ class ReplaySummary:
         commands = _count(sum(self.commands.values()), "command") + (f" ({by_type})" if by_type else "")
         through = f" through {self.until.isoformat()}" if self.until else ""
         return (
-            f"meterflow replay{through}: {files}, {_count(self.events, 'event')}, "
-            f"{_count(self.ticks, 'day tick')}, {_count(self.rejected_records, 'rejected record')}, "
+            f"meterflow replay{through}: {files}, {_count(self.events, 'input event')}, "
+            f"{_count(self.follow_ups, 'derived event')}, {_count(self.ticks, 'day tick')}, "
+            f"{_count(self.rejected_records, 'rejected record')}, "
             f"{_count(self.anomalies, 'anomaly', 'anomalies')}, {commands}"
         )
 

@@ -61,10 +61,16 @@ def render_metrics(ops: OpsRecorder, deadlines_due: Mapping[str, int] | None = N
         [({"partition": p}, float(v)) for p, v in sorted(ops.lag.items())],
     )
     out.family(
-        "meterflow_events_total",
+        "meterflow_input_events_total",
         "counter",
-        "Domain events handled, by input.",
+        "Input events handled (from files and JSON events), by input.",
         [({"input": name}, float(stats.events)) for name, stats in sorted(ops.inputs.items())],
+    )
+    out.family(
+        "meterflow_derived_events_total",
+        "counter",
+        "Events the core sent itself (hand-offs between import and export MPANs), once each, by type.",
+        [({"type": t}, float(n)) for t, n in sorted(ops.derived_by_type.items())],
     )
     out.family(
         "meterflow_last_event_timestamp_seconds",
@@ -76,11 +82,19 @@ def render_metrics(ops: OpsRecorder, deadlines_due: Mapping[str, int] | None = N
             if stats.last_event_time is not None
         ],
     )
-    out.family("meterflow_day_ticks_total", "counter", "Day ticks handled.", [({}, float(ops.ticks_total))])
+    out.family(
+        "meterflow_days_closed_total", "counter", "Day ticks: days closed.", [({}, float(ops.days_closed))]
+    )
+    out.family(
+        "meterflow_day_tick_records_total",
+        "counter",
+        "Day tick records handled: each closed day once per input partition this worker owns.",
+        [({}, float(ops.tick_records_total))],
+    )
     out.family(
         "meterflow_events_per_second",
         "gauge",
-        "Events handled per second over the last minute.",
+        "Input events handled per second over the last minute.",
         [({}, float(health["events_per_second"]))],
     )
     out.family(

@@ -10,11 +10,13 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from processors.ops.describe import describe_state
 from processors.ops.jsonable import to_jsonable
 from processors.ops.recorder import OpsRecorder
 from processors.ops.views import DeadlineView, EngineView
 
 PENDING_HORIZON_DAYS = 400  # how far ahead a supply point's pending deadlines are looked for
+CELL_SUBJECTS = 200  # MPANs listed behind one cell of the deadline calendar (the count is exact)
 
 
 def _kind(deadline: DeadlineView) -> str:
@@ -39,10 +41,15 @@ def deadlines_report(engine: EngineView, ops: OpsRecorder, days: int = 14) -> di
     first, last = today + timedelta(days=1), today + timedelta(days=days)
     deadlines = sorted(engine.deadlines_between(first, last), key=lambda d: (d.due_on, _kind(d), d.subject))
     by_day: dict[date, Counter[str]] = defaultdict(Counter)
+    subjects: dict[date, dict[str, list[str]]] = defaultdict(dict)
     kinds: Counter[str] = Counter()
     for deadline in deadlines:
-        by_day[deadline.due_on][_kind(deadline)] += 1
-        kinds[_kind(deadline)] += 1
+        kind = _kind(deadline)
+        by_day[deadline.due_on][kind] += 1
+        kinds[kind] += 1
+        cell = subjects[deadline.due_on].setdefault(kind, [])
+        if len(cell) < CELL_SUBJECTS:
+            cell.append(deadline.subject)
     return {
         "as_of": today.isoformat(),
         "first": first.isoformat(),
@@ -53,6 +60,7 @@ def deadlines_report(engine: EngineView, ops: OpsRecorder, days: int = 14) -> di
             {
                 "day": (first + timedelta(days=i)).isoformat(),
                 "counts": dict(sorted(by_day.get(first + timedelta(days=i), Counter()).items())),
+                "subjects": dict(sorted(subjects.get(first + timedelta(days=i), {}).items())),
             }
             for i in range(days)
         ],
@@ -92,12 +100,15 @@ def supply_point_report(engine: EngineView, ops: OpsRecorder, mpan: str) -> dict
     if not states and not history and not pending:
         return None
     since = datetime.fromtimestamp(ops.started_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    label = engine.label_of(states) if states else None
+    described: Any = next(iter(states.values())) if len(states) == 1 else (states or None)
     return {
         "mpan": mpan,
         "as_of": today.isoformat() if today else None,
-        "label": engine.label_of(states) if states else None,
+        "label": label,
         "state": to_jsonable(states.get("supply_point")),
         "states": to_jsonable(states),
+        "state_in_words": describe_state(described, label),
         "timeline": history,
         "timeline_note": f"as seen since {since} (the latest {ops.history_per_mpan} entries)",
         "counts": dict(Counter(entry["kind"] for entry in history)),

@@ -18,12 +18,14 @@ from time import time as wall_clock
 from typing import Any
 
 from flows.rejections import FileReport, RejectedRecord
+from processors.ops.describe import humanise
 from processors.ops.jsonable import event_details, summarise, to_jsonable
 from processors.ops.risk import RiskTracker
 from processors.ops.series import ThroughputSeries
 from processors.ops.views import AnomalyView, OutcomeView
 from processors.vocabulary.commands import Command
 from processors.vocabulary.events import UK, DayClosed, DomainEvent, DtcEvent, Source, uk_day
+from processors.vocabulary.events.internal import INTERNAL_EVENT_TYPES
 
 # The SPEC 2.2 type of each JSON-lines event class, so the dashboard speaks the input's words.
 JSON_EVENT_TYPES: dict[str, str] = {
@@ -37,6 +39,12 @@ JSON_EVENT_TYPES: dict[str, str] = {
     "ExportMpanAllocated": "dno.export_mpan_allocated",
     "ExportMpanRefused": "dno.export_mpan_refused",
 }
+
+
+# The status badge (D22): lagging above LAGGING records behind; processing while behind at
+# all or while events were handled in the last ACTIVE_SECONDS; idle once caught up and quiet.
+LAGGING = 10_000
+ACTIVE_SECONDS = 10.0
 
 
 # State labels that can change with the calendar alone (no event for the key): a loss is
@@ -53,6 +61,14 @@ def event_type(event: DomainEvent) -> str:
         return "tick"
     name = type(event).__name__
     return JSON_EVENT_TYPES.get(name, name)
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _iso(epoch: float) -> str:
@@ -101,6 +117,7 @@ class TimelineEntry:
             "at": item.day.isoformat(),
             "day": item.day.isoformat(),
             "type": item.kind,
+            "type_label": humanise(item.kind),
             "id": item.event_id,
             "summary": item.detail,
             "source": _source_text(self.source) or item.event_id,
@@ -147,13 +164,22 @@ class OpsRecorder:
         self._history_mpans = history_mpans
         self._daily_days = daily_days
 
-        self.events_total = 0
-        self.ticks_total = 0
+        # The three counts of one log, named as ingest, /metrics and the logs name them (D22):
+        # input events (from the files), derived events (the core's hand-offs between an
+        # import and an export MPAN, once each) and day ticks (days closed; a worker handles
+        # each once per partition it owns, `tick_records_total`).
+        self.input_events_total = 0
+        self.derived_events_total = 0
+        self.derived_by_type: Counter[str] = Counter()
+        self._derived_ids: OrderedDict[str, None] = OrderedDict()
+        self.days_closed = 0
+        self.tick_records_total = 0
         self.commands_total = 0
         self.rebalances = 0
         self.last_rebalance_at: float | None = None
         self.last_closed_day: date | None = None
         self._latest_at: datetime | None = None
+        self._last_handled_at: float | None = None
 
         self.inputs: dict[str, InputStats] = {}
         self.lag: dict[str, int] = {}
@@ -211,13 +237,17 @@ class OpsRecorder:
         `input` names where it came from (a topic); by default its flow or JSON type.
         """
         now = self._clock()
+        self._last_handled_at = now
         if isinstance(event, DayClosed):
-            self.ticks_total += 1
+            self.tick_records_total += 1
             if self.last_closed_day is None or event.closed_day > self.last_closed_day:
                 self.last_closed_day = event.closed_day
+                self.days_closed += 1
             self.risk.on_day_closed(event.closed_day)
+        elif isinstance(event, INTERNAL_EVENT_TYPES):
+            self._record_derived(event)
         else:
-            self.events_total += 1
+            self.input_events_total += 1
             self.series.add(now, events=1)
             stats = self.inputs.get(input or event_type(event))
             if stats is None:
@@ -241,6 +271,19 @@ class OpsRecorder:
                 self.record_anomaly(anomaly, event)
         if isinstance(event, DayClosed):
             self._forget_closed(event.closed_day)
+
+    def _record_derived(self, event: DomainEvent) -> None:
+        """A hand-off the core sent itself, counted and shown once: a worker handles it at
+        once and again when its copy comes round the input topic (an ignored duplicate)."""
+        ids = self._derived_ids
+        if event.event_id in ids:
+            return
+        ids[event.event_id] = None
+        if len(ids) > self._open_events_limit:
+            ids.popitem(last=False)
+        self.derived_events_total += 1
+        self.derived_by_type[type(event).__name__] += 1
+        self._remember_event(event)
 
     def _forget_closed(self, day: date) -> None:
         """Events of closed days can no longer cause a delayed anomaly: forget them."""
@@ -283,6 +326,7 @@ class OpsRecorder:
                 "subject": anomaly.subject,
                 "day": anomaly.day.isoformat(),
                 "kind": anomaly.kind,
+                "kind_label": humanise(anomaly.kind),
                 "detail": anomaly.detail,
                 "event_type": origin[0] if origin else None,
                 "event": summarise(event_details(event)) if event is not None else None,
@@ -389,15 +433,40 @@ class OpsRecorder:
         """The day the dashboard looks ahead from: the last closed day, else the latest event day."""
         return self.last_closed_day or self.latest_event_day
 
+    def status(self, now: float | None = None) -> dict[str, Any]:
+        """The badge: from the lag and how long ago an event was handled, never from a
+        rolling rate (which stays above zero for a minute after the last event)."""
+        now = self._clock() if now is None else now
+        lag = sum(self.lag.values())
+        quiet = None if self._last_handled_at is None else max(0.0, now - self._last_handled_at)
+        if lag > LAGGING:
+            state, why = "lagging", f"{lag:,} records behind"
+        elif lag > 0:
+            state, why = "processing", f"catching up, {lag:,} records behind"
+        elif quiet is not None and quiet < ACTIVE_SECONDS:
+            state, why = "processing", f"caught up, last event {quiet:.0f} s ago"
+        elif quiet is None:
+            state, why = "idle", "caught up, no event handled yet"
+        else:
+            state, why = "idle", f"caught up, last event {_ago(quiet)} ago"
+        return {
+            "state": state,
+            "reason": why,
+            "seconds_since_last_event": None if quiet is None else round(quiet, 1),
+        }
+
     def health(self) -> dict[str, Any]:
         now = self._clock()
         events_per_second, commands_per_second = self.series.rates(now, self.started_at)
         return {
             "now": _iso(now),
+            "status": self.status(now),
             "started_at": _iso(self.started_at),
             "uptime_seconds": round(max(0.0, now - self.started_at), 1),
-            "events_total": self.events_total,
-            "ticks_total": self.ticks_total,
+            "input_events_total": self.input_events_total,
+            "derived_events_total": self.derived_events_total,
+            "days_closed": self.days_closed,
+            "tick_records_total": self.tick_records_total,
             "commands_total": self.commands_total,
             "events_per_second": round(events_per_second, 3),
             "commands_per_second": round(commands_per_second, 3),

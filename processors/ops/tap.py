@@ -197,7 +197,7 @@ def feed(engine: HandlingEngine, ops: OpsRecorder, items: Iterable[Any]) -> int:
             pending = [item]
             while pending:
                 event = pending.pop(0)
-                outcome = handle_observed(engine, ops, event, input=None if event is item else "follow-up")
+                outcome = handle_observed(engine, ops, event)
                 handled += 1
                 pending.extend(outcome.follow_ups)
         elif isinstance(item, RejectedRecord):

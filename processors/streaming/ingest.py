@@ -6,7 +6,8 @@ the import MPAN for export events), and after the last event of each day through
 `--until` a day tick written into *every* partition of the one input topic, so in each
 partition the tick follows every event of its day. Rejected records go to
 `rejected-records`; a file already ingested (same sender and file id, remembered in
-`ingested-files`) is skipped and reported.
+`ingested-files`) is skipped and reported. Every file's report (read, rejected,
+duplicate, test data) goes to `ingest-reports`, where the workers' dashboards read them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from flows import iter_input_files
 from flows.rejections import FileReport, FileStatus, RejectedRecord
 from processors.codecs import serde
 from processors.drivers.event_order import event_time_log
+from processors.drivers.exit_codes import EXIT_CANNOT_RUN, input_status, missing_paths
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error
 from processors.streaming.kafka import make_producer, start_client
@@ -41,19 +43,32 @@ IN_FLIGHT = 20000
 
 @dataclass(slots=True)
 class IngestSummary:
-    """What one ingest published."""
+    """What one ingest published, named as the dashboard, /metrics and the worker's logs
+    name it (D22): input events (read from the files), day ticks (days closed; each is
+    written once into every partition), rejected records and skipped files."""
 
     events: int = 0
+    """Input events published (test data included)."""
+    test_data_events: int = 0
     ticks: int = 0
+    """Days closed; `tick_records` counts their copies, one per partition."""
+    tick_records: int = 0
     rejected: int = 0
     files: int = 0
     skipped: list[str] = field(default_factory=list)
 
+    @property
+    def usable_events(self) -> int:
+        """Input events that can drive commands (test data cannot)."""
+        return self.events - self.test_data_events
+
     def line(self) -> str:
-        skipped = f", {len(self.skipped)} skipped as already ingested" if self.skipped else ""
+        test_data = f" ({self.test_data_events} test data)" if self.test_data_events else ""
+        copies = f" ({self.tick_records} records, one per partition)" if self.ticks else ""
+        skipped = f", {len(self.skipped)} file(s) skipped as already ingested" if self.skipped else ""
         return (
-            f"ingested {self.files} file(s): {self.events} events, {self.ticks} day ticks, "
-            f"{self.rejected} rejected{skipped}"
+            f"ingested {self.files} file(s): {self.events} input events{test_data}, "
+            f"{self.ticks} day ticks{copies}, {self.rejected} rejected records{skipped}"
         )
 
 
@@ -83,12 +98,15 @@ async def ingest(
                 for partition in partitions:
                     pending.append(await send(topics.input, payload, partition=partition))
                 summary.ticks += 1
+                summary.tick_records += len(partitions)
             elif isinstance(outcome, DomainEvent):
                 key = outcome.partition_key
                 pending.append(
                     await send(topics.input, serde.encode_event(outcome), key=key.encode() if key else None)
                 )
                 summary.events += 1
+                if outcome.test_data:
+                    summary.test_data_events += 1
                 if progress is not None and outcome.source is not None:
                     progress.saw(outcome.source.path, outcome.source.line, summary.events)
             elif isinstance(outcome, RejectedRecord):
@@ -97,6 +115,7 @@ async def ingest(
                 log.warning("record rejected", path=outcome.path, line=outcome.line, reason=outcome.reason)
             elif isinstance(outcome, FileReport):
                 _report(outcome, summary)
+                pending.append(await send(topics.file_reports, serde.encode_file_report(outcome)))
             if len(pending) >= IN_FLIGHT:
                 await asyncio.gather(*pending)
                 pending.clear()
@@ -126,8 +145,14 @@ def _report(report: FileReport, summary: IngestSummary) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Entry point of `meterflow ingest PATH... [--until DATE]`."""
-    paths = [Path(p) for p in getattr(args, "paths", None) or getattr(args, "path", [])]
+    """Entry point of `meterflow ingest PATH... [--until DATE] [--strict]`: the exit status
+    of `processors.drivers.exit_codes` (a missing path fails before the broker is asked)."""
+    given = [str(p) for p in getattr(args, "paths", None) or getattr(args, "path", [])]
+    missing = missing_paths(given)
+    if missing:
+        print(f"meterflow ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    paths = [Path(p) for p in given]
     until = getattr(args, "until", None)
     if isinstance(until, str):
         until = date.fromisoformat(until)
@@ -138,4 +163,11 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         return report_startup_error(exc)
     print(f"meterflow: {summary.line()}", file=sys.stderr)
-    return 0
+    status, why = input_status(
+        usable_events=summary.usable_events,
+        rejected=summary.rejected,
+        strict=bool(getattr(args, "strict", False)),
+    )
+    if why:
+        print(f"meterflow ingest: {why}", file=sys.stderr)
+    return status

@@ -21,7 +21,8 @@ from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.core.store import DictStateStore
 from processors.streaming.state_store import RocksStateStore
 from processors.streaming.topics import Topics
-from processors.vocabulary.events import DomainEvent
+from processors.vocabulary.events import DayClosed, DomainEvent
+from processors.vocabulary.events.internal import INTERNAL_EVENT_TYPES
 
 log = structlog.get_logger("meterflow.worker")
 
@@ -37,7 +38,9 @@ class Outgoing:
     anomalies: int = 0
     rejected: int = 0
     follow_ups: int = 0
-    events: int = 0
+    events: int = 0  # every event folded: input events, derived events and day tick records
+    ticks: int = 0  # of which day tick records (one per partition per closed day)
+    derived: int = 0  # of which derived events (hand-offs, and their copies from the topic)
     handled: list[tuple[int, DomainEvent, Any]] = field(default_factory=list)
     keep: bool = False  # keep `handled` (for the dashboard, which reads rejections from their topic)
     mute: bool = False  # recovery: fold only, produce nothing
@@ -118,6 +121,10 @@ class PartitionProcessor:
             )
             return []
         out.events += 1
+        if type(event) is DayClosed:
+            out.ticks += 1
+        elif isinstance(event, INTERNAL_EVENT_TYPES):
+            out.derived += 1
         if out.mute:
             return list(outcome.follow_ups)
         if out.keep:

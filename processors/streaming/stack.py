@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -41,9 +42,12 @@ async def run_stack(
     policy: Policy = DEFAULT_POLICY,
     port: int | None = None,
     state_dir: Path | None = None,
+    on_ready: Callable[[str | None, list[int]], None] | None = None,
 ) -> int:
     """Run a worker, and the dashboard when `port` is not None, until SIGINT/SIGTERM;
-    the worker keeps its states in RocksDB under `state_dir` when given, else in memory."""
+    the worker keeps its states in RocksDB under `state_dir` when given, else in memory.
+    `on_ready(dashboard_url, partitions)` is called once, when the worker has been
+    assigned its partitions (and rebuilt their states), with the dashboard already up."""
     ops = OpsRecorder() if port is not None else None
     worker = Worker(
         bootstrap,
@@ -57,19 +61,34 @@ async def run_stack(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stop_soon)
     runner: web.AppRunner | None = None
+    announce: asyncio.Task[None] | None = None
     try:
+        url: str | None = None
         if ops is not None and port is not None:
             host = os.environ.get(DASHBOARD_HOST_ENV, "127.0.0.1")
             runner = await start_dashboard(ops, worker.engine_view(), host, port)
-            print(f"meterflow: dashboard on http://{host}:{bound_port(runner)}/", file=sys.stderr, flush=True)
+            url = f"http://{host}:{bound_port(runner)}/"
+            if on_ready is None:
+                print(f"meterflow: dashboard on {url}", file=sys.stderr, flush=True)
         await worker.start()
         if ops is not None:
             ops.mark_started()
+        if on_ready is not None:
+            announce = asyncio.create_task(_when_ready(worker, url, on_ready))
         await worker.run()
     finally:
+        if announce is not None:
+            announce.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await worker.close()
         if runner is not None:
             await runner.cleanup()
     return 0
+
+
+async def _when_ready(
+    worker: Worker, url: str | None, on_ready: Callable[[str | None, list[int]], None]
+) -> None:
+    await worker.ready.wait()
+    on_ready(url, sorted(worker.folded))

@@ -23,6 +23,8 @@ COMMANDS_TOPIC = "billing-commands"
 REJECTED_TOPIC = "rejected-records"
 ANOMALIES_TOPIC = "anomalies"
 INGESTED_FILES_TOPIC = "ingested-files"
+# Every file an ingest read, skipped or rejected: the dashboard's input files.
+FILE_REPORTS_TOPIC = "ingest-reports"
 SNAPSHOTS_TOPIC = "meterflow-snapshots"
 SNAPSHOT_RETENTION_MS = str(2 * 24 * 3600 * 1000)
 
@@ -78,6 +80,10 @@ class Topics:
         return self.prefix + INGESTED_FILES_TOPIC
 
     @property
+    def file_reports(self) -> str:
+        return self.prefix + FILE_REPORTS_TOPIC
+
+    @property
     def snapshots(self) -> str:
         return self.prefix + SNAPSHOTS_TOPIC
 
@@ -91,6 +97,7 @@ class Topics:
             TopicSpec(self.rejected, 1, dict(keep)),
             TopicSpec(self.anomalies, 1, dict(keep)),
             TopicSpec(self.ingested_files, 1, {"cleanup.policy": "compact"}),
+            TopicSpec(self.file_reports, 1, dict(keep)),
             TopicSpec(
                 self.snapshots, count, {"cleanup.policy": "delete", "retention.ms": SNAPSHOT_RETENTION_MS}
             ),

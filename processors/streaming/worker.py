@@ -88,7 +88,9 @@ BatchObserver = Callable[[dict[int, PartitionProcessor], Outgoing], None]
 class WorkerStats:
     """What the worker has done since it started (for logs, the dashboard and benchmarks)."""
 
-    events: int = 0
+    events: int = 0  # every event folded: input events, derived events and day tick records
+    ticks: int = 0  # day tick records (each closed day once per owned partition)
+    derived: int = 0  # derived events folded (each hand-off twice: at once, then its copy)
     commands: int = 0
     anomalies: int = 0
     rejected: int = 0
@@ -228,7 +230,14 @@ class Worker:
         self._consumer.subscribe([self.topics.input], listener=_Rebalance(self))
         if self.ops is not None:
             self._rejection_feed = asyncio.create_task(
-                follow_rejections(self.bootstrap, self.topics.rejected, self.ops, self._stopping, timeout)
+                follow_rejections(
+                    self.bootstrap,
+                    self.topics.rejected,
+                    self.ops,
+                    self._stopping,
+                    timeout,
+                    reports=self.topics.file_reports,
+                )
             )
         log.info(
             "worker started",
@@ -263,7 +272,14 @@ class Worker:
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await self._producer.stop()
-        log.info("worker stopped", events=self.stats.events, commands=self.stats.commands)
+        stats = self.stats
+        log.info(  # named as ingest and the dashboard name them (D22)
+            "worker stopped",
+            input_events=stats.events - stats.ticks - stats.derived,
+            derived_events=stats.follow_ups,
+            day_tick_records=stats.ticks,
+            commands=stats.commands,
+        )
 
     async def run(self) -> None:
         """Consume until stop_soon() is called."""
@@ -667,6 +683,8 @@ class Worker:
         self._flow_control()
         self.stats.batches += 1
         self.stats.events += out.events
+        self.stats.ticks += out.ticks
+        self.stats.derived += out.derived
         self.stats.commands += out.commands
         self.stats.anomalies += out.anomalies
         self.stats.rejected += out.rejected

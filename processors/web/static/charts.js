@@ -105,7 +105,9 @@
     }
   }
 
-  /* Stacked bars per day: days [{day, counts: {type: n}}], types [..], colorOf(type). */
+  /* Stacked bars per day on a time axis: days [{day, counts: {type: n}}] (any gaps between
+     them), types [..], colorOf(type). Each bar stands at its date, so a week without
+     commands shows as a week of empty axis. */
   function stackedBars(el, days, types, colorOf, opts) {
     const height = (opts && opts.height) || 220;
     if (!days.length) return empty(el, height, "no commands issued yet");
@@ -120,11 +122,23 @@
       g.appendChild(svg("line", { x1: m.l, x2: m.l + w, y1: y(v), y2: y(v), class: "grid-line" }));
       g.appendChild(svg("text", { x: m.l - 6, y: y(v) + 4, "text-anchor": "end" }, fmt(v)));
     }
-    const slot = w / days.length;
+    const DAY = 86400000;
+    const ms = (day) => Date.parse(day + "T00:00:00Z");
+    const d0 = ms(days[0].day);
+    const span = Math.round((ms(days[days.length - 1].day) - d0) / DAY) + 1; // days on the axis
+    const slot = w / span;
+    const x = (day) => m.l + ((ms(day) - d0) / DAY) * slot + slot / 2; // the middle of its day
     const bw = Math.max(3, Math.min(36, slot * 0.7));
-    const labelEvery = Math.ceil(days.length / Math.max(1, Math.floor(w / 64)));
+    const every = Math.max(1, Math.ceil(span / Math.max(1, Math.floor(w / 64))));
+    const label = (t) => new Date(t).toISOString().slice(span > 366 ? 0 : 5, span > 366 ? 7 : 10);
+    for (let i = 0; i < span; i += every) {
+      const t = d0 + i * DAY;
+      const cx = m.l + i * slot + slot / 2;
+      g.appendChild(svg("line", { x1: cx, x2: cx, y1: m.t + h, y2: m.t + h + 4, class: "grid-line" }));
+      g.appendChild(svg("text", { x: cx, y: height - 8, "text-anchor": "middle", "data-tick": new Date(t).toISOString().slice(0, 10) }, label(t)));
+    }
     days.forEach((d, i) => {
-      const cx = m.l + slot * i + slot / 2;
+      const cx = x(d.day);
       let acc = 0;
       for (const type of types) {
         const n = d.counts[type] || 0;
@@ -135,9 +149,8 @@
         root.appendChild(rect);
         acc += n;
       }
-      if (days.length <= 20) root.appendChild(svg("text", { x: cx, y: y(acc) - 3, "text-anchor": "middle", class: "bar-value" }, acc));
-      if (i % labelEvery === 0) {
-        root.appendChild(svg("text", { x: cx, y: height - 8, "text-anchor": "middle" }, d.day.slice(5)));
+      if (days.length <= 20 && slot >= 14) {
+        root.appendChild(svg("text", { x: cx, y: y(totals[i]) - 3, "text-anchor": "middle", class: "bar-value" }, totals[i]));
       }
     });
   }

@@ -130,7 +130,9 @@
     setNumber("kpi-eps", h.events_per_second, fmtRate(h.events_per_second));
     setNumber("kpi-cps", h.commands_per_second, fmtRate(h.commands_per_second));
     setNumber("kpi-lag", h.lag_total);
-    setNumber("kpi-events", h.events_total);
+    setNumber("kpi-events", h.input_events_total);
+    setNumber("kpi-derived", h.derived_events_total);
+    setNumber("kpi-days", h.days_closed);
     setNumber("kpi-commands", h.commands_total);
     setNumber("kpi-points", h.supply_points);
     setNumber("kpi-rejected", h.rejected_total);
@@ -141,10 +143,13 @@
     $("today").textContent = h.today || "none yet";
     $("uptime").textContent = fmtDuration(h.uptime_seconds);
     $("updated").textContent = `updated ${fmtTime(h.now)}`;
+    // the badge comes from the lag and how recently an event was handled (the server's call)
     const pill = $("status-pill");
-    const lagging = h.lag_total > 10000;
-    pill.className = "pill " + (lagging ? "warn" : "ok");
-    pill.textContent = lagging ? "lagging" : h.events_per_second > 0 ? "processing" : "healthy · idle";
+    const state = h.status.state;
+    pill.className = "pill " + (state === "lagging" ? "warn" : "ok");
+    pill.textContent = state === "idle" ? "healthy · idle" : state;
+    pill.dataset.state = state;
+    pill.title = h.status.reason;
 
     const inputs = h.inputs.map((i) => el("tr", { "data-input": i.input },
       el("td", { text: i.input }), el("td", { class: "num", text: fmtInt(i.events) }),
@@ -204,19 +209,20 @@
     $("risk-final-missed-card").classList.toggle("bad", r.final_bills.missed_count > 0);
     $("risk-refund-past-card").classList.toggle("warn", r.refunds.past_due_count > 0);
     setNumber("risk-exposure", r.exposure_pounds, `£${fmtInt(r.exposure_pounds)}`);
+    // every row a card counts (up to the report's limit), each linked to its supply point
+    const row = (card, mpan, what, due, status, cls) => el("tr", { "data-card": card },
+      el("td", {}, mpanLink(mpan)), el("td", { text: what }), el("td", { text: due }),
+      el("td", { class: cls || "", text: status }));
     const rows = [];
-    for (const x of r.final_bills.missed.slice(0, 6)) {
-      rows.push(el("tr", {}, el("td", {}, mpanLink(x.mpan)), el("td", { text: "final bill (six weeks)" }),
-        el("td", { text: x.due_on }), el("td", { class: "reason", text: x.issued_on ? `issued ${x.issued_on}, ${x.days_late} days late` : "not issued" })));
+    for (const x of r.final_bills.missed) {
+      rows.push(row("final-missed", x.mpan, "final bill (six weeks)", x.due_on,
+        x.issued_on ? `issued ${x.issued_on}, ${x.days_late} days late` : `not issued, ${x.days_late} days late`, "reason"));
     }
-    for (const x of r.final_bills.coming_due.slice(0, 6)) {
-      rows.push(el("tr", {}, el("td", {}, mpanLink(x.mpan)), el("td", { text: "final bill (six weeks)" }),
-        el("td", { text: x.due_on }), el("td", { text: "coming due" })));
+    for (const x of r.final_bills.coming_due) rows.push(row("final-soon", x.mpan, "final bill (six weeks)", x.due_on, "coming due"));
+    for (const x of r.refunds.past_due) {
+      rows.push(row("refund-past", x.mpan, "refund (10 working days)", x.due_by, "deadline passed: billing to confirm paid", "reason"));
     }
-    for (const x of r.refunds.coming_due.slice(0, 6)) {
-      rows.push(el("tr", {}, el("td", {}, mpanLink(x.mpan)), el("td", { text: "refund (10 working days)" }),
-        el("td", { text: x.due_by }), el("td", { text: "coming due" })));
-    }
+    for (const x of r.refunds.coming_due) rows.push(row("refund-soon", x.mpan, "refund (10 working days)", x.due_by, "coming due"));
     fillBody($("risk-table"), rows, 4, "nothing at risk");
   }
 
@@ -237,7 +243,15 @@
       ...d.days.map((day) => {
         const n = day.counts[kind] || 0;
         const alpha = n ? 0.15 + 0.85 * (n / max) : 0;
-        return el("td", { class: "cell", "data-day": day.day, style: n ? `background: rgba(245, 158, 11, ${alpha.toFixed(2)}); color: ${alpha > 0.6 ? "#fff" : "#7c2d12"}` : "background:#f8fafc", text: n ? String(n) : "" });
+        const mpans = (day.subjects && day.subjects[kind]) || [];
+        const more = n > mpans.length ? ` and ${n - mpans.length} more` : "";
+        return el("td", {
+          class: "cell" + (n ? " has" : ""), "data-day": day.day, "data-kind": kind,
+          style: n ? `background: rgba(245, 158, 11, ${alpha.toFixed(2)}); color: ${alpha > 0.6 ? "#fff" : "#7c2d12"}` : "background:#f8fafc",
+          text: n ? String(n) : "",
+          title: n ? `${deadlineName(kind)} due ${day.day}: ${mpans.join(", ")}${more}` : null,
+          onclick: n ? () => showCell(day, kind) : null,
+        });
       }),
       el("td", { class: "total", "data-total": kind, text: fmtInt(d.kinds[kind]) })));
     const sums = el("tr", { class: "sum" }, el("td", { text: "all" }),
@@ -246,6 +260,25 @@
     const table = el("table", {}, el("thead", {}, head), el("tbody", {}, ...(rows.length ? rows : [el("tr", {},
       el("td", { class: "empty", colspan: String(d.days.length + 2), text: "nothing due in the next 14 days" }))]), sums));
     box.replaceChildren(table);
+    if (chosenCell) {
+      const day = d.days.find((x) => x.day === chosenCell.day);
+      if (day && day.counts[chosenCell.kind]) showCell(day, chosenCell.kind);
+      else $("deadline-cell").classList.add("hidden");
+    }
+  }
+
+  let chosenCell = null;
+  function showCell(day, kind) {
+    chosenCell = { day: day.day, kind };
+    const mpans = day.subjects[kind] || [];
+    const n = day.counts[kind];
+    $("deadline-cell-title").textContent = `${deadlineName(kind)} due ${day.day}: ${fmtInt(n)}` +
+      (n > mpans.length ? ` (the first ${mpans.length} listed)` : "");
+    $("deadline-cell-list").replaceChildren(...mpans.map((m) => el("li", {}, mpanLink(m))));
+    $("deadline-cell").classList.remove("hidden");
+    for (const cell of document.querySelectorAll("#deadlines-heat td.cell.chosen")) cell.classList.remove("chosen");
+    const cell = document.querySelector(`#deadlines-heat td.cell[data-day="${day.day}"][data-kind="${kind}"]`);
+    if (cell) cell.classList.add("chosen");
   }
 
   function renderRejections(r) {
@@ -258,7 +291,7 @@
 
   function renderAnomalies(a) {
     const rows = a.items.map((x) => el("tr", {},
-      el("td", { text: x.day }), el("td", {}, mpanLink(x.subject)), el("td", { text: humanise(x.kind) }),
+      el("td", { text: x.day }), el("td", {}, mpanLink(x.subject)), el("td", { class: "kind", text: x.kind_label || humanise(x.kind), title: x.kind }),
       el("td", {}, x.detail, x.event ? el("span", { class: "event-summary", text: `${x.event_type || "event"}: ${x.event}` }) : null), el("td", { class: "file", text: x.path ? `${x.path}${x.line ? ":" + x.line : ""}` : x.event_id })));
     fillBody($("anomalies-table"), rows, 5, "no anomaly");
   }
@@ -303,22 +336,53 @@
       count("deadline", body.pending_deadlines.length, "pending deadline", "pending deadlines"),
       el("span", { text: body.as_of ? `as of ${body.as_of}` : "" }));
     Charts.timeline($("sp-timeline-chart"), body.timeline, body.pending_deadlines, TIMELINE_COLORS);
-    const items = body.timeline.map((e) => el("li", { class: e.kind, "data-kind": e.kind, "data-id": e.id },
-      el("span", { class: "when", text: e.kind === "event" ? fmtTime(e.at) : e.day }),
-      el("span", { class: "type", text: e.type }), el("span", { class: "kind", text: e.kind }),
-      el("span", { class: "summary", text: e.summary }),
-      e.source ? el("span", { class: "src", text: e.kind === "command" ? `cause ${e.source}` : e.source }) : null));
-    for (const d of body.pending_deadlines) {
-      items.push(el("li", { class: "deadline", "data-kind": "deadline" }, el("span", { class: "when", text: d.due_on }),
-        el("span", { class: "type", text: deadlineName(d.kind) }), el("span", { class: "kind", text: "due" })));
+    // newest first: the pending deadlines (the furthest ahead on top), then the story backwards
+    const items = body.pending_deadlines.slice().reverse().map((d) => el("li", { class: "deadline", "data-kind": "deadline", "data-day": d.due_on },
+      el("span", { class: "when", text: d.due_on }),
+      el("span", { class: "type", text: deadlineName(d.kind) }), el("span", { class: "kind", text: "due" })));
+    for (const e of body.timeline.slice().reverse()) {
+      items.push(el("li", { class: e.kind, "data-kind": e.kind, "data-id": e.id, "data-day": e.day },
+        el("span", { class: "when", text: e.kind === "event" ? fmtTime(e.at) : e.day }),
+        el("span", { class: "type", text: e.type_label || e.type }), el("span", { class: "kind", text: e.kind }),
+        el("span", { class: "summary", text: e.summary }),
+        e.source ? el("span", { class: "src", text: e.kind === "command" ? `cause ${e.source}` : e.source }) : null));
     }
     $("sp-timeline").replaceChildren(...items);
+    $("sp-timeline").scrollTop = 0;
     $("sp-deadlines").replaceChildren(...(body.pending_deadlines.length
       ? body.pending_deadlines.map((d) => el("li", { text: `${d.due_on} · ${deadlineName(d.kind)}` }))
       : [el("li", { class: "muted", text: "none" })]));
+    renderWords($("sp-words"), body.state_in_words, body.pending_deadlines);
     $("sp-state").textContent = JSON.stringify(body.state, null, 2);
     $("sp-note").textContent = body.timeline_note || "";
     panel.dataset.loaded = mpan;
+  }
+
+  /* A state in words: the stage, each fact (groups nested), and the pending deadlines. */
+  function facts(list) {
+    const dl = el("dl", { class: "facts" });
+    for (const f of list) {
+      dl.append(el("dt", { text: f.name, title: f.hint || null, "data-field": f.field }));
+      dl.append(f.group ? el("dd", {}, facts(f.group)) : el("dd", { text: f.text, "data-field": f.field }));
+    }
+    return dl;
+  }
+  function renderWords(box, words, pending) {
+    if (!words) { box.replaceChildren(el("dd", { class: "muted", text: "no state held for this MPAN" })); return; }
+    const top = [];
+    if (words.stage) top.push(el("dt", { class: "stage", text: "Stage" }), el("dd", { class: "stage", "data-field": "stage", text: words.stage }));
+    const list = facts(words.facts);
+    const due = pending.length ? pending.map((d) => `${d.due_on} ${deadlineName(d.kind)}`).join("; ") : "none";
+    box.replaceChildren(...top, ...list.childNodes, el("dt", { text: "Pending deadlines" }), el("dd", { "data-field": "pending", text: due }));
+  }
+
+  function renderFiles(f) {
+    const statuses = Object.entries(f.statuses).map(([k, v]) => `${v} ${humanise(k).toLowerCase()}`).join(" · ");
+    $("files-statuses").textContent = statuses;
+    const rows = f.items.map((x) => el("tr", { "data-status": x.status },
+      el("td", { class: "file", text: x.path }), el("td", { text: x.flow || "–" }), el("td", { text: x.file_key || "–" }),
+      el("td", { text: humanise(x.status) }), el("td", { class: "reason", text: x.detail || "" })));
+    fillBody($("files-table"), rows, 5, "no file report yet");
   }
 
   function openFromHash() {
@@ -340,9 +404,9 @@
     busy = true;
     try {
       const names = ["health", "throughput", "commands/daily", "states", "risk", "deadlines", "rejections", "anomalies",
-        "commands/recent?limit=8"];
+        "commands/recent?limit=8", "files"];
       const results = await Promise.all(names.map((n) => getJson(`api/${n}`)));
-      const [health, throughput, daily, states, risk, deadlines, rejections, anomalies, recent] = results.map((r) => r.body);
+      const [health, throughput, daily, states, risk, deadlines, rejections, anomalies, recent, files] = results.map((r) => r.body);
       renderHealth(health);
       renderThroughput(throughput);
       renderDaily(daily);
@@ -352,6 +416,7 @@
       renderRejections(rejections);
       renderAnomalies(anomalies);
       renderRecentCommands(recent);
+      renderFiles(files);
       renders += 1;
       document.body.dataset.renders = String(renders);
       const open = $("sp-panel");

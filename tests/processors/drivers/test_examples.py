@@ -117,7 +117,8 @@ def test_the_summary_counts_what_happened(replayed: tuple[list[ReplayOutput], Re
     assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (16, 54, 1, 1)
     assert sum(summary.commands.values()) == len(EXPECTED)
     assert summary.line().startswith(
-        "meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data), 54 events"
+        "meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data), 54 input events, "
+        "3 derived events, 211 day ticks"
     )
 
 

@@ -120,7 +120,7 @@ def test_worker_batches_keep_counts_equal_to_a_full_scan(tmp_path: Path) -> None
             pending.extend(outcome.follow_ups)
         record_batch(ops, engine, handled, input="meterflow-events")
         assert dict(ops.state_counts) == full_scan(engine)
-    assert ops.inputs["meterflow-events"].events == ops.events_total
+    assert ops.inputs["meterflow-events"].events == ops.input_events_total
     forget_labels(ops, [key for key, _ in engine.subjects()])
     assert ops.states() == {"total": 0, "counts": {}}
 

@@ -47,13 +47,14 @@ def test_metrics_parse_and_carry_the_recorded_numbers() -> None:
     assert got[("meterflow_consumer_lag", (("partition", "events[0]"),))] == 7
     assert got[("meterflow_consumer_lag", (("partition", "1"),))] == 3
     assert got[("meterflow_consumer_lag", (("partition", 'odd "topic"\\n[2]\n'),))] == 5
-    assert got[("meterflow_events_total", (("input", "switch.secured"),))] == 1
+    assert got[("meterflow_input_events_total", (("input", "switch.secured"),))] == 1
     assert got[("meterflow_commands_total", (("type", "RaiseCoSDispute"),))] == 1
     assert got[("meterflow_rejected_records_total", (("scope", "file"),))] == 1
     assert got[("meterflow_deadlines_due", (("kind", "cos_estimate"),))] == 4
     assert got[("meterflow_supply_points", (("state", "disputed"),))] == 1
     assert got[("meterflow_rebalances_total", ())] == 1
-    assert got[("meterflow_day_ticks_total", ())] == 1
+    assert got[("meterflow_days_closed_total", ())] == 1
+    assert got[("meterflow_day_tick_records_total", ())] == 1
     # the switch of D is due its final bill on D+42: coming due in the 14 days after D+31
     assert got[("meterflow_regulatory_coming_due", (("standard", "final_bill_six_weeks"),))] == 1
     assert got[("meterflow_regulatory_missed", (("standard", "final_bill_six_weeks"),))] == 0
@@ -62,7 +63,8 @@ def test_metrics_parse_and_carry_the_recorded_numbers() -> None:
 
 def test_metric_families_have_the_documented_types() -> None:
     families = {f.name: f.type for f in text_string_to_metric_families(render_metrics(OpsRecorder()))}
-    assert families["meterflow_events"] == "counter"
+    for name in ("input_events", "derived_events", "days_closed", "day_tick_records"):
+        assert families[f"meterflow_{name}"] == "counter"
     assert families["meterflow_commands"] == "counter"
     assert families["meterflow_anomalies"] == "counter"
     assert families["meterflow_consumer_lag"] == "gauge"

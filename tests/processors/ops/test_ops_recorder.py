@@ -10,6 +10,7 @@ from typing import Any
 from ops_builders import (
     MPAN,
     OTHER,
+    at,
     configure_export,
     d0086,
     dispute,
@@ -24,7 +25,7 @@ from flows.rejections import FileReport, FileStatus, RejectedRecord
 from processors.ops import OpsRecorder
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import Command
-from processors.vocabulary.events import DomainEvent
+from processors.vocabulary.events import DomainEvent, ExportMpanLinked
 
 D = date(2024, 3, 1)
 
@@ -56,7 +57,7 @@ def test_counts_events_by_input_and_keeps_the_newest_event_time() -> None:
     assert inputs["switch.secured"]["last_event_time"].startswith("2024-03-03")
     assert inputs["D0086"]["events"] == 1
     assert inputs["flows-topic"]["events"] == 1
-    assert health["events_total"] == 4
+    assert health["input_events_total"] == 4
     assert health["latest_event_day"] == "2024-03-27"
 
 
@@ -66,8 +67,9 @@ def test_ticks_close_days_without_counting_as_events() -> None:
     ops.record_event(tick(D + timedelta(days=1)))
     ops.record_event(tick(D))  # a replayed older tick never moves the day back
     health = ops.health()
-    assert health["events_total"] == 0
-    assert health["ticks_total"] == 3
+    assert health["input_events_total"] == 0
+    assert health["days_closed"] == 2  # the replayed older tick closes no new day
+    assert health["tick_records_total"] == 3
     assert health["last_closed_day"] == "2024-03-02"
     assert ops.today() == D + timedelta(days=1)
 
@@ -351,3 +353,42 @@ def test_history_shows_a_late_input_on_its_own_day() -> None:
     ops.record_command(dispute(MPAN, D + timedelta(days=31)))
     ops.record_event(d0086(MPAN, D + timedelta(days=20)))  # arrives after the dispute, dated before it
     assert [e["type"] for e in ops.history(MPAN)] == ["D0086", "RaiseCoSDispute"]
+
+
+def test_the_status_follows_lag_and_recent_activity_not_the_rate() -> None:
+    clock = FakeClock(1000.0)
+    ops = OpsRecorder(clock=clock)
+    assert ops.status()["state"] == "idle"
+    ops.record_event(secured(MPAN, D + timedelta(days=20), D))
+    assert ops.status() == {
+        "state": "processing",
+        "reason": "caught up, last event 0 s ago",
+        "seconds_since_last_event": 0.0,
+    }
+    clock.now += 30  # the rolling minute's rate is still above zero, but nothing happens
+    assert ops.health()["events_per_second"] > 0
+    assert ops.status()["state"] == "idle"
+    assert ops.status()["reason"] == "caught up, last event 30 s ago"
+    ops.record_lag("events[0]", 40)
+    assert ops.status()["state"] == "processing" and "40 records behind" in ops.status()["reason"]
+    ops.record_lag("events[1]", 20_000)
+    assert ops.health()["status"]["state"] == "lagging"
+
+
+def test_derived_events_are_counted_once_apart_from_inputs() -> None:
+    ops = OpsRecorder()
+    linked = ExportMpanLinked(
+        event_id="app-1>linked/1234567890123",
+        occurred_at=at(D),
+        mpan=MPAN,
+        application_id="app-1",
+        import_mpan=OTHER,
+        tariff="SEG",
+    )
+    ops.record_event(linked)
+    ops.record_event(linked)  # its copy, come round the input topic
+    ops.record_event(secured(MPAN, D + timedelta(days=20), D))
+    health = ops.health()
+    assert (health["input_events_total"], health["derived_events_total"]) == (1, 1)
+    assert [i["input"] for i in health["inputs"]] == ["switch.secured"]
+    assert [e["type"] for e in ops.history(MPAN)].count("ExportMpanLinked") == 1

@@ -68,7 +68,11 @@ def test_deadlines_report_starts_the_day_after_the_last_closed_day() -> None:
     assert report["total"] == 1
     assert report["kinds"] == {"cos_estimate": 1}
     assert len(report["days"]) == 14
-    assert report["days"][0] == {"day": "2024-04-12", "counts": {"cos_estimate": 1}}
+    assert report["days"][0] == {
+        "day": "2024-04-12",
+        "counts": {"cos_estimate": 1},
+        "subjects": {"cos_estimate": [MPAN]},
+    }
     assert report["items"] == [{"due_on": "2024-04-12", "kind": "cos_estimate", "subject": MPAN}]
 
 

@@ -4,6 +4,7 @@ an MPAN search shows its timeline, and a screenshot is kept as a test artifact."
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,9 @@ async def test_dashboard_page_matches_the_json_and_shows_a_supply_point(
             async def shown(test_id: str) -> float:
                 return number(await page.get_by_test_id(test_id).inner_text())
 
-            assert await shown("kpi-events") == health["events_total"]
+            assert await shown("kpi-events") == health["input_events_total"]
+            assert await shown("kpi-derived") == health["derived_events_total"]
+            assert await shown("kpi-days") == health["days_closed"]
             assert await shown("kpi-commands") == health["commands_total"]
             assert await shown("kpi-lag") == health["lag_total"]
             assert await shown("kpi-rejected") == health["rejected_total"]
@@ -120,6 +123,7 @@ async def test_dashboard_page_matches_the_json_and_shows_a_supply_point(
             await page.get_by_test_id("search-button").click()
             await page.wait_for_selector(f'#sp-panel[data-loaded="{DISPUTED}"]')
             assert await page.get_by_test_id("sp-label").inner_text() == "Disputed"
+            await page.get_by_test_id("sp-json").locator("summary").click()  # the JSON is behind a toggle
             items = page.locator("#sp-timeline li")
             assert await items.count() == len(point["timeline"]) + len(point["pending_deadlines"])
             timeline_text = await page.get_by_test_id("sp-timeline").inner_text()
@@ -137,5 +141,114 @@ async def test_dashboard_page_matches_the_json_and_shows_a_supply_point(
             await page.wait_for_selector('#sp-panel[data-loaded="1000000000009"]')
             assert "1000000000009" in await page.get_by_test_id("sp-error").inner_text()
             assert [e for e in errors if "404" not in e] == []
+        finally:
+            await browser.close()
+
+
+async def open_page(p: Any, url: str) -> tuple[Any, Any, list[str]]:
+    browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    page = await browser.new_page(viewport={"width": 1440, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(url)
+    await page.wait_for_selector("body[data-renders]")
+    return browser, page, errors
+
+
+async def test_the_page_lists_what_it_counts_and_says_states_in_words(
+    dashboard_url: str, world: World
+) -> None:
+    risk = await get_json(f"{dashboard_url}/api/risk")
+    deadlines = await get_json(f"{dashboard_url}/api/deadlines")
+    point = await get_json(f"{dashboard_url}/api/supply-points/{DISPUTED}")
+    daily = await get_json(f"{dashboard_url}/api/commands/daily")
+    assert risk["refunds"]["past_due_count"] > 0, "the world must hold a passed refund deadline"
+    async with async_playwright() as p:
+        browser, page, errors = await open_page(p, f"{dashboard_url}/")
+        try:
+            # 8: every row each risk card counts, each linked to its supply point
+            cards = {
+                "final-missed": risk["final_bills"]["missed"],
+                "final-soon": risk["final_bills"]["coming_due"],
+                "refund-past": risk["refunds"]["past_due"],
+                "refund-soon": risk["refunds"]["coming_due"],
+            }
+            counts = {
+                "final-missed": "risk-final-missed",
+                "final-soon": "risk-final-soon",
+                "refund-past": "risk-refund-past",
+                "refund-soon": "risk-refund-soon",
+            }
+            for card, rows in cards.items():
+                shown = page.locator(f'#risk-table tr[data-card="{card}"]')
+                assert (
+                    await shown.count()
+                    == len(rows)
+                    == number(await page.get_by_test_id(counts[card]).inner_text())
+                )
+                links = await shown.locator("a.mpan").evaluate_all(
+                    "els => els.map(e => e.getAttribute('href'))"
+                )
+                assert links == [f"#mpan={row['mpan']}" for row in rows]
+
+            # 9: the MPANs behind a calendar cell, on hover and on a click
+            day = next(d for d in deadlines["days"] if d["counts"])
+            kind = next(iter(day["counts"]))
+            cell = page.locator(f'#deadlines-heat td.cell[data-day="{day["day"]}"][data-kind="{kind}"]')
+            title = await cell.get_attribute("title") or ""
+            assert all(m in title for m in day["subjects"][kind])
+            await cell.click()
+            listed = await page.locator("#deadline-cell-list a.mpan").all_inner_texts()
+            assert listed == day["subjects"][kind]
+            await page.locator("#deadline-cell-list a.mpan").first.click()
+            await page.wait_for_selector(f'#sp-panel[data-loaded="{listed[0]}"]')
+
+            # 11: the badge follows lag and recent activity; anomaly kinds in words
+            assert await page.get_by_test_id("status-pill").get_attribute("data-state") == "processing"
+            assert "Unknown supply point" in await page.get_by_test_id("anomalies-table").inner_text()
+
+            # 12: the commands chart puts each day at its date: bars are as far apart as their days
+            xs: dict[str, float] = {}
+            for rect in await page.locator("#chart-daily svg rect[data-day]").all():
+                day_of = await rect.get_attribute("data-day") or ""
+                xs[day_of] = (
+                    float(await rect.get_attribute("x") or 0)
+                    + float(await rect.get_attribute("width") or 0) / 2
+                )
+            chosen = [d["day"] for d in daily["days"]]
+            assert sorted(xs) == chosen
+            first, second, last = (date.fromisoformat(d) for d in (chosen[0], chosen[1], chosen[-1]))
+            per_day = (xs[chosen[-1]] - xs[chosen[0]]) / (last - first).days
+            assert abs((xs[chosen[1]] - xs[chosen[0]]) - per_day * (second - first).days) < 1.0
+
+            # 10: a supply point's state in words, the JSON behind a toggle, newest first
+            await page.goto(f"{dashboard_url}/#mpan={DISPUTED}")
+            await page.wait_for_selector(f'#sp-panel[data-loaded="{DISPUTED}"]')
+            words = page.get_by_test_id("sp-words")
+            assert await words.locator('dd[data-field="stage"]').inner_text() == "Disputed"
+            text = await words.inner_text()
+            assert "Loss" in text and "Gaining supplier" in text and "BGAS" in text
+            assert "Last switch notice" in text and "priority" in text  # the tuple's parts named
+            assert '["' not in text and "{" not in text  # no raw JSON in the words
+            assert not await page.get_by_test_id("sp-state").is_visible()
+            await page.get_by_test_id("sp-json").locator("summary").click()
+            assert await page.get_by_test_id("sp-state").is_visible()
+            assert '"loss"' in await page.get_by_test_id("sp-state").inner_text()
+            shown_days = await page.locator("#sp-timeline li").evaluate_all(
+                "els => els.map(e => e.dataset.day)"
+            )
+            assert shown_days == sorted(shown_days, reverse=True)  # newest (the deadlines ahead) first
+            assert shown_days[0] == max(d["due_on"] for d in point["pending_deadlines"])
+            assert errors == []
+
+            # 11: caught up and quiet is idle, whatever the last minute's rate says
+            world.ops.record_lag("meterflow-events[0]", 0)
+            world.clock.now += 60  # a minute without an event
+            await page.reload()
+            await page.wait_for_selector("body[data-renders]")
+            pill = page.get_by_test_id("status-pill")
+            assert await pill.get_attribute("data-state") == "idle"
+            assert "caught up, last event 67 s ago" in (await pill.get_attribute("title") or "")
         finally:
             await browser.close()

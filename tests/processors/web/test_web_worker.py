@@ -87,7 +87,7 @@ async def test_dashboard_over_a_worker_on_the_real_broker(
             while True:
                 health = await get(session, f"{url}/api/health")
                 if (
-                    health["events_total"] >= replayed.events_total
+                    health["input_events_total"] >= replayed.input_events_total
                     and health["commands_total"] >= replayed.commands_total
                     and health["today"] == UNTIL.isoformat()
                 ):
@@ -95,7 +95,13 @@ async def test_dashboard_over_a_worker_on_the_real_broker(
                 assert loop.time() < deadline, f"the worker did not catch up: {health}"
                 await asyncio.sleep(0.3)
             # at-least-once: a redone batch shows its events again (the engine ignores them)
-            assert health["events_total"] >= replayed.events_total
+            assert health["input_events_total"] >= replayed.input_events_total
+            # one story in the numbers: hand-offs counted once (not again when their copy comes
+            # round the input topic), days closed once (not once per partition)
+            assert replayed.derived_events_total > 0, "the portfolio must hold an export hand-off"
+            assert health["derived_events_total"] == replayed.derived_events_total
+            assert health["days_closed"] == replayed.days_closed
+            assert health["tick_records_total"] >= replayed.days_closed * len(worker.processors)
             assert health["commands_total"] == replayed.commands_total
             assert health["today"] == UNTIL.isoformat()
             assert set(health["lag"]) == {str(p) for p in worker.processors}
@@ -133,6 +139,26 @@ async def test_dashboard_over_a_worker_on_the_real_broker(
             seen = {(r["path"], r["line"], r["field"], r["reason"]) for r in rejections["items"]}
             expected = {(r["path"], r["line"], r["field"], r["reason"]) for r in replayed.recent_rejections()}
             assert seen == expected
+
+            # every input file reaches /api/files as in replay: read, duplicate and test data
+            files = await get(session, f"{url}/api/files")
+            assert files["statuses"] == dict(replayed.files_by_status)
+            flows = REPO / "examples" / "flows"
+            special = [
+                "UDMS_D0086_20241025.txt",
+                "UDMS_D0086_20241025_resent.txt",
+                "UDMS_D0086_TEST_20241105.txt",
+            ]
+            await ingest([flows / name for name in special], env)
+            while (files := await get(session, f"{url}/api/files"))["statuses"].get("test_data", 0) < 1:
+                assert loop.time() < deadline, (
+                    f"the ingest's file reports did not reach the dashboard: {files}"
+                )
+                await asyncio.sleep(0.3)
+            by_name = {Path(item["path"]).name: item["status"] for item in files["items"]}
+            assert {name: by_name[name] for name in special} == dict(
+                zip(special, ["read", "duplicate", "test_data"], strict=True)
+            )
     finally:
         worker.stop_soon()
         await asyncio.wait_for(running, 60)

@@ -30,6 +30,7 @@ class World:
     engine: Engine
     ops: OpsRecorder
     path: Path
+    clock: StepClock
 
 
 def portfolio_world(folder: Path, points: int = 48) -> World:
@@ -49,4 +50,4 @@ def portfolio_world(folder: Path, points: int = 48) -> World:
     ops.record_lag("meterflow-events[0]", 12)
     ops.record_lag("meterflow-events[1]", 0)
     ops.record_rebalance()
-    return World(engine=engine, ops=ops, path=path)
+    return World(engine=engine, ops=ops, path=path, clock=clock)

@@ -1,0 +1,101 @@
+"""Exit statuses a script can trust, `--version`, help for every subcommand, and library
+logs in meterflow's own format."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from processors.drivers import cli
+from processors.drivers.exit_codes import EXIT_CANNOT_RUN, EXIT_CODES, EXIT_INPUT_FAILED, EXIT_OK
+from processors.streaming.broker import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = [ROOT / "examples" / "flows", ROOT / "examples" / "events"]
+UNTIL = "2025-03-31"
+SCRIPT = Path(sys.executable).with_name("meterflow")
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, check=False, cwd=cwd, timeout=120, env=env
+    )
+
+
+def test_a_replay_with_rejections_exits_0_but_1_under_strict(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["replay", *map(str, EXAMPLES), "--until", UNTIL]) == EXIT_OK
+    capsys.readouterr()
+    assert cli.main(["replay", *map(str, EXAMPLES), "--until", UNTIL, "--strict"]) == EXIT_INPUT_FAILED
+    err = capsys.readouterr().err
+    assert "meterflow replay: 1 record(s) rejected (--strict)" in err
+
+
+def test_a_replay_that_reads_nothing_usable_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.txt"
+    broken.write_text("ZHV|no|trailer|\n")
+    test_data = ROOT / "examples" / "flows" / "UDMS_D0086_TEST_20241105.txt"
+    assert cli.main(["replay", str(broken), str(test_data), "--until", UNTIL]) == EXIT_INPUT_FAILED
+    err = capsys.readouterr().err
+    assert "meterflow replay: nothing usable was read" in err
+    assert "2 files (1 rejected, 1 test data)" in err
+
+
+def test_ingest_fails_fast_on_a_path_that_does_not_exist(tmp_path: Path) -> None:
+    # no broker listens there: the path is checked before anything is asked of Kafka
+    env = {"PATH": "", "METERFLOW_HOME": str(tmp_path), "METERFLOW_BROKER": f"127.0.0.1:{free_port()}"}
+    done = run("ingest", str(EXAMPLES[0]), "missing/path", "--until", UNTIL, cwd=tmp_path, env=env)
+    assert done.returncode == EXIT_CANNOT_RUN
+    assert done.stderr.strip() == "meterflow ingest: no such file or folder: missing/path"
+
+
+def test_version_and_the_exit_codes_are_in_the_help(tmp_path: Path) -> None:
+    done = run("--version", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip().startswith("meterflow 0.")
+    helped = run("--help", cwd=tmp_path).stdout
+    for code, meaning in EXIT_CODES:
+        assert f"{code:>3}  {meaning}" in helped
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def test_every_subcommand_has_a_description_and_every_argument_a_help() -> None:
+    commands = _subcommands(cli.build_parser())
+    assert set(commands) == {"replay", "ingest", "worker", "up", "tail"}
+    for name, parser in commands.items():
+        assert parser.description and len(parser.description) > 40, name
+        for action in parser._actions:
+            assert action.help and action.help is not argparse.SUPPRESS, f"{name} {action.dest}"
+
+
+def test_tail_help_lists_every_topic_meterflow_uses() -> None:
+    from processors.streaming.topics import Topics  # noqa: PLC0415 - loads aiokafka
+
+    helped = _subcommands(cli.build_parser())["tail"].format_help()
+    for spec in Topics().specs():
+        assert spec.name in helped
+    assert {name for name, _ in cli.TAIL_TOPICS} == {spec.name for spec in Topics().specs()}
+
+
+def test_library_logs_come_as_meterflow_json_lines_from_warning(tmp_path: Path) -> None:
+    env = {"METERFLOW_HOME": str(tmp_path), "PATH": ""}
+    done = run(
+        "--log-json", "worker", "--no-clock", "--broker", f"127.0.0.1:{free_port()}", cwd=tmp_path, env=env
+    )
+    assert done.returncode == EXIT_CANNOT_RUN
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("meterflow: cannot reach the Kafka broker")
+    logged = [json.loads(line) for line in lines[:-1]]  # every other line is a JSON log line
+    from_libraries = [entry for entry in logged if str(entry.get("logger", "")).startswith("aiokafka")]
+    assert from_libraries, done.stderr  # aiokafka's connection error is there, in our format
+    assert all(entry["level"] in ("warning", "error", "critical") for entry in from_libraries)
