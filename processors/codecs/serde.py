@@ -30,7 +30,6 @@ import datetime as dt
 import enum
 import io
 import json
-import os
 import sys
 import types
 import typing
@@ -47,6 +46,7 @@ import processors.vocabulary.events.internal  # noqa: F401 - defines the interna
 from flows.build import constructor
 from flows.rejections import FileReport, RejectedRecord
 from processors.codecs import avro_codegen
+from processors.settings import REPO_SCHEMAS_DIR
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import COMMAND_TYPES, Command
 from processors.vocabulary.events import DomainEvent
@@ -54,7 +54,8 @@ from processors.vocabulary.events import DomainEvent
 NAMESPACE = "meterflow"
 MAGIC = b"\xc3\x01"
 HEADER_SIZE = len(MAGIC) + 8
-SCHEMAS_DIR = Path(os.environ.get("METERFLOW_SCHEMAS", Path(__file__).resolve().parents[2] / "schemas"))
+SCHEMAS_DIR = REPO_SCHEMAS_DIR
+"""The schemas of this checkout; `use_schemas` reads and writes with another folder."""
 
 # Aware instants; every other datetime field is a naive UK clock time as written in a flow.
 AWARE_DATETIME_FIELDS = frozenset({"occurred_at", "created_at"})
@@ -360,9 +361,21 @@ class _Registry:
         return codec
 
 
+_schemas_dir = SCHEMAS_DIR
+
+
+def use_schemas(directory: Path) -> None:
+    """Read and write records with the schemas in `directory` from now on (the CLI sets
+    Settings.schemas_dir, METERFLOW_SCHEMAS, here once)."""
+    global _schemas_dir  # noqa: PLW0603 - one registry per process
+    if Path(directory) != _schemas_dir:
+        _schemas_dir = Path(directory)
+        registry.cache_clear()
+
+
 @cache
 def registry() -> _Registry:
-    return _Registry(SCHEMAS_DIR)
+    return _Registry(_schemas_dir)
 
 
 def schema_fingerprint(name: str) -> bytes:
@@ -436,7 +449,7 @@ def _writer_of(data: bytes, reg: _Registry) -> tuple[_Writer, _Writer, type]:
     writer = reg.writers.get(fp)
     if writer is None:
         raise DecodeError(
-            f"unknown schema fingerprint {fp.hex()}: written with a schema that is not in {SCHEMAS_DIR} "
+            f"unknown schema fingerprint {fp.hex()}: written with a schema that is not in {_schemas_dir} "
             "(a newer producer? update meterflow)"
         )
     reader = reg.current.get(writer.name)

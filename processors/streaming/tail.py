@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from processors.codecs import serde
+from processors.settings import Settings
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error
 from processors.streaming.kafka import make_reader, partitions_of, start_client
@@ -89,10 +90,10 @@ async def tail(
     return printed
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """Entry point of `meterflow tail`."""
     try:
-        bootstrap = find_broker(getattr(args, "broker", None))
+        bootstrap = find_broker(settings)
         asyncio.run(
             tail(
                 bootstrap,
