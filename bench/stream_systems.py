@@ -27,11 +27,14 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
 from processors.codecs import serde
+from processors.settings import settings_from_environment
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.topics import Topics, TopicSpec, ensure_topics
 
@@ -69,10 +72,13 @@ async def run_meterflow(
 ) -> None:
     from processors.streaming.worker import Worker  # noqa: PLC0415 - only this system needs the core
 
-    topics = Topics(prefix)
-    worker = Worker(
-        broker, topics=topics, group_id=group, use_clock=False, snapshots=snapshots, state_dir=state_dir
+    settings = replace(
+        settings_from_environment(),
+        topic_prefix=prefix,
+        group=group,
+        state_dir=Path(state_dir) if state_dir else None,
     )
+    worker = Worker(broker, settings, use_clock=False, snapshots=snapshots)
     await worker.start()
     task = asyncio.create_task(worker.run())
     first: float | None = None

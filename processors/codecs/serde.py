@@ -29,7 +29,6 @@ import dataclasses
 import enum
 import io
 import json
-import os
 import sys
 import typing
 from collections.abc import Callable, Iterator
@@ -56,6 +55,7 @@ from processors.codecs.type_hints import (
     optional_inner,
     scalar_of,
 )
+from processors.settings import REPO_SCHEMAS_DIR
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import COMMAND_TYPES, Command
 from processors.vocabulary.events import DomainEvent
@@ -64,7 +64,8 @@ from processors.vocabulary.json_values import json_value
 NAMESPACE = "meterflow"
 MAGIC = b"\xc3\x01"
 HEADER_SIZE = len(MAGIC) + 8
-SCHEMAS_DIR = Path(os.environ.get("METERFLOW_SCHEMAS", Path(__file__).resolve().parents[2] / "schemas"))
+SCHEMAS_DIR = REPO_SCHEMAS_DIR
+"""The schemas of this checkout; `use_schemas` reads and writes with another folder."""
 
 # Aware instants; every other datetime field is a naive UK clock time as written in a flow.
 AWARE_DATETIME_FIELDS = frozenset({"occurred_at", "created_at"})
@@ -352,9 +353,21 @@ class _Registry:
         return codec
 
 
+_schemas_dir = SCHEMAS_DIR
+
+
+def use_schemas(directory: Path) -> None:
+    """Read and write records with the schemas in `directory` from now on (the CLI sets
+    Settings.schemas_dir, METERFLOW_SCHEMAS, here once)."""
+    global _schemas_dir  # noqa: PLW0603 - one registry per process
+    if Path(directory) != _schemas_dir:
+        _schemas_dir = Path(directory)
+        registry.cache_clear()
+
+
 @cache
 def registry() -> _Registry:
-    return _Registry(SCHEMAS_DIR)
+    return _Registry(_schemas_dir)
 
 
 def schema_fingerprint(name: str) -> bytes:
@@ -428,7 +441,7 @@ def _writer_of(data: bytes, reg: _Registry) -> tuple[_Writer, _Writer, type]:
     writer = reg.writers.get(fp)
     if writer is None:
         raise DecodeError(
-            f"unknown schema fingerprint {fp.hex()}: written with a schema that is not in {SCHEMAS_DIR} "
+            f"unknown schema fingerprint {fp.hex()}: written with a schema that is not in {_schemas_dir} "
             "(a newer producer? update meterflow)"
         )
     reader = reg.current.get(writer.name)

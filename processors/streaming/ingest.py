@@ -28,6 +28,7 @@ from flows.rejections import FileReport, FileStatus, RejectedRecord
 from processors.codecs import serde
 from processors.drivers.event_order import event_time_log
 from processors.drivers.exit_codes import EXIT_CANNOT_RUN, input_status, missing_paths
+from processors.settings import Settings
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error
 from processors.streaming.kafka import make_producer, start_client
@@ -82,7 +83,7 @@ async def ingest(
     timeout: float = 15.0,
 ) -> IngestSummary:
     """Publish the event-time log of `paths` (ticks through `until`) and return a summary."""
-    topics = topics or Topics.from_env()
+    topics = topics or Topics()
     await ensure_topics(bootstrap, topics.specs(), timeout)
     seen = await KafkaSeenFiles.load(bootstrap, topics.ingested_files, timeout)
     producer = make_producer(bootstrap, linger_ms=20)
@@ -144,7 +145,7 @@ def _report(report: FileReport, summary: IngestSummary) -> None:
         log.info("file read", events=report.events, rejected=report.rejected, detail=report.detail, **fields)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """Entry point of `meterflow ingest PATH... [--until DATE] [--strict]`: the exit status
     of `processors.drivers.exit_codes` (a missing path fails before the broker is asked)."""
     given = [str(p) for p in getattr(args, "paths", None) or getattr(args, "path", [])]
@@ -157,9 +158,9 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(until, str):
         until = date.fromisoformat(until)
     try:
-        bootstrap = find_broker(getattr(args, "broker", None))
+        bootstrap = find_broker(settings)
         progress = Progress.for_terminal(iter_input_files(paths))
-        summary = asyncio.run(ingest(bootstrap, paths, until, progress=progress))
+        summary = asyncio.run(ingest(bootstrap, paths, until, topics=Topics.of(settings), progress=progress))
     except Exception as exc:
         return report_startup_error(exc)
     print(f"meterflow: {summary.line()}", file=sys.stderr)

@@ -12,7 +12,6 @@ the position is past that mark *and* a fetch comes back empty.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, TypeAlias
 
@@ -21,12 +20,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from processors.streaming.topics import BrokerUnavailable
 
 Record: TypeAlias = Any  # aiokafka.structs.ConsumerRecord[bytes, bytes]; aiokafka is untyped
-
-
-def session_timeout_ms() -> int:
-    """Consumer-group session timeout. Short by default: Tansu completes the first join only
-    after half of it, so the default of 10 s would cost 5 s at every start."""
-    return int(os.environ.get("METERFLOW_SESSION_TIMEOUT_MS", "6000"))
 
 
 def make_producer(bootstrap: str, *, linger_ms: int = 5) -> AIOKafkaProducer:

@@ -10,7 +10,7 @@ once and commit only after those sends are acknowledged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -18,8 +18,7 @@ from flows.rejections import RejectedRecord, RejectionScope
 from processors.codecs import serde
 from processors.core.engine import Engine
 from processors.core.policy import DEFAULT_POLICY, Policy
-from processors.core.store import DictStateStore
-from processors.streaming.state_store import RocksStateStore
+from processors.core.store import DictStateStore, StateStore
 from processors.streaming.topics import Topics
 from processors.vocabulary.events import DayClosed, DomainEvent
 from processors.vocabulary.events.internal import INTERNAL_EVENT_TYPES
@@ -27,6 +26,12 @@ from processors.vocabulary.events.internal import INTERNAL_EVENT_TYPES
 log = structlog.get_logger("meterflow.worker")
 
 RAW_PREVIEW = 2000
+
+
+class CountedStateStore(StateStore, Protocol):
+    """A StateStore that knows how many keys it holds (memory and RocksDB both do)."""
+
+    def __len__(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -81,19 +86,15 @@ class PartitionProcessor:
         policy: Policy = DEFAULT_POLICY,
         *,
         topics: Topics | None = None,
-        store: DictStateStore | RocksStateStore | None = None,
+        store: CountedStateStore | None = None,
     ) -> None:
-        """`store`: where the states live (default: memory). The Engine reads every stored
-        state once here, to build its deadline index (a corrupt one raises)."""
+        """`store`: where the states live (default: memory; the worker's `LocalStates` give
+        RocksDB ones). The Engine reads every stored state once here, to build its deadline
+        index (a corrupt one raises)."""
         self.partition = partition
         self.topics = topics or Topics()
-        self.store: DictStateStore | RocksStateStore = DictStateStore() if store is None else store
+        self.store: CountedStateStore = DictStateStore() if store is None else store
         self.engine = Engine(policy, store=self.store)
-
-    @property
-    def local(self) -> RocksStateStore | None:
-        """The on-disk store (`meterflow worker --state-dir`), None in memory."""
-        return self.store if isinstance(self.store, RocksStateStore) else None
 
     def keys(self) -> int:
         """How many keys (supply points, applications, the engine's own) this partition holds."""

@@ -1,94 +1,87 @@
-"""A worker with the ops dashboard beside it, in one event loop, until SIGINT/SIGTERM."""
+"""A service (the worker) with the ops dashboard beside it, in one event loop, until
+SIGINT/SIGTERM. It knows the worker only by the `Service` interface, so the worker's
+module can start it without the two importing each other."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from typing import Protocol
 
 from aiohttp import web
 
-from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.ops.recorder import OpsRecorder
-from processors.streaming.worker import Worker
+from processors.ops.views import EngineView
 from processors.web.app import bound_port, start_dashboard
 
-DASHBOARD_HOST_ENV = "METERFLOW_DASHBOARD_HOST"
-DASHBOARD_PORT_ENV = "METERFLOW_DASHBOARD_PORT"
-DEFAULT_DASHBOARD_PORT = 6066
 
+class Service(Protocol):
+    """What the stack needs of a worker: its life cycle and a view of its Engines."""
 
-def dashboard_port(default: int | None = DEFAULT_DASHBOARD_PORT) -> int | None:
-    """The dashboard's port from METERFLOW_DASHBOARD_PORT (None: no dashboard)."""
-    text = os.environ.get(DASHBOARD_PORT_ENV, "")
-    return int(text) if text.strip() else default
+    async def start(self) -> None: ...
 
+    async def run(self) -> None: ...
 
-def state_dir_of(args: argparse.Namespace) -> Path | None:
-    """The RocksDB folder named by `--state-dir` (or METERFLOW_STATE_DIR); None, memory,
-    when it is not given or given empty."""
-    given = getattr(args, "state_dir", None)
-    return Path(given) if given else None
+    def stop_soon(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def engine_view(self) -> EngineView: ...
+
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once the service holds its partitions (and has rebuilt their states)."""
+        ...
+
+    @property
+    def folded(self) -> dict[int, int]: ...
 
 
 async def run_stack(
-    bootstrap: str,
+    service: Service,
+    ops: OpsRecorder | None,
     *,
-    use_clock: bool,
-    policy: Policy = DEFAULT_POLICY,
-    port: int | None = None,
-    state_dir: Path | None = None,
+    host: str,
+    port: int | None,
     on_ready: Callable[[str | None, list[int]], None] | None = None,
 ) -> int:
-    """Run a worker, and the dashboard when `port` is not None, until SIGINT/SIGTERM;
-    the worker keeps its states in RocksDB under `state_dir` when given, else in memory.
-    `on_ready(dashboard_url, partitions)` is called once, when the worker has been
-    assigned its partitions (and rebuilt their states), with the dashboard already up."""
-    ops = OpsRecorder() if port is not None else None
-    worker = Worker(
-        bootstrap,
-        policy=policy,
-        use_clock=use_clock,
-        ops=ops,
-        max_batch=int(os.environ.get("METERFLOW_MAX_BATCH", "20000")),
-        state_dir=state_dir,
-    )
+    """Run `service`, and the dashboard over `ops` on host:port when `port` is not None
+    (0: any free port), until SIGINT/SIGTERM; then stop both. `on_ready(dashboard_url,
+    partitions)` is called once, when the service holds its partitions, with the dashboard
+    already up (else a "dashboard on" line is printed when it starts)."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, worker.stop_soon)
+        loop.add_signal_handler(sig, service.stop_soon)
     runner: web.AppRunner | None = None
     announce: asyncio.Task[None] | None = None
     try:
         url: str | None = None
         if ops is not None and port is not None:
-            host = os.environ.get(DASHBOARD_HOST_ENV, "127.0.0.1")
-            runner = await start_dashboard(ops, worker.engine_view(), host, port)
+            runner = await start_dashboard(ops, service.engine_view(), host, port)
             url = f"http://{host}:{bound_port(runner)}/"
             if on_ready is None:
                 print(f"meterflow: dashboard on {url}", file=sys.stderr, flush=True)
-        await worker.start()
+        await service.start()
         if ops is not None:
             ops.mark_started()
         if on_ready is not None:
-            announce = asyncio.create_task(_when_ready(worker, url, on_ready))
-        await worker.run()
+            announce = asyncio.create_task(_when_ready(service, url, on_ready))
+        await service.run()
     finally:
         if announce is not None:
             announce.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        await worker.close()
+        await service.close()
         if runner is not None:
             await runner.cleanup()
     return 0
 
 
 async def _when_ready(
-    worker: Worker, url: str | None, on_ready: Callable[[str | None, list[int]], None]
+    service: Service, url: str | None, on_ready: Callable[[str | None, list[int]], None]
 ) -> None:
-    await worker.ready.wait()
-    on_ready(url, sorted(worker.folded))
+    await service.ready.wait()
+    on_ready(url, sorted(service.folded))

@@ -50,10 +50,10 @@ from rocksdict import (
 
 from processors.codecs.state_codec import VERSION as CODEC_VERSION
 from processors.codecs.state_codec import StateDecodeError, decode_state, encode_state
+from processors.settings import DEFAULT_STATE_CACHE_KEYS
 from processors.streaming.kafka import read_partitions
 
-CACHE_KEYS_ENV = "METERFLOW_STATE_CACHE_KEYS"
-DEFAULT_CACHE_KEYS = 20_000
+DEFAULT_CACHE_KEYS = DEFAULT_STATE_CACHE_KEYS
 """States kept decoded per partition after a flush (about 1-4 KB each in memory)."""
 
 MARKER_FORMAT = 1

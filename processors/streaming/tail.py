@@ -22,6 +22,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from processors.codecs import serde
+from processors.settings import Settings
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error
 from processors.streaming.kafka import make_reader, partitions_of, read_partitions, start_client
@@ -109,10 +110,10 @@ async def tail(
         await reader.stop()
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """Entry point of `meterflow tail`."""
     try:
-        bootstrap = find_broker(getattr(args, "broker", None))
+        bootstrap = find_broker(settings)
         asyncio.run(
             tail(
                 bootstrap,

@@ -12,11 +12,12 @@ setting we rely on (`cleanup.policy`) is set when the topic is created.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from processors.settings import DEFAULT_PARTITIONS, Settings
 
 INPUT_TOPIC = "meterflow-events"
 COMMANDS_TOPIC = "billing-commands"
@@ -40,24 +41,23 @@ class TopicSpec:
     configs: dict[str, str] = field(default_factory=dict)
 
 
-def input_partitions() -> int:
-    """Partitions of the input topic: the unit of scale-out (workers share them)."""
-    return int(os.environ.get("METERFLOW_PARTITIONS", "4"))
-
-
 @dataclass(frozen=True, slots=True)
 class Topics:
-    """The topic names of one meterflow deployment.
+    """The topic names of one meterflow deployment, and the partitions it creates them with.
 
-    `prefix` (from `METERFLOW_TOPIC_PREFIX`, empty by default) lets several deployments,
-    or several tests, share one cluster; with no prefix the names are SPEC 5's.
+    `prefix` (Settings.topic_prefix, METERFLOW_TOPIC_PREFIX, empty by default) lets several
+    deployments, or several tests, share one cluster; with no prefix the names are SPEC 5's.
+    `partitions` (Settings.partitions, METERFLOW_PARTITIONS): of the input topic, the unit
+    of scale-out (workers share them).
     """
 
     prefix: str = ""
+    partitions: int = DEFAULT_PARTITIONS
 
     @classmethod
-    def from_env(cls) -> Topics:
-        return cls(os.environ.get("METERFLOW_TOPIC_PREFIX", ""))
+    def of(cls, settings: Settings) -> Topics:
+        """The topics `settings` name."""
+        return cls(settings.topic_prefix, settings.partitions)
 
     @property
     def input(self) -> str:
@@ -89,7 +89,7 @@ class Topics:
 
     def specs(self, partitions: int | None = None) -> list[TopicSpec]:
         """Every topic meterflow reads or writes, with the settings it relies on."""
-        count = partitions or input_partitions()
+        count = partitions or self.partitions
         keep = {"cleanup.policy": "delete", "retention.ms": "-1"}
         return [
             TopicSpec(self.input, count, dict(keep)),
@@ -142,7 +142,7 @@ async def ensure_topics(
     Raises BrokerUnavailable when the broker does not answer within `timeout` seconds and
     TopicMissing when a topic is absent and the broker refuses to create it.
     """
-    wanted = list(specs if specs is not None else Topics.from_env().specs())
+    wanted = list(specs if specs is not None else Topics().specs())
     admin = await _admin(bootstrap, timeout)
     try:
         present = set(await asyncio.wait_for(admin.list_topics(), timeout))

@@ -30,6 +30,7 @@ import json
 import os
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -38,15 +39,15 @@ import structlog
 
 from processors.core.policy import DEFAULT_POLICY, load_policy
 from processors.drivers.exit_codes import EXIT_CANNOT_RUN, EXIT_OK
+from processors.settings import DEFAULT_DASHBOARD_PORT, EMBEDDED_SESSION_TIMEOUT_MS, Settings
 from processors.streaming.broker import (
     BROKER_FILE,
     EmbeddedBroker,
     clear_broker_address,
-    meterflow_home,
     write_broker_address,
 )
 from processors.streaming.errors import report_startup_error
-from processors.streaming.stack import DASHBOARD_HOST_ENV, dashboard_port, run_stack, state_dir_of
+from processors.streaming.worker import serve
 
 log = structlog.get_logger("meterflow.up")
 
@@ -175,16 +176,19 @@ def ready_line(broker: str, dashboard: str | None, partitions: list[int]) -> str
     return f"meterflow: ready: broker {broker}, {where}, partitions {owned} assigned; Ctrl-C stops"
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     """Entry point of `meterflow up`."""
-    explicit = getattr(args, "broker", None) or os.environ.get("METERFLOW_BROKER")
+    explicit = settings.broker
     policy = DEFAULT_POLICY
     if getattr(args, "policy", None):
         policy = load_policy(args.policy)
     given_port = getattr(args, "dashboard_port", None)
-    port = given_port if given_port is not None else dashboard_port()
-    host = os.environ.get(DASHBOARD_HOST_ENV, "127.0.0.1")
-    home = meterflow_home()
+    if given_port is not None:
+        port: int | None = given_port
+    else:
+        port = DEFAULT_DASHBOARD_PORT if settings.dashboard_port is None else settings.dashboard_port
+    host = settings.dashboard_host
+    home = settings.home
     lock = StackLock(home)
     embedded: EmbeddedBroker | None = None
     try:
@@ -196,8 +200,9 @@ def run(args: argparse.Namespace) -> int:
         if explicit:
             bootstrap = explicit
         else:
-            os.environ.setdefault("METERFLOW_SESSION_TIMEOUT_MS", "3000")
-            embedded = EmbeddedBroker().start()
+            if settings.session_timeout_ms is None:
+                settings = replace(settings, session_timeout_ms=EMBEDDED_SESSION_TIMEOUT_MS)
+            embedded = EmbeddedBroker(log_level=settings.broker_log).start()
             bootstrap = embedded.bootstrap
             where = write_broker_address(bootstrap, home)
             log.info("embedded broker started", broker=bootstrap, address_file=str(where), pid=embedded.pid)
@@ -207,12 +212,12 @@ def run(args: argparse.Namespace) -> int:
             print(ready_line(bootstrap, dashboard, partitions), file=sys.stderr, flush=True)
 
         return asyncio.run(
-            run_stack(
+            serve(
                 bootstrap,
+                settings,
                 use_clock=not getattr(args, "no_clock", False),
                 policy=policy,
                 port=port,
-                state_dir=state_dir_of(args),
                 on_ready=announce,
             )
         )

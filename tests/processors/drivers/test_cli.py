@@ -9,11 +9,14 @@ import sys
 import types
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from processors.codecs import serde
 from processors.drivers import cli
 from processors.drivers.replay import replay
+from processors.settings import Settings
 from processors.vocabulary.commands import Command
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -144,18 +147,23 @@ def test_the_console_script_says_why_it_cannot_run(tmp_path: Path) -> None:
     assert done.stdout == ""
 
 
-# --- the Kafka subcommands: parsed here, run by processors.streaming.<name>.run(args) ------------
+# --- the Kafka subcommands: parsed here, run by processors.streaming.<name>.run(args, settings) --
+
+
+class Call(NamedTuple):
+    args: argparse.Namespace
+    settings: Settings
 
 
 @pytest.fixture
-def fake_streaming(monkeypatch: pytest.MonkeyPatch) -> list[argparse.Namespace]:
+def fake_streaming(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
     """Stand-ins for processors.streaming.{ingest,worker,tail,up} that record their arguments."""
-    calls: list[argparse.Namespace] = []
+    calls: list[Call] = []
     for name in ("ingest", "worker", "tail", "up"):
         module = types.ModuleType(f"processors.streaming.{name}")
 
-        def run(args: argparse.Namespace) -> int:
-            calls.append(args)
+        def run(args: argparse.Namespace, settings: Settings) -> int:
+            calls.append(Call(args, settings))
             return 0
 
         module.run = run  # type: ignore[attr-defined]
@@ -163,7 +171,7 @@ def fake_streaming(monkeypatch: pytest.MonkeyPatch) -> list[argparse.Namespace]:
     return calls
 
 
-def test_tail_options_reach_the_streaming_module(fake_streaming: list[argparse.Namespace]) -> None:
+def test_tail_options_reach_the_streaming_module(fake_streaming: list[Call]) -> None:
     status = cli.main(
         [
             "--broker",
@@ -178,8 +186,8 @@ def test_tail_options_reach_the_streaming_module(fake_streaming: list[argparse.N
         ]
     )
     assert status == 0
-    [args] = fake_streaming
-    assert (args.command, args.topic, args.from_beginning, args.max, args.timeout, args.broker) == (
+    [(args, settings)] = fake_streaming
+    assert (args.command, args.topic, args.from_beginning, args.max, args.timeout, settings.broker) == (
         "tail",
         "billing-commands",
         True,
@@ -190,28 +198,51 @@ def test_tail_options_reach_the_streaming_module(fake_streaming: list[argparse.N
 
 
 def test_broker_comes_from_the_environment_unless_given(
-    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[argparse.Namespace]
+    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[Call]
 ) -> None:
     monkeypatch.setenv("METERFLOW_BROKER", "env-host:9092")
     assert cli.main(["worker", "--no-clock"]) == 0
     assert cli.main(["ingest", str(EXAMPLES[0]), "--until", UNTIL, "--broker", "flag-host:9092"]) == 0
     assert cli.main(["up"]) == 0
     worker, ingest, up = fake_streaming
-    assert (worker.broker, worker.no_clock) == ("env-host:9092", True)
-    assert (ingest.broker, ingest.until, ingest.paths) == (
+    assert (worker.settings.broker, worker.args.no_clock) == ("env-host:9092", True)
+    assert (ingest.settings.broker, ingest.args.until, ingest.args.paths) == (
         "flag-host:9092",
         date(2025, 3, 31),
         [str(EXAMPLES[0])],
     )
-    assert (up.broker, up.no_clock, up.policy) == ("env-host:9092", False, None)
+    assert (up.settings.broker, up.args.no_clock, up.args.policy) == ("env-host:9092", False, None)
 
 
 def test_no_broker_anywhere_leaves_it_to_the_streaming_side(
-    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[argparse.Namespace]
+    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[Call]
 ) -> None:
     monkeypatch.delenv("METERFLOW_BROKER", raising=False)
     assert cli.main(["tail", "rejected-records"]) == 0
-    assert fake_streaming[0].broker is None
+    assert fake_streaming[0].settings.broker is None
+
+
+def test_the_environment_is_read_once_into_the_settings_passed_down(
+    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[Call], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("METERFLOW_TOPIC_PREFIX", "blue-")
+    monkeypatch.setenv("METERFLOW_PARTITIONS", "8")
+    monkeypatch.setenv("METERFLOW_GROUP", "blue-workers")
+    monkeypatch.setenv("METERFLOW_DASHBOARD_PORT", "0")
+    monkeypatch.setenv("METERFLOW_HOME", str(tmp_path))
+    assert cli.main(["--log-level", "DEBUG", "worker"]) == 0
+    [(_, settings)] = fake_streaming
+    assert (settings.topic_prefix, settings.partitions, settings.group) == ("blue-", 8, "blue-workers")
+    assert (settings.dashboard_port, settings.home, settings.log_level) == (0, tmp_path, "DEBUG")
+
+
+def test_an_unusable_setting_cannot_run_and_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[Call], capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("METERFLOW_MAX_BATCH", "lots")
+    assert cli.main(["worker"]) == 2
+    assert "meterflow worker: METERFLOW_MAX_BATCH='lots' is not a whole number" in capsys.readouterr().err
+    assert fake_streaming == []
 
 
 @pytest.mark.parametrize(
@@ -247,7 +278,7 @@ def test_logs_are_json_lines_when_asked(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_the_state_dir_comes_from_the_flag_or_the_environment(
-    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[argparse.Namespace], tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[Call], tmp_path: Path
 ) -> None:
     monkeypatch.delenv("METERFLOW_STATE_DIR", raising=False)
     assert cli.main(["worker"]) == 0
@@ -255,17 +286,23 @@ def test_the_state_dir_comes_from_the_flag_or_the_environment(
     monkeypatch.setenv("METERFLOW_STATE_DIR", str(tmp_path / "env"))
     assert cli.main(["worker"]) == 0
     assert cli.main(["up", "--state-dir", ""]) == 0
-    assert [args.state_dir for args in fake_streaming] == [
+    assert [call.settings.state_dir for call in fake_streaming] == [
         None,
-        str(tmp_path / "flag"),
-        str(tmp_path / "env"),
-        "",
+        tmp_path / "flag",
+        tmp_path / "env",
+        None,  # an empty --state-dir: memory, whatever the environment says
     ]
 
 
-def test_states_stay_in_memory_unless_a_state_dir_is_named(tmp_path: Path) -> None:
-    from processors.streaming.stack import state_dir_of  # noqa: PLC0415 - loads aiokafka
-
-    assert state_dir_of(argparse.Namespace(state_dir=None)) is None
-    assert state_dir_of(argparse.Namespace(state_dir="")) is None
-    assert state_dir_of(argparse.Namespace(state_dir=str(tmp_path / "x"))) == tmp_path / "x"
+def test_the_schemas_dir_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, fake_streaming: list[Call], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("METERFLOW_SCHEMAS", str(tmp_path))  # no schema in it
+    try:
+        assert cli.main(["worker"]) == 0
+        assert fake_streaming[0].settings.schemas_dir == tmp_path
+        with pytest.raises(RuntimeError, match=f"no schema in {tmp_path}"):
+            serde.registry()
+    finally:
+        serde.use_schemas(serde.SCHEMAS_DIR)
+    assert serde.registry().current  # the repo's schemas again

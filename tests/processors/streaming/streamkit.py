@@ -11,15 +11,23 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from processors.codecs import serde
+from processors.settings import Settings, settings_from_environment
 from processors.streaming.kafka import make_reader, partitions_of, read_partitions, start_client
 from processors.streaming.topics import Topics
 from processors.vocabulary.commands import Command
+
+
+def worker_settings(topics: Topics, **changes: Any) -> Settings:
+    """The settings of a worker this test runs in-process: those of the test's environment
+    (the `topics` fixture sets the group and the session timeout), on `topics`, with `changes`."""
+    return replace(settings_from_environment(), topic_prefix=topics.prefix, **changes)
 
 
 async def read_topic(broker: str, topic: str) -> list[Any]:

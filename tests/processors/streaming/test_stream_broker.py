@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from aiokafka import TopicPartition
 
+from processors.drivers import cli
+from processors.settings import settings_from_environment
 from processors.streaming.broker import (
     BrokerNotFound,
     EmbeddedBroker,
@@ -34,15 +36,18 @@ def test_find_broker_prefers_flag_then_env_then_the_file_up_wrote(
     monkeypatch.setenv("METERFLOW_HOME", str(tmp_path))
     monkeypatch.delenv("METERFLOW_BROKER", raising=False)
     with pytest.raises(BrokerNotFound, match="meterflow up"):
-        find_broker(None)
-    write_broker_address("127.0.0.1:1111")
-    assert find_broker(None) == "127.0.0.1:1111"
+        find_broker(settings_from_environment())
+    write_broker_address("127.0.0.1:1111", settings_from_environment().home)
+    assert find_broker(settings_from_environment()) == "127.0.0.1:1111"
     monkeypatch.setenv("METERFLOW_BROKER", "127.0.0.1:2222")
-    assert find_broker(None) == "127.0.0.1:2222"
-    assert find_broker("10.0.0.1:9092") == "10.0.0.1:9092"
-    clear_broker_address("127.0.0.1:9999")  # someone else's address: kept
+    assert find_broker(settings_from_environment()) == "127.0.0.1:2222"
+    flag = cli.settings_of(
+        cli.build_parser().parse_args(["--broker", "10.0.0.1:9092", "worker"]), settings_from_environment()
+    )
+    assert find_broker(flag) == "10.0.0.1:9092"
+    clear_broker_address("127.0.0.1:9999", tmp_path)  # someone else's address: kept
     assert (tmp_path / "broker").exists()
-    clear_broker_address("127.0.0.1:1111")
+    clear_broker_address("127.0.0.1:1111", tmp_path)
     assert not (tmp_path / "broker").exists()
 
 

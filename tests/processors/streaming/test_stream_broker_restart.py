@@ -43,7 +43,7 @@ async def test_worker_survives_a_broker_restart_and_folds_what_comes_after(
     broker = EmbeddedBroker(port).start()
     address = broker.bootstrap
     group = f"{topics.prefix}restart"
-    worker = Worker(address, topics=topics, group_id=group, use_clock=False)
+    worker = Worker(address, streamkit.worker_settings(topics, group=group), use_clock=False)
     task: asyncio.Task[None] | None = None
     try:
         await ingest(address, [tmp_path / "before"], last_before + timedelta(days=50), topics=topics)

@@ -94,7 +94,11 @@ async def test_a_clean_restart_reuses_the_local_state_and_reads_no_snapshot(
     group = f"{topics.prefix}local"
     state = tmp_path / "state"
     await ingest(broker, [tmp_path / "log"], last, topics=topics)
-    first = Worker(broker, topics=topics, group_id=group, use_clock=False, state_dir=state, max_batch=400)
+    first = Worker(
+        broker,
+        streamkit.worker_settings(topics, group=group, state_dir=state, max_batch=400),
+        use_clock=False,
+    )
     await run_until_caught_up(first, broker, topics)
     assert first.stats.recovered_from_local == 0 and first.stats.state_flushes > 0
     ends = await streamkit.real_ends(broker, topics.input)
@@ -107,7 +111,11 @@ async def test_a_clean_restart_reuses_the_local_state_and_reads_no_snapshot(
     until = last + timedelta(days=50)
     expected = streamkit.as_set([c for c in replay([tmp_path / "log"], until) if isinstance(c, Command)])
     await publish_tick(broker, topics, until)
-    second = Worker(broker, topics=topics, group_id=group, use_clock=False, state_dir=state, max_batch=400)
+    second = Worker(
+        broker,
+        streamkit.worker_settings(topics, group=group, state_dir=state, max_batch=400),
+        use_clock=False,
+    )
     await run_until_caught_up(second, broker, topics)
     assert second.stats.recovered_from_local == 4
     assert second.stats.recovered_from_snapshot == 0 and second.stats.local_discarded == 0
@@ -143,7 +151,9 @@ async def test_the_local_state_of_a_restarted_broker_is_discarded(tmp_path: Path
     try:
         await ingest(address, [tmp_path / "old"], last_old + timedelta(days=50), topics=topics)
         await run_until_caught_up(
-            Worker(address, topics=topics, group_id=group, use_clock=False, state_dir=state), address, topics
+            Worker(address, streamkit.worker_settings(topics, group=group, state_dir=state), use_clock=False),
+            address,
+            topics,
         )
         broker.kill()  # memory storage: the log, the topics and the committed offsets are gone
         broker = EmbeddedBroker(port).start()
@@ -151,7 +161,7 @@ async def test_the_local_state_of_a_restarted_broker_is_discarded(tmp_path: Path
         # the new log, folded past the old markers by a worker without a state dir
         await ingest(address, [tmp_path / "new"], last_new, topics=topics)
         await run_until_caught_up(
-            Worker(address, topics=topics, group_id=group, use_clock=False), address, topics
+            Worker(address, streamkit.worker_settings(topics, group=group), use_clock=False), address, topics
         )
         committed = await streamkit.committed(address, group, topics.input, range(4))
         for partition in range(4):
@@ -160,7 +170,9 @@ async def test_the_local_state_of_a_restarted_broker_is_discarded(tmp_path: Path
             store.close()
 
         await publish_tick(address, topics, until)
-        worker = Worker(address, topics=topics, group_id=group, use_clock=False, state_dir=state)
+        worker = Worker(
+            address, streamkit.worker_settings(topics, group=group, state_dir=state), use_clock=False
+        )
         with capture_logs() as logs:
             await run_until_caught_up(worker, address, topics)
         discarded = [entry for entry in logs if entry["event"] == "local state discarded"]

@@ -60,7 +60,7 @@ async def test_malformed_messages_are_rejected_and_the_worker_keeps_going(
     finally:
         await producer.stop()
 
-    worker = Worker(broker, topics=topics, group_id=f"{topics.prefix}g", use_clock=False)
+    worker = Worker(broker, streamkit.worker_settings(topics, group=f"{topics.prefix}g"), use_clock=False)
     await worker.start()
     task = asyncio.create_task(worker.run())
     try:

@@ -8,6 +8,7 @@ import os
 import sys
 import uuid
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from processors.core.engine import Engine
 from processors.drivers.event_order import event_time_log
 from processors.ops import OpsRecorder, feed
 from processors.ops.queries import deadlines_report
-from processors.streaming.topics import Topics
+from processors.settings import settings_from_environment
 from processors.streaming.worker import Worker
 from processors.web import bound_port, start_dashboard
 
@@ -73,9 +74,7 @@ async def test_dashboard_over_a_worker_on_the_real_broker(
 
     await ingest([path], env)
     ops = OpsRecorder()
-    worker = Worker(
-        broker, topics=Topics(prefix), group_id=env["METERFLOW_GROUP"], use_clock=False, ops=ops, max_batch=7
-    )
+    worker = Worker(broker, replace(settings_from_environment(), max_batch=7), use_clock=False, ops=ops)
     await worker.start()
     running = asyncio.create_task(worker.run())
     runner = await start_dashboard(ops, worker.engine_view(), port=0)

@@ -1,0 +1,196 @@
+"""The consume-fold-produce-commit loop of a worker, one fetched batch at a time.
+
+For a batch the loop feeds the lock-step (`LockStep`) with the records of the partitions
+it owns, folds what the lock-step allows, sends every command, anomaly, rejection and
+follow-up at once, waits for the broker's acknowledgements and only then commits the
+offsets: at-least-once, and command ids make a re-sent command a harmless duplicate.
+With local states it then flushes them, to committed offsets only. Between batches it
+pauses partitions that read far ahead of a tick, samples the lag and, with the wall
+clock on, writes the day ticks that are due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date
+from functools import partial
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from processors.codecs import serde
+from processors.ops.recorder import OpsRecorder
+from processors.ops.tap import batch_observer
+from processors.streaming import clock
+from processors.streaming.local_state import LocalStates
+from processors.streaming.lockstep import LockStep
+from processors.streaming.processor import Outgoing
+from processors.streaming.stats import WorkerStats
+from processors.streaming.topics import Topics
+
+log = structlog.get_logger("meterflow.worker")
+
+
+class FoldLoop:
+    """Folds fetched batches into the lock-step, produces what they caused and commits."""
+
+    PAUSE_ABOVE = 50_000  # records read but not folded (waiting at a tick) per partition
+    RESUME_BELOW = 10_000
+    CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        topics: Topics,
+        stats: WorkerStats,
+        *,
+        local: LocalStates | None = None,
+        ops: OpsRecorder | None = None,
+        clock_interval: float = 30.0,
+    ) -> None:
+        """`local`: flush these local states after each commit; `ops`: record every batch and
+        the lag for the dashboard; `clock_interval`: seconds between day-tick checks."""
+        self.consumer = consumer
+        self.producer = producer
+        self.topics = topics
+        self.stats = stats
+        self.local = local
+        self.ops = ops
+        self.observer = batch_observer(ops) if ops is not None else None
+        self.clock_interval = clock_interval
+        self.committed: dict[int, int] = {}  # per owned partition, the offset committed last
+        self._empty_rounds: dict[int, int] = {}
+        self._paused: set[int] = set()
+        self._ticks_sent: dict[int, date] = {}
+        self._last_clock = 0.0
+
+    def reassigned(self) -> None:
+        """Forget the fetch history: the partitions were just assigned again."""
+        self._paused.clear()
+        self._empty_rounds.clear()
+
+    # -- one batch ----------------------------------------------------------------------
+    async def fold(self, lockstep: LockStep, batch: dict[TopicPartition, list[Any]]) -> None:
+        """Fold one fetched batch, produce what it caused, commit, flush the local states."""
+        for partition in lockstep.processors:
+            self._empty_rounds[partition] = self._empty_rounds.get(partition, 0) + 1
+        for tp, records in batch.items():
+            if records and tp.partition in lockstep.processors:
+                lockstep.feed(tp.partition, records)
+                self._empty_rounds[tp.partition] = 0
+        out = Outgoing(keep=self.observer is not None)
+        lockstep.step(partial(self._caught_up, lockstep), out)
+        if self.observer is not None:
+            self.observer(lockstep.processors, out)
+        await self._produce(out.records)
+        offsets = {
+            TopicPartition(self.topics.input, p): done
+            for p, done in lockstep.done.items()
+            if done != self.committed.get(p)
+        }
+        if offsets:
+            try:
+                await self.consumer.commit(offsets)
+                for tp, done in offsets.items():
+                    self.committed[tp.partition] = done
+            except (CommitFailedError, KafkaError) as exc:
+                log.warning(
+                    "commit failed; the partition's owner will fold those records again", error=repr(exc)
+                )
+        if self.local is not None:  # only what is committed: the local state never runs ahead
+            self.local.flush(
+                lockstep,
+                only=[p for p in lockstep.processors if lockstep.done.get(p) == self.committed.get(p)],
+            )
+        self._flow_control(lockstep)
+        self.stats.batches += 1
+        self.stats.events += out.events
+        self.stats.ticks += out.ticks
+        self.stats.derived += out.derived
+        self.stats.commands += out.commands
+        self.stats.anomalies += out.anomalies
+        self.stats.rejected += out.rejected
+        self.stats.follow_ups += out.follow_ups
+
+    def _caught_up(self, lockstep: LockStep, partition: int) -> bool:
+        """Nothing more to read in `partition` for now: the last fetches returned nothing
+        and we have read up to the broker's high watermark (which Tansu may report one
+        record batch short, hence the empty fetches too)."""
+        if self._empty_rounds.get(partition, 0) < self.CAUGHT_UP_ROUNDS:
+            return False
+        highwater = self.consumer.highwater(TopicPartition(self.topics.input, partition))
+        return highwater is None or lockstep.fed.get(partition, 0) >= highwater
+
+    def _flow_control(self, lockstep: LockStep) -> None:
+        """Pause partitions that wait at a tick with a lot read ahead; resume them later."""
+        for partition in list(lockstep.processors):
+            size = lockstep.buffered(partition)
+            tp = TopicPartition(self.topics.input, partition)
+            if size > self.PAUSE_ABOVE and partition not in self._paused:
+                self.consumer.pause(tp)
+                self._paused.add(partition)
+            elif size < self.RESUME_BELOW and partition in self._paused:
+                self.consumer.resume(tp)
+                self._paused.discard(partition)
+
+    async def _produce(self, records: list[tuple[str, bytes | None, bytes]]) -> None:
+        """Send every record and wait until the broker acknowledged all of them.
+
+        While the broker is away the whole batch is sent again until it is acknowledged
+        (records already acknowledged become duplicates, which command ids make harmless):
+        the offsets that caused them are not committed before that.
+        """
+        if not records:
+            return
+        send = self.producer.send
+        attempt = 0
+        while True:
+            try:
+                futures = [await send(topic, value, key=key) for topic, key, value in records]
+                await asyncio.gather(*futures)
+                return
+            except KafkaError as exc:
+                attempt += 1
+                log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
+                await asyncio.sleep(min(0.5 * attempt, 5.0))
+
+    def sample_lag(self, lockstep: LockStep) -> None:
+        """Lag per partition: records not yet folded, measured against the broker's high
+        watermark, and never below what we read but have not folded. Tansu's watermark can
+        trail the real end by one record batch, so the lag it gives is a lower bound that
+        reaches 0 only once a fetch comes back empty."""
+        for partition in lockstep.processors:
+            highwater = self.consumer.highwater(TopicPartition(self.topics.input, partition))
+            done = lockstep.done.get(partition, 0)
+            lag = max((highwater or 0) - done, lockstep.fed.get(partition, 0) - done, 0)
+            if lag == 0 and self._empty_rounds.get(partition, 0) == 0:
+                lag = 1
+            self.stats.lag[partition] = lag
+            if self.ops is not None:
+                self.ops.record_lag(partition, lag)
+
+    # -- the wall clock -----------------------------------------------------------------
+    async def tick_if_due(self, lockstep: LockStep, now: float | None = None) -> None:
+        """Every `clock_interval` seconds: write the tick of the last closed day into each
+        owned partition whose Engine has not closed it and was not sent it yet."""
+        moment = time.monotonic() if now is None else now
+        if moment - self._last_clock < self.clock_interval:
+            return
+        self._last_clock = moment
+        closed = clock.last_closed_day()
+        payload = serde.encode_event(clock.tick_for(closed))
+        owed = [
+            partition
+            for partition, processor in lockstep.processors.items()
+            if clock.tick_due(processor.engine.last_closed_day, self._ticks_sent.get(partition), closed)
+        ]
+        if owed:
+            futures = [await self.producer.send(self.topics.input, payload, partition=p) for p in owed]
+            await asyncio.gather(*futures)
+            for partition in owed:
+                self._ticks_sent[partition] = closed
+            log.info("day ticked", day=closed.isoformat(), partitions=owed)

@@ -1,0 +1,27 @@
+"""The streaming package's import graph (scripts/import_graph.py, over the AST) has no
+cycle, and the worker's units import down to the floor, never back up to the worker."""
+
+from __future__ import annotations
+
+from scripts.import_graph import cycles, import_graph
+
+UNITS = ("loop", "recovery", "local_state", "state_store", "processor", "lockstep", "stack")
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_streaming_package_has_no_import_cycle() -> None:
+    graph = import_graph()
+    assert "processors.streaming.worker" in graph
+    assert [c for c in cycles(graph) if any(m.startswith("processors.streaming.") for m in c)] == []
+
+
+def test_the_worker_units_do_not_import_the_worker() -> None:
+    graph = import_graph()
+    for unit in UNITS:
+        imported = graph[f"processors.streaming.{unit}"]
+        assert not imported & {"processors.streaming.worker", "processors.streaming.up"}, unit
