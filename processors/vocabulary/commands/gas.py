@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from processors.vocabulary.commands.base import Command
+from processors.vocabulary.events.gas import SAP_KEY
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +46,11 @@ class ReportIncompleteReconciliation(Command):
     mprn: str | None
     month: str
     missing_days: tuple[date, ...]
+
+    @property
+    def subject(self) -> str:
+        """The MPRN, or for missing SAP days the key of the prices (`SAP_KEY`)."""
+        return self.mprn or SAP_KEY
 
 
 COMMANDS: tuple[type[Command], ...] = (

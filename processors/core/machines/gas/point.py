@@ -57,6 +57,7 @@ from processors.vocabulary.events import (
 from processors.vocabulary.events.internal import follow_up_id
 
 PENNIES = Decimal("0.01")
+UNKNOWN = "unknown_supply_point"
 KEEP_DONE_MONTHS = 3
 """How many reconciled months a state remembers (to refuse their late allocations)."""
 
@@ -260,6 +261,9 @@ def apply_fact(state: GasPointState, inp: Any, ctx: Ctx) -> bool:
     if any(f.event_id == inp.event_id for f in state.later or ()) or inp.event_id in state.recent:
         return False
     if not isinstance(inp, GasRegisteredIn):
+        if not state.known:
+            ctx.anomaly(inp, UNKNOWN, "gas event for an MPRN with no gas registration")
+            return False
         problem = _problem(state, inp, ctx.policy.shipper_id)
         if problem is not None:
             ctx.anomaly(inp, "gas_fact_not_applicable", problem)
@@ -351,6 +355,9 @@ def _drop_closed_allocations(state: GasPointState) -> None:
 
 
 def apply_allocation(state: GasPointState, inp: AllocationIn, ctx: Ctx) -> bool:
+    if not state.known:
+        ctx.anomaly(inp, UNKNOWN, "gas allocation for an MPRN with no gas registration")
+        return False
     month = month_of(inp.gas_day)
     decided = state.decided_through is not None and month <= state.decided_through
     record = _open_month(state, month)
@@ -545,14 +552,9 @@ class GasPointMachine:
     self_guarded: tuple[type[Input], ...] = (AllocationIn,)
 
     def __init__(self) -> None:
-        unknown = "gas event for an MPRN with no gas registration"
-        self.unknown_subject: dict[type[DomainEvent], str] = {
-            GasMeterModeChanged: unknown,
-            GasMeterExchanged: unknown,
-            GasAqRevised: unknown,
-            GasShipperChanged: unknown,
-            GasAllocationDaily: unknown,
-        }
+        # No event is refused on arrival: a registration later the same day still comes
+        # first (InputOrder), so an unknown MPRN is found when its day closes.
+        self.unknown_subject: dict[type[DomainEvent], str] = {}
         self.converters: dict[type[DomainEvent], Converter] = {
             GasSupplyPointRegistered: lambda e, _: GasRegisteredIn(
                 event_id=e.event_id,
