@@ -174,6 +174,9 @@ class GasMonth:
     prices: tuple[SapPrice, ...] = ()
     done: bool = False
     reported: bool = False
+    quantity_kwh: Decimal | None = None
+    value: Decimal | None = None
+    """What the reconciliation expected, once issued (for the dashboard)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -431,6 +434,7 @@ def _try_reconcile(state: GasPointState, record: GasMonth, ctx: Ctx) -> None:
         day_quantity = by_day[d].prepay_kwh - by_day[d].standard_kwh
         quantity += day_quantity
         pence += day_quantity * prices[d]
+    value = (pence / 100).quantize(PENNIES, rounding=ROUND_HALF_UP)
     ctx.emit(
         ExpectPrepaymentReconciliation,
         deadline_id(MONTH_END, ctx.key, last_day(record.month) + timedelta(days=1)),
@@ -438,10 +442,12 @@ def _try_reconcile(state: GasPointState, record: GasMonth, ctx: Ctx) -> None:
         ldz=record.ldz,
         month=record.month,
         quantity_kwh=quantity,
-        value=(pence / 100).quantize(PENNIES, rounding=ROUND_HALF_UP),
+        value=value,
         days=len(days),
     )
     record.done = True
+    record.quantity_kwh = quantity
+    record.value = value
     record.prices = ()
     _drop_closed_allocations(state)
 
