@@ -97,12 +97,38 @@ def code(cls: type[StrEnum]) -> Parser:
     return parse_code
 
 
+def list_of(item: Parser) -> Parser:
+    """A JSON list (possibly empty) read item by item into a tuple, a bad item named by its
+    index (`mprns.2`, `meters.0.mode`)."""
+
+    def parse_list(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list, got {value!r}")
+        problems: list[Problem] = []
+        items: list[Any] = []
+        for index, raw in enumerate(value):
+            try:
+                items.append(item(raw))
+            except Problems as nested:
+                problems.extend(Problem(f"{index}.{p.field}", p.reason) for p in nested.problems)
+            except ValueError as exc:
+                problems.append(Problem(str(index), str(exc)))
+        if problems:
+            raise Problems(problems)
+        return tuple(items)
+
+    return parse_list
+
+
 @dataclass(frozen=True)
 class Spec:
-    """A field of a JSON event: its parser, and whether it must be present and not null."""
+    """A field of a JSON event: its parser, whether it must be present and not null, and
+    the attribute it fills when that is not its JSON name (e.g. `day` would hide the
+    event's own event-time `day`)."""
 
     parse: Parser
     required: bool = True
+    attr: str | None = None
 
 
 def obj(cls: Callable[..., Any], fields: dict[str, Spec]) -> Parser:
@@ -129,7 +155,7 @@ def fields_of(data: dict[str, Any], fields: dict[str, Spec], prefix: str) -> dic
                 problems.append(Problem(prefix + name, "required field is missing or null"))
             continue
         try:
-            values[name] = spec.parse(raw)
+            values[spec.attr or name] = spec.parse(raw)
         except Problems as nested:
             problems.extend(Problem(prefix + name + "." + p.field, p.reason) for p in nested.problems)
         except ValueError as exc:
@@ -143,5 +169,3 @@ class Problems(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-

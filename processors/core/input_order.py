@@ -30,3 +30,15 @@ class InputOrder(IntEnum):
     EXPORT_CANCELLED = 70
     EXPORT_ENDED = 75
     DEFAULT = 100
+    # gas prepayment reconciliation (keyed by MPRN, LDZ, and the SAP key)
+    GAS_REGISTERED = 200
+    GAS_SHIPPER_CHANGED = 205
+    GAS_METER_CHANGED = 210
+    GAS_AQ_REVISED = 215
+    GAS_ALLOCATION = 220
+    GAS_SNAPSHOT = 230
+    GAS_CANDIDATE = 235
+    GAS_ELIGIBLE = 240
+    SAP_PUBLISHED = 250
+    SAP_WANTED = 255
+    SAP_PRICES = 260

@@ -45,9 +45,16 @@ class Policy:
     """Largest eligible installed capacity."""
     micro_chp_capacity_limit_kw: Decimal = Decimal(50)
     """Largest eligible installed capacity for micro-CHP."""
+    shipper_id: str = "OCTO"
+    """Our gas shipper id (MPID): a gas supply point registered to another is not ours."""
+    gas_smaller_supply_point_kwh: Decimal = Decimal(73200)
+    """A smaller supply point has an AQ at or below this (the LSP threshold)."""
+    gas_incomplete_business_days: int = 10
+    """Report a month's missing allocations or SAP prices this many business days after it ends."""
 
 
 DEFAULT_POLICY = Policy()
+
 
 def _parse_value(key: str, kind: Any, value: Any, origin: str) -> Any:
     """One policy value read by the type of its field: whole days, a number, a flag, a name."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from processors.ops.describe import describe_state
 from processors.ops.jsonable import to_jsonable
 from processors.ops.recorder import OpsRecorder
 from processors.ops.views import DeadlineView, EngineView
+from processors.vocabulary.events import Ldz
 
 PENDING_HORIZON_DAYS = 400  # how far ahead a supply point's pending deadlines are looked for
 CELL_SUBJECTS = 200  # MPANs listed behind one cell of the deadline calendar (the count is exact)
@@ -114,3 +116,87 @@ def supply_point_report(engine: EngineView, ops: OpsRecorder, mpan: str) -> dict
         "counts": dict(Counter(entry["kind"] for entry in history)),
         "pending_deadlines": pending,
     }
+
+
+def gas_report(engine: EngineView, ops: OpsRecorder) -> dict[str, Any]:
+    """Gas prepayment reconciliation (SPEC 10): per LDZ the eligible points and this month's
+    list; per month the eligible points and the reconciliation value expected so far.
+
+    Read from the LDZ states (the last few months of reports and lists) and the states of
+    the points they name, so it costs one look-up per eligible point and month.
+    """
+    today = today_of(engine, ops)
+    this_month = f"{today.year:04d}-{today.month:02d}" if today else None
+    ldzs: list[dict[str, Any]] = []
+    months: dict[str, dict[str, Any]] = {}
+    for ldz in Ldz:
+        state = engine.states_of(ldz.value).get("gas_ldz")
+        if state is None or not state.months:
+            continue
+        latest = state.months[-1]
+        current = next((m for m in state.months if m.month == this_month), None)
+        ldzs.append(
+            {
+                "ldz": ldz.value,
+                "month": latest.month,
+                "eligible": len(latest.eligible),
+                "list": _list_status(current, this_month),
+            }
+        )
+        for record in state.months:
+            month = months.setdefault(
+                record.month,
+                {
+                    "month": record.month,
+                    "eligible": 0,
+                    "reconciled": 0,
+                    "quantity": Decimal(0),
+                    "value": Decimal(0),
+                },
+            )
+            for mprn in record.eligible:
+                month["eligible"] += 1
+                point = engine.states_of(mprn).get("gas_point")
+                done = (
+                    next(
+                        (m for m in (point.months or ()) if m.month == record.month and m.value is not None),
+                        None,
+                    )
+                    if point is not None
+                    else None
+                )
+                if done is not None:
+                    month["reconciled"] += 1
+                    month["quantity"] += done.quantity_kwh
+                    month["value"] += done.value
+    return {
+        "as_of": today.isoformat() if today else None,
+        "month": this_month,
+        "ldzs": ldzs,
+        "months": [
+            {
+                "month": m["month"],
+                "eligible": m["eligible"],
+                "reconciled": m["reconciled"],
+                "pending": m["eligible"] - m["reconciled"],
+                "quantity_kwh": str(m["quantity"]),
+                "value": str(m["value"]),
+            }
+            for _, m in sorted(months.items())
+        ],
+    }
+
+
+def _list_status(record: Any, month: str | None) -> dict[str, Any]:
+    """This month's list of one LDZ: awaiting the report, due on a day, or submitted."""
+    if record is None or record.received_on is None:
+        return {"month": month, "status": "awaiting_report"}
+    status = {
+        "month": record.month,
+        "report_received_on": record.received_on.isoformat(),
+        "list_day": record.list_day.isoformat() if record.list_day else None,
+        "due_by": record.due_by.isoformat() if record.due_by else None,
+    }
+    if record.listed is None:
+        return {**status, "status": "list_due"}
+    return {**status, "status": "submitted", "mprns": list(record.listed)}

@@ -14,6 +14,8 @@ Every view of the page has a JSON endpoint behind it:
     GET /api/commands/recent?limit=50  the latest commands, as JSON commands
     GET /api/throughput            events, commands and lag per 10 seconds, the last hour
     GET /api/supply-points/{mpan}  one supply point: state, timeline, pending deadlines
+    GET /api/gas                   gas prepayment reconciliation: eligible points and this
+                                   month's list per LDZ, expected value per month
     GET /metrics                   Prometheus text format
 
 Every URL the page uses is relative, so the dashboard can be served at the root of its
@@ -33,7 +35,13 @@ from typing import Any
 from aiohttp import web
 
 from processors.ops.metrics import CONTENT_TYPE, render_metrics
-from processors.ops.queries import deadline_counts, deadlines_report, supply_point_report, today_of
+from processors.ops.queries import (
+    deadline_counts,
+    deadlines_report,
+    gas_report,
+    supply_point_report,
+    today_of,
+)
 from processors.ops.recorder import OpsRecorder
 from processors.ops.views import EngineView
 
@@ -132,6 +140,9 @@ class DashboardViews:
             )
         return _json(report)
 
+    async def gas(self, request: web.Request) -> web.Response:
+        return _json(gas_report(self.engine, self.ops))
+
     async def metrics(self, request: web.Request) -> web.Response:
         text = render_metrics(self.ops, deadline_counts(self.engine, self.ops))
         return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
@@ -153,6 +164,7 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
         ("/api/commands/recent", views.commands_recent),
         ("/api/throughput", views.throughput),
         ("/api/supply-points/{mpan}", views.supply_point),
+        ("/api/gas", views.gas),
         ("/metrics", views.metrics),
     ]
     for path, handler in routes:

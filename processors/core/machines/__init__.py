@@ -12,9 +12,11 @@ from typing import Any
 
 from processors.core.machine import Machine
 from processors.core.machines.export_enrolment import EXPORT_ENROLMENT
+from processors.core.machines.gas import GAS_MACHINES
 from processors.core.machines.supply_point import SUPPLY_POINT
 
 MACHINES: tuple[Machine[Any], ...] = (
     SUPPLY_POINT,
     EXPORT_ENROLMENT,
+    *GAS_MACHINES,
 )

@@ -6,7 +6,7 @@ One module per area (each with its `COMMANDS`); import any command from here.
 
 from __future__ import annotations
 
-from processors.vocabulary.commands import export, supply_point
+from processors.vocabulary.commands import export, gas, supply_point
 from processors.vocabulary.commands.base import BillingReading, Command, command_id_for
 from processors.vocabulary.commands.export import (
     ApplyForExportMpan,
@@ -21,6 +21,11 @@ from processors.vocabulary.commands.export import (
     SwitchToManualExportReadings,
     WithdrawExportApplication,
 )
+from processors.vocabulary.commands.gas import (
+    ExpectPrepaymentReconciliation,
+    ReportIncompleteReconciliation,
+    SubmitSmartPrepayList,
+)
 from processors.vocabulary.commands.supply_point import (
     ChaseDataCollector,
     FinalBillReason,
@@ -33,7 +38,7 @@ from processors.vocabulary.commands.supply_point import (
 )
 
 COMMAND_TYPES: dict[str, type[Command]] = {
-    cls.TYPE: cls for area in (supply_point, export) for cls in area.COMMANDS
+    cls.TYPE: cls for area in (supply_point, export, gas) for cls in area.COMMANDS
 }
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "ConfigureExport",
     "EndExportTariff",
     "EscalateExportMpanDelay",
+    "ExpectPrepaymentReconciliation",
     "ExportRejectionCode",
     "FinalBillReason",
     "IssueCorrectedFinalBill",
@@ -53,10 +59,12 @@ __all__ = [
     "RaiseCoSDispute",
     "RegisterExportMpan",
     "RejectExportApplication",
+    "ReportIncompleteReconciliation",
     "RequestFirstExportReading",
     "SendReadingToDataCollector",
     "SettleFinalBalance",
     "StartExportCredit",
+    "SubmitSmartPrepayList",
     "SwitchToManualExportReadings",
     "WithdrawExportApplication",
     "command_id_for",

@@ -36,22 +36,44 @@ EXPECTED = [
     ("IssueEstimatedFinalBill", "1400123456786", "2024-12-09"),
     ("SettleFinalBalance", "1400123456786", "2024-12-09"),
     ("WithdrawExportApplication", "2100123123122", "2024-12-10"),
+    ("SubmitSmartPrepayList", "NW", "2024-12-17"),
+    ("SubmitSmartPrepayList", "WM", "2024-12-17"),
     ("SendReadingToDataCollector", "1800987654327", "2024-12-20"),
+    ("ExpectPrepaymentReconciliation", "4410987725", "2025-01-01"),
+    ("ExpectPrepaymentReconciliation", "5120348891", "2025-01-01"),
+    ("ExpectPrepaymentReconciliation", "7390115822", "2025-01-01"),
+    ("ExpectPrepaymentReconciliation", "8845120036", "2025-01-01"),
+    ("ExpectPrepaymentReconciliation", "8845120099", "2025-01-01"),
     ("IssueCorrectedFinalBill", "1400123456786", "2025-01-08"),
     ("SettleFinalBalance", "1400123456786", "2025-01-08"),
     ("ChaseDataCollector", "1800987654327", "2025-01-10"),
     ("IssueFinalBill", "1800987654327", "2025-01-14"),
     ("SettleFinalBalance", "1800987654327", "2025-01-14"),
+    ("SubmitSmartPrepayList", "NW", "2025-01-16"),
+    ("SubmitSmartPrepayList", "WM", "2025-01-16"),
+    ("ExpectPrepaymentReconciliation", "4410987725", "2025-02-01"),
+    ("ExpectPrepaymentReconciliation", "7390115822", "2025-02-01"),
+    ("ExpectPrepaymentReconciliation", "8845120036", "2025-02-01"),
+    ("ExpectPrepaymentReconciliation", "8845120099", "2025-02-01"),
     ("IssueEstimatedFinalBill", "2200666777885", "2025-02-14"),
     ("SettleFinalBalance", "2200666777885", "2025-02-14"),
+    ("ReportIncompleteReconciliation", "5120348891", "2025-02-14"),
+    ("SubmitSmartPrepayList", "NW", "2025-02-18"),
+    ("SubmitSmartPrepayList", "WM", "2025-02-18"),
     ("SwitchToManualExportReadings", "2099000111220", "2025-02-19"),
+    ("ExpectPrepaymentReconciliation", "5120348891", "2025-02-20"),
     ("EndExportTariff", "2099000111220", "2025-03-07"),
     ("IssueFinalBill", "2000777888994", "2025-03-10"),
     ("SettleFinalBalance", "2000777888994", "2025-03-10"),
     ("ApplyForExportMpan", "1600222333448", "2025-03-12"),
+    ("ReportIncompleteReconciliation", "GB", "2025-03-14"),
+    ("SubmitSmartPrepayList", "NW", "2025-03-18"),
+    ("SubmitSmartPrepayList", "WM", "2025-03-18"),
     ("RaiseCoSDispute", "1200999888775", "2025-03-20"),
     ("IssueEstimatedFinalBill", "1200999888775", "2025-03-20"),
     ("SettleFinalBalance", "1200999888775", "2025-03-20"),
+    ("ExpectPrepaymentReconciliation", "5120348891", "2025-03-20"),
+    ("ExpectPrepaymentReconciliation", "8845120099", "2025-03-20"),
     ("SendReadingToDataCollector", "1100444555661", "2025-03-25"),
     ("RaiseCoSDispute", "1300123400111", "2025-03-27"),
 ]
@@ -104,7 +126,7 @@ def test_duplicate_and_test_data_files_are_reported(
     reports = {Path(r.path).name: r.status for r in replayed[0] if isinstance(r, FileReport)}
     assert reports["UDMS_D0086_20241025_resent.txt"] is FileStatus.DUPLICATE
     assert reports["UDMS_D0086_TEST_20241105.txt"] is FileStatus.TEST_DATA
-    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 14
+    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 15
 
 
 def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
@@ -114,11 +136,11 @@ def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutpu
 
 def test_the_summary_counts_what_happened(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
     summary = replayed[1]
-    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (16, 54, 1, 1)
+    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (17, 582, 1, 1)
     assert sum(summary.commands.values()) == len(EXPECTED)
     assert summary.line().startswith(
-        "meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data), 54 input events, "
-        "3 derived events, 211 day ticks"
+        "meterflow replay through 2025-03-31: 17 files (1 duplicate, 1 test data), 582 input events, "
+        "57 derived events, 211 day ticks"
     )
 
 
