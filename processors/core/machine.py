@@ -228,13 +228,8 @@ class Machine(Protocol[S]):
         ...
 
 
-def store_key(machine_name: str, key: str) -> str:
-    """The key of a machine's state in the store: machines of one keyspace share keys."""
-    return f"{machine_name}:{key}"
-
-
 def split_store_key(stored: str) -> tuple[str, str]:
-    """(machine name, key) of a store key; a key stored without a machine name (the
-    engine's own entry) has the name ""."""
+    """(machine name, key) of a store key (`name:key`); a bare key (the first machine's,
+    or the engine's own entry) has the name ""."""
     name, sep, key = stored.partition(":")
     return (name, key) if sep else ("", stored)
