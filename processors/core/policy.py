@@ -45,9 +45,15 @@ class Policy:
     """Largest eligible installed capacity."""
     micro_chp_capacity_limit_kw: Decimal = Decimal(50)
     """Largest eligible installed capacity for micro-CHP."""
+    half_hourly_window_days: int = 40
+    """Half-hourly days (and completed dispatches) a site's state keeps for corrections,
+    counted back from its latest day; values for an older day are an anomaly."""
+    tracker_window_days: int = 62
+    """Daily import totals an account's trackers keep (a month period and some)."""
 
 
 DEFAULT_POLICY = Policy()
+
 
 def _parse_value(key: str, kind: Any, value: Any, origin: str) -> Any:
     """One policy value read by the type of its field: whole days, a number, a flag, a name."""

@@ -6,7 +6,7 @@ One module per area (each with its `COMMANDS`); import any command from here.
 
 from __future__ import annotations
 
-from processors.vocabulary.commands import export, supply_point
+from processors.vocabulary.commands import export, halfhourly, supply_point
 from processors.vocabulary.commands.base import BillingReading, Command, command_id_for
 from processors.vocabulary.commands.export import (
     ApplyForExportMpan,
@@ -21,6 +21,13 @@ from processors.vocabulary.commands.export import (
     SwitchToManualExportReadings,
     WithdrawExportApplication,
 )
+from processors.vocabulary.commands.halfhourly import (
+    CorrectHalfHourlyRating,
+    NotifyConsumptionExceeded,
+    RatedEnergy,
+    RateHalfHourlyConsumption,
+    ReportMissingConsumption,
+)
 from processors.vocabulary.commands.supply_point import (
     ChaseDataCollector,
     FinalBillReason,
@@ -33,7 +40,7 @@ from processors.vocabulary.commands.supply_point import (
 )
 
 COMMAND_TYPES: dict[str, type[Command]] = {
-    cls.TYPE: cls for area in (supply_point, export) for cls in area.COMMANDS
+    cls.TYPE: cls for area in (supply_point, export, halfhourly) for cls in area.COMMANDS
 }
 
 __all__ = [
@@ -43,6 +50,7 @@ __all__ = [
     "ChaseDataCollector",
     "Command",
     "ConfigureExport",
+    "CorrectHalfHourlyRating",
     "EndExportTariff",
     "EscalateExportMpanDelay",
     "ExportRejectionCode",
@@ -50,9 +58,13 @@ __all__ = [
     "IssueCorrectedFinalBill",
     "IssueEstimatedFinalBill",
     "IssueFinalBill",
+    "NotifyConsumptionExceeded",
     "RaiseCoSDispute",
+    "RateHalfHourlyConsumption",
+    "RatedEnergy",
     "RegisterExportMpan",
     "RejectExportApplication",
+    "ReportMissingConsumption",
     "RequestFirstExportReading",
     "SendReadingToDataCollector",
     "SettleFinalBalance",
