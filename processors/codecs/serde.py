@@ -56,8 +56,9 @@ MAGIC = b"\xc3\x01"
 HEADER_SIZE = len(MAGIC) + 8
 SCHEMAS_DIR = Path(os.environ.get("METERFLOW_SCHEMAS", Path(__file__).resolve().parents[2] / "schemas"))
 
-# Aware instants; every other datetime field is a naive UK clock time as written in a flow.
-AWARE_DATETIME_FIELDS = frozenset({"occurred_at", "created_at"})
+# Aware instants (`start`, `end`: a device dispatch); every other datetime field is a naive UK
+# clock time as written in a flow.
+AWARE_DATETIME_FIELDS = frozenset({"occurred_at", "created_at", "start", "end"})
 
 Json = dict[str, Any]
 Encoder = Callable[[Any], Any]

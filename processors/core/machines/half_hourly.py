@@ -122,6 +122,14 @@ class ConsumptionIn(Input):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ExportConsumptionIn(ConsumptionIn):
+    """Export values: applied before the day's import, so a day whose import and export
+    arrive together is rated once with both."""
+
+    PRIORITY: ClassVar[int] = InputOrder.HALF_HOURLY_EXPORT
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TariffIn(Input):
     PRIORITY: ClassVar[int] = InputOrder.SMART_TARIFF
     term: TariffTerm
@@ -397,7 +405,8 @@ def fire_missing(state: HalfHourlyState, kind: str, due: date, ctx: Ctx) -> None
 
 
 def _consumption_input(e: HalfHourlyConsumption, _: Policy) -> ConsumptionIn:
-    return ConsumptionIn(
+    cls = ExportConsumptionIn if e.direction == Direction.EXPORT else ConsumptionIn
+    return cls(
         event_id=e.event_id,
         day=e.day,
         consumption_day=e.consumption_day,
@@ -440,6 +449,7 @@ def _registered_input(e: SupplyPointRegistered, _: Policy) -> SiteRegisteredIn:
 
 _TRANSITIONS: dict[type[Input], Any] = {
     ConsumptionIn: apply_consumption,
+    ExportConsumptionIn: apply_consumption,
     TariffIn: apply_tariff,
     DispatchIn: apply_dispatch,
     SiteRegisteredIn: apply_registered,
@@ -454,7 +464,13 @@ class HalfHourlyMachine:
     state_type: type[HalfHourlyState] = HalfHourlyState
     state_classes: tuple[type[Any], ...] = (HalfHourlyState, TariffTerm, SmartSlot, SiteDay, *_TRANSITIONS)
     idle_label: str | None = None
-    self_guarded: tuple[type[Input], ...] = (ConsumptionIn, TariffIn, DispatchIn, SiteRegisteredIn)
+    self_guarded: tuple[type[Input], ...] = (
+        ConsumptionIn,
+        ExportConsumptionIn,
+        TariffIn,
+        DispatchIn,
+        SiteRegisteredIn,
+    )
 
     def __init__(self) -> None:
         self.unknown_subject: dict[type[DomainEvent], str] = {}
