@@ -8,13 +8,16 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from processors.core.policy import DEFAULT_POLICY, Policy
+from processors.history.store import ConsumptionStore
 from processors.ops.recorder import OpsRecorder
 from processors.streaming.worker import Worker
-from processors.web.app import bound_port, start_dashboard
+from processors.web.app import bound_port, create_web_app
+from processors.web.consumption import add_consumption_routes
 
 DASHBOARD_HOST_ENV = "METERFLOW_DASHBOARD_HOST"
 DASHBOARD_PORT_ENV = "METERFLOW_DASHBOARD_PORT"
@@ -57,10 +60,17 @@ async def run_stack(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, worker.stop_soon)
     runner: web.AppRunner | None = None
+    history: ConsumptionStore | None = None
     try:
         if ops is not None and port is not None:
             host = os.environ.get(DASHBOARD_HOST_ENV, "127.0.0.1")
-            runner = await start_dashboard(ops, worker.engine_view(), host, port)
+            history = consumption_store_of(state_dir)
+            observe_history(worker, history)
+            app = create_web_app(ops, worker.engine_view())
+            add_consumption_routes(app, history)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, host, port).start()
             print(f"meterflow: dashboard on http://{host}:{bound_port(runner)}/", file=sys.stderr, flush=True)
         await worker.start()
         if ops is not None:
@@ -72,4 +82,29 @@ async def run_stack(
         await worker.close()
         if runner is not None:
             await runner.cleanup()
+        if history is not None:
+            history.close()
     return 0
+
+
+def consumption_store_of(state_dir: Path | None) -> ConsumptionStore:
+    """The half-hourly history the portal endpoints read: a DuckDB file beside the states
+    (`--state-dir`), else in memory."""
+    if state_dir is None:
+        return ConsumptionStore()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return ConsumptionStore(state_dir / "consumption.duckdb")
+
+
+def observe_history(worker: Worker, history: ConsumptionStore) -> None:
+    """Write each handled batch's events to the history, then let the dashboard see it."""
+    inner = worker.observer
+
+    def observe(processors: Any, batch: Any) -> None:
+        for _, event, _ in batch.handled:
+            history.observe(event)
+        history.flush()
+        if inner is not None:
+            inner(processors, batch)
+
+    worker.observer = observe
