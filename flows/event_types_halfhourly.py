@@ -42,6 +42,15 @@ def half_hour_values(value: Any) -> tuple[Decimal | None, ...]:
         if item is None:
             out.append(None)
             continue
+        if type(item) is str:  # the common case, read without the general parser
+            try:
+                kwh = Decimal(item)
+            except ArithmeticError:
+                pass
+            else:
+                if kwh.is_finite() and not kwh.is_signed():
+                    out.append(kwh)
+                    continue
         try:
             out.append(amount(item))
         except ValueError as exc:

@@ -10,6 +10,7 @@ lives in the consumption store, written by the shell, not here.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -91,14 +92,19 @@ class SiteDay:
     """One consumption day of the site: its values and the rating last issued for it."""
 
     day: date
-    import_values: Values | None = None
-    export_values: Values | None = None
+    import_text: str | None = None
+    export_text: str | None = None
+    """Each direction's values as one compact text (`values_text`), read back only to
+    re-rate the day: a few hundred bytes a day rather than 48 objects."""
     rated_by: str | None = None
     """The command id of the last rating or correction."""
     rated: str | None = None
     """The digest of that rating's figures (a new rating differing from it is a correction)."""
     reported: tuple[str, ...] = ()
     """Directions already reported missing."""
+    import_missing: tuple[int, ...] = ()
+    export_missing: tuple[int, ...] = ()
+    """The missing periods (1-based) of each direction's values, worked out once."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -208,21 +214,36 @@ def rate_values(
     )
 
 
-def rating_of(state: HalfHourlyState, rec: SiteDay) -> dict[str, Any] | None:
+def values_text(values: Values) -> str:
+    """The values as text: decimal strings joined by commas, nothing where missing."""
+    return ",".join("" if v is None else str(v) for v in values)
+
+
+def text_values(text: str) -> Values:
+    return tuple(None if item == "" else Decimal(item) for item in text.split(","))
+
+
+def rating_of(
+    state: HalfHourlyState, rec: SiteDay, fresh: Values | None = None, direction: str = Direction.IMPORT
+) -> dict[str, Any] | None:
     """The fields of the day's rating, or None when it is not rated (no import values, or
-    no smart tariff that day)."""
-    if rec.import_values is None:
+    no smart tariff that day). `fresh`: the values of `direction` just applied (so they
+    are not read back from text)."""
+    if rec.import_text is None:
         return None
     term = tariff_on(state, rec.day)
     if term is None:
         return None
     off = off_peak_periods(term, rec.day, state.slots)
-    imported, missing = rate_values(rec.import_values, off, term.peak, term.off_peak)
+    imports = fresh if fresh is not None and direction == Direction.IMPORT else text_values(rec.import_text)
+    imported, missing = rate_values(imports, off, term.peak, term.off_peak)
     exported = None
     export_missing: tuple[int, ...] = ()
-    if term.product == SmartProduct.IO_FLUX and rec.export_values is not None:
+    if term.product == SmartProduct.IO_FLUX and rec.export_text is not None:
         assert term.export_peak is not None
-        exported, export_missing = rate_values(rec.export_values, off, term.export_peak, term.export_off_peak)
+        fresh_export = fresh is not None and direction == Direction.EXPORT
+        exports = fresh if fresh is not None and fresh_export else text_values(rec.export_text)
+        exported, export_missing = rate_values(exports, off, term.export_peak, term.export_off_peak)
     return {
         "day": rec.day,
         "product": term.product,
@@ -234,12 +255,21 @@ def rating_of(state: HalfHourlyState, rec: SiteDay) -> dict[str, Any] | None:
 
 
 def _digest(fields: dict[str, Any]) -> str:
-    return repr(sorted(fields.items()))
+    """A short, stable digest of a rating's figures (states travel between processes)."""
+    return hashlib.blake2b(repr(sorted(fields.items())).encode(), digest_size=12).hexdigest()
 
 
-def rate_day(state: HalfHourlyState, rec: SiteDay, cause: str, ctx: Ctx) -> bool:
+def rate_day(
+    state: HalfHourlyState,
+    rec: SiteDay,
+    cause: str,
+    ctx: Ctx,
+    *,
+    fresh: Values | None = None,
+    direction: str = Direction.IMPORT,
+) -> bool:
     """Rate the day, or correct its rating when the figures changed; True when issued."""
-    fields = rating_of(state, rec)
+    fields = rating_of(state, rec, fresh, direction)
     if fields is None:
         return False
     digest = _digest(fields)
@@ -264,6 +294,10 @@ def _find(state: HalfHourlyState, day: date) -> SiteDay | None:
     return None
 
 
+def _missing(values: Values) -> tuple[int, ...]:
+    return tuple(i for i, v in enumerate(values, start=1) if v is None)
+
+
 def _merge(old: Values | None, new: Values) -> Values:
     """A resend fills what the earlier values missed; a null never erases a value."""
     if old is None or len(old) != len(new):
@@ -275,11 +309,14 @@ def _noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UK)
 
 
-def _hand_total(state: HalfHourlyState, rec: SiteDay, cause: str, day: date, ctx: Ctx) -> None:
+def _hand_total(  # noqa: PLR0917 - one module's helper
+    state: HalfHourlyState, rec: SiteDay, cause: str, day: date, ctx: Ctx, fresh: Values | None = None
+) -> None:
     """Tell the account's trackers the day's import total."""
-    if state.account_id is None or rec.import_values is None:
+    if state.account_id is None or rec.import_text is None:
         return
-    present = [v for v in rec.import_values if v is not None]
+    values = fresh if fresh is not None else text_values(rec.import_text)
+    present = [v for v in values if v is not None]
     ctx.follow_ups.append(
         DailyImportTotalled(
             event_id=follow_up_id(cause, f"daily_import/{rec.day.isoformat()}", state.account_id),
@@ -288,7 +325,7 @@ def _hand_total(state: HalfHourlyState, rec: SiteDay, cause: str, day: date, ctx
             mpan=ctx.key,
             consumption_day=rec.day,
             import_kwh=sum(present, _ZERO),
-            missing_periods=len(rec.import_values) - len(present),
+            missing_periods=len(values) - len(present),
         )
     )
 
@@ -316,19 +353,19 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
         rec = SiteDay(day=inp.consumption_day)
         state.days.append(rec)
         state.days.sort(key=lambda r: r.day)
-    if inp.direction == Direction.IMPORT:
-        merged = _merge(rec.import_values, inp.values)
-        if merged == rec.import_values:
-            return False
-        rec.import_values = merged
+    importing = inp.direction == Direction.IMPORT
+    old = rec.import_text if importing else rec.export_text
+    merged = inp.values if old is None else _merge(text_values(old), inp.values)
+    text = values_text(merged)
+    if text == old:
+        return False
+    if importing:
+        rec.import_text, rec.import_missing = text, _missing(merged)
     else:
-        merged = _merge(rec.export_values, inp.values)
-        if merged == rec.export_values:
-            return False
-        rec.export_values = merged
-    rate_day(state, rec, inp.event_id, ctx)
-    if inp.direction == Direction.IMPORT:
-        _hand_total(state, rec, inp.event_id, inp.day, ctx)
+        rec.export_text, rec.export_missing = text, _missing(merged)
+    rate_day(state, rec, inp.event_id, ctx, fresh=merged, direction=inp.direction)
+    if importing:
+        _hand_total(state, rec, inp.event_id, inp.day, ctx, merged)
     _trim(state, ctx.policy)
     return True
 
@@ -373,12 +410,10 @@ def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
     """Each day with missing values not yet reported: due at the close of the next day."""
     out: list[tuple[date, str]] = []
     for rec in state.days:
-        for kind, values in (
-            (HalfHourlyDeadline.MISSING_IMPORT, rec.import_values),
-            (HalfHourlyDeadline.MISSING_EXPORT, rec.export_values),
-        ):
-            if values is not None and None in values and _DEADLINE_DIRECTION[kind] not in rec.reported:
-                out.append((rec.day + timedelta(days=1), kind))
+        if rec.import_missing and Direction.IMPORT not in rec.reported:
+            out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_IMPORT))
+        if rec.export_missing and Direction.EXPORT not in rec.reported:
+            out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_EXPORT))
     return out
 
 
@@ -387,9 +422,9 @@ def fire_missing(state: HalfHourlyState, kind: str, due: date, ctx: Ctx) -> None
     rec = _find(state, due - timedelta(days=1))
     if rec is None:
         return
-    values = rec.import_values if direction == Direction.IMPORT else rec.export_values
+    missing = rec.import_missing if direction == Direction.IMPORT else rec.export_missing
     rec.reported = (*rec.reported, direction.value)
-    if values is None or None not in values:
+    if not missing:
         return
     ctx.emit(
         ReportMissingConsumption,
@@ -397,7 +432,7 @@ def fire_missing(state: HalfHourlyState, kind: str, due: date, ctx: Ctx) -> None
         mpan=ctx.key,
         day=rec.day,
         direction=direction.value,
-        missing_periods=tuple(i for i, v in enumerate(values, start=1) if v is None),
+        missing_periods=missing,
     )
 
 
