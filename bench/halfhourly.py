@@ -66,16 +66,14 @@ def write_log(path: Path, sites: int, days: int, seed: int = 13) -> int:
     rng = random.Random(seed)
     lines = 0
     with path.open("w") as out:
-        for n in range(sites):
-            mpan = _mpan(n)
-            product = PRODUCTS[n % 3]
+        for n in range(sites):  # registrations, then tariffs: the log stays in time order
             out.write(
                 json.dumps(
                     {
                         "type": "supply_point.registered",
                         "event_id": f"reg-{n}",
                         "occurred_at": "2025-03-20T09:00:00Z",
-                        "mpan": mpan,
+                        "mpan": _mpan(n),
                         "account_id": f"A-{n // 10}",
                         "meter_kind": "smart_hh",
                         "ssd": "2025-03-20",
@@ -83,13 +81,15 @@ def write_log(path: Path, sites: int, days: int, seed: int = 13) -> int:
                 )
                 + "\n"
             )
+        for n in range(sites):
+            product = PRODUCTS[n % 3]
             out.write(
                 json.dumps(
                     {
                         "type": "tariff.agreement_started",
                         "event_id": f"tariff-{n}",
                         "occurred_at": "2025-03-21T09:00:00Z",
-                        "mpan": mpan,
+                        "mpan": _mpan(n),
                         "product": product,
                         "valid_from": "2025-03-21",
                         "rates": RATES[product],
@@ -97,7 +97,7 @@ def write_log(path: Path, sites: int, days: int, seed: int = 13) -> int:
                 )
                 + "\n"
             )
-            lines += 2
+        lines += 2 * sites
         for d in range(days):
             day = FIRST_DAY + timedelta(days=d)
             count = periods_in_day(day)

@@ -36,21 +36,23 @@ def half_hour_values(value: Any) -> tuple[Decimal | None, ...]:
     """A list of kWh values, null where missing; each a non-negative number."""
     if not isinstance(value, list):
         raise ValueError(f"expected a list of kWh values (null where missing), got {value!r}")
+    present = [item for item in value if item is not None]
+    if all(type(item) is str for item in present):  # the common case, read in bulk
+        try:
+            numbers = list(map(Decimal, present))
+            if not numbers or (min(numbers) >= 0 and max(numbers).is_finite()):
+                if len(numbers) == len(value):
+                    return tuple(numbers)
+                given = iter(numbers)
+                return tuple(None if item is None else next(given) for item in value)
+        except ArithmeticError:
+            pass  # NaN, or text that is not a number: the general path names the period
     out: list[Decimal | None] = []
     bad: list[str] = []
     for number, item in enumerate(value, start=1):
         if item is None:
             out.append(None)
             continue
-        if type(item) is str:  # the common case, read without the general parser
-            try:
-                kwh = Decimal(item)
-            except ArithmeticError:
-                pass
-            else:
-                if kwh.is_finite() and not kwh.is_signed():
-                    out.append(kwh)
-                    continue
         try:
             out.append(amount(item))
         except ValueError as exc:

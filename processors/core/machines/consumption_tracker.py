@@ -141,7 +141,7 @@ def apply_removed(state: TrackerState, inp: TrackerRemovedIn, ctx: Ctx) -> bool:
 
 def apply_total(state: TrackerState, inp: DailyTotalIn, ctx: Ctx) -> bool:
     total = inp.total
-    for current in state.totals:
+    for current in reversed(state.totals):  # the recent days are at the end
         if current.mpan == total.mpan and current.day == total.day:
             if (current.kwh, current.missing) == (total.kwh, total.missing):
                 return False
@@ -151,8 +151,9 @@ def apply_total(state: TrackerState, inp: DailyTotalIn, ctx: Ctx) -> bool:
         state.totals.append(SiteTotal(mpan=total.mpan, day=total.day, kwh=total.kwh, missing=total.missing))
     if total.mpan not in state.sites:
         state.sites = (*state.sites, total.mpan)
-    horizon = max(t.day for t in state.totals) - timedelta(days=ctx.policy.tracker_window_days)
-    state.totals = [t for t in state.totals if t.day >= horizon]
+    horizon = total.day - timedelta(days=ctx.policy.tracker_window_days)
+    if state.totals[0].day < horizon:
+        state.totals = [t for t in state.totals if t.day >= horizon]
     for tracker in state.trackers:
         if not tracker.mpans or total.mpan in tracker.mpans:
             evaluate(state, tracker, total.day, inp.event_id, ctx)

@@ -10,7 +10,6 @@ lives in the consumption store, written by the shell, not here.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -216,7 +215,7 @@ def rate_values(
 
 def values_text(values: Values) -> str:
     """The values as text: decimal strings joined by commas, nothing where missing."""
-    return ",".join("" if v is None else str(v) for v in values)
+    return ",".join(map(str, values)).replace("None", "")
 
 
 def text_values(text: str) -> Values:
@@ -255,8 +254,12 @@ def rating_of(
 
 
 def _digest(fields: dict[str, Any]) -> str:
-    """A short, stable digest of a rating's figures (states travel between processes)."""
-    return hashlib.blake2b(repr(sorted(fields.items())).encode(), digest_size=12).hexdigest()
+    """The rating's figures as one short text, to tell whether a re-rating changes them."""
+    parts: list[Any] = [fields["product"], fields["missing_periods"], fields["export_missing_periods"]]
+    for energy in (fields["import_"], fields["export"]):
+        if energy is not None:
+            parts += (energy.off_peak_kwh, energy.peak_kwh, energy.off_peak_cost, energy.peak_cost)
+    return "|".join(map(str, parts))
 
 
 def rate_day(
