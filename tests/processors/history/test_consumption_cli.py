@@ -34,8 +34,10 @@ def test_a_portfolio_over_a_store_written_by_replay_as_csv(
     )
     capsys.readouterr()
     code = main(
-        ["consumption", "--account", "A-300300", "--store", str(store)]
-        + ["--from", "2025-03-26", "--to", "2025-03-26", "--resolution", "day", "--csv"]
+        [
+            *("consumption", "--account", "A-300300", "--store", str(store)),
+            *("--from", "2025-03-26", "--to", "2025-03-26", "--resolution", "day", "--csv"),
+        ]
     )
     assert code == 0
     # The shop's gap was filled late: both sites complete on the 26th.
