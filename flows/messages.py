@@ -11,12 +11,12 @@ nothing is silently dropped. Blank lines (ASCII whitespace only) are skipped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flows import event_types, event_types_gas
+from flows import event_types, event_types_gas, event_types_halfhourly
 from flows.json_fields import Problem, Problems, Spec, fields_of, instant, text
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from processors.vocabulary.events import (
@@ -27,8 +27,15 @@ from processors.vocabulary.events import (
 TYPES: dict[str, tuple[type[DomainEvent], dict[str, Spec]]] = {
     **event_types.TYPES,
     **event_types_gas.TYPES,
+    **event_types_halfhourly.TYPES,
 }
 """Every JSON-lines event type: one line per area's table."""
+
+BUILDERS: dict[str, Callable[[dict[str, Any], Source], DomainEvent]] = {
+    **event_types_halfhourly.BUILDERS,
+}
+"""The types whose events are built by a function of their checked fields (checks that
+span fields, JSON names the envelope already uses); it raises Problem. One line per area."""
 
 _OPTIONAL_NULLABLE = {"mcs_certificate", "dno_notification"}
 _ENVELOPE = {"type", "event_id", "occurred_at"}
@@ -64,6 +71,9 @@ def parse_event(line_text: str, source: Source) -> DomainEvent:
         raise Problems(problems)
     for name in _OPTIONAL_NULLABLE & fields.keys():
         values.setdefault(name, None)
+    build = BUILDERS.get(kind)
+    if build is not None:
+        return build(values, source)
     return cls(**values, source=source)
 
 

@@ -67,8 +67,9 @@ HEADER_SIZE = len(MAGIC) + 8
 SCHEMAS_DIR = REPO_SCHEMAS_DIR
 """The schemas of this checkout; `use_schemas` reads and writes with another folder."""
 
-# Aware instants; every other datetime field is a naive UK clock time as written in a flow.
-AWARE_DATETIME_FIELDS = frozenset({"occurred_at", "created_at"})
+# Aware instants (`start`, `end`: a device dispatch); every other datetime field is a naive UK
+# clock time as written in a flow.
+AWARE_DATETIME_FIELDS = frozenset({"occurred_at", "created_at", "start", "end"})
 
 Json = dict[str, Any]
 Encoder = Callable[[Any], Any]

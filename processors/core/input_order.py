@@ -17,6 +17,8 @@ class InputOrder(IntEnum):
 
     METER_READINGS = 0
     REGISTERED = 10
+    SMART_TARIFF = 12
+    DEVICE_DISPATCH = 13
     EXPORT_LINKED = 15
     SWITCH_SECURED = 20
     SWITCH_WITHDRAWN = 25
@@ -29,6 +31,11 @@ class InputOrder(IntEnum):
     CUSTOMER_READING = 65
     EXPORT_CANCELLED = 70
     EXPORT_ENDED = 75
+    HALF_HOURLY_EXPORT = 78
+    HALF_HOURLY = 80
+    TRACKER_SET = 85
+    DAILY_IMPORT = 87
+    TRACKER_REMOVED = 90
     DEFAULT = 100
     # gas prepayment reconciliation (keyed by MPRN, LDZ, and the SAP key)
     GAS_REGISTERED = 200

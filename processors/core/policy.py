@@ -51,6 +51,11 @@ class Policy:
     """A smaller supply point has an AQ at or below this (the LSP threshold)."""
     gas_incomplete_business_days: int = 10
     """Report a month's missing allocations or SAP prices this many business days after it ends."""
+    half_hourly_window_days: int = 40
+    """Half-hourly days (and completed dispatches) a site's state keeps for corrections,
+    counted back from its latest day; values for an older day are an anomaly."""
+    tracker_window_days: int = 62
+    """Daily import totals an account's trackers keep (a month period and some)."""
 
 
 DEFAULT_POLICY = Policy()

@@ -34,6 +34,7 @@ from processors.drivers.exit_codes import (
 )
 from processors.drivers.log_setup import configure_logging, get_logger
 from processors.drivers.replay import ReplaySummary, replay
+from processors.history.cli import add_consumption_parser, open_store, run_consumption
 from processors.settings import Settings, SettingsError, settings_from_environment
 from processors.vocabulary.commands import Command
 
@@ -183,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--rejected", type=Path, metavar="FILE", help="rejected records file (default: logged)"
     )
     replay.add_argument("--anomalies", type=Path, metavar="FILE", help="anomalies file (default: logged)")
+    replay.add_argument(
+        "--store", type=Path, metavar="FILE", help="also write the half-hourly history to this DuckDB file"
+    )
+    add_consumption_parser(sub)
 
     ingest = sub.add_parser(
         "ingest",
@@ -270,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "replay":
             return run_replay(args)
+        if args.command == "consumption":
+            return run_consumption(args)
         module = importlib.import_module(f"processors.streaming.{args.command}")
         return int(module.run(args, settings))
     except CannotRun as exc:
@@ -332,7 +339,11 @@ def run_replay(args: argparse.Namespace) -> int:
         out = _open_output(stack, args.out, "commands") or sys.stdout
         rejected = _open_output(stack, args.rejected, "rejected records")
         anomalies = _open_output(stack, args.anomalies, "anomalies")
-        for item in replay([Path(p) for p in args.paths], args.until, policy, summary=summary):
+        store = None if args.store is None else stack.enter_context(open_store(args.store))
+        observe = None if store is None else store.observe
+        for item in replay(
+            [Path(p) for p in args.paths], args.until, policy, summary=summary, observe=observe
+        ):
             if isinstance(item, Command):
                 out.write(_json_line(item.to_json()))
             elif isinstance(item, RejectedRecord):

@@ -79,11 +79,14 @@ def replay(
     policy: Policy = DEFAULT_POLICY,
     summary: ReplaySummary | None = None,
     engine: Engine | None = None,
+    *,
+    observe: Callable[[DomainEvent], None] | None = None,
 ) -> Iterator[ReplayOutput]:
     """Commands, anomalies, rejected records and file reports, in the order they happen.
 
     Pass `summary` to have it counted as the iterator is consumed; pass `engine` to look
-    at the states afterwards (it must have been built with `policy`).
+    at the states afterwards (it must have been built with `policy`); pass `observe` to
+    see every domain event of the log before the core does (e.g. the consumption store).
     """
     summary = ReplaySummary() if summary is None else summary
     summary.until = until
@@ -98,6 +101,8 @@ def replay(
                 events += 1
                 if item.test_data:
                     test_data += 1
+                elif observe is not None:
+                    observe(item)
             else:
                 summary.events, summary.ticks, summary.test_data_events = events, ticks, test_data
                 summary.count(item)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
 from typing import Any
@@ -30,6 +31,11 @@ from processors.streaming.lockstep import LockStep
 from processors.streaming.processor import Outgoing
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics
+from processors.vocabulary.events import DomainEvent
+
+EventsSink = Callable[[Iterable[DomainEvent]], None]
+"""Takes the events of each folded batch (after the fold, before the dashboard sees it)."""
+BatchObserver = Callable[[Any, Any], None]
 
 log = structlog.get_logger("meterflow.worker")
 
@@ -51,16 +57,19 @@ class FoldLoop:
         local: LocalStates | None = None,
         ops: OpsRecorder | None = None,
         clock_interval: float = 30.0,
+        on_events: EventsSink | None = None,
     ) -> None:
         """`local`: flush these local states after each commit; `ops`: record every batch and
-        the lag for the dashboard; `clock_interval`: seconds between day-tick checks."""
+        the lag for the dashboard; `clock_interval`: seconds between day-tick checks;
+        `on_events`: given each folded batch's events (the half-hourly history)."""
         self.consumer = consumer
         self.producer = producer
         self.topics = topics
         self.stats = stats
         self.local = local
         self.ops = ops
-        self.observer = batch_observer(ops) if ops is not None else None
+        recorder = batch_observer(ops) if ops is not None else None
+        self.observer = recorder if on_events is None else with_events(on_events, recorder)
         self.clock_interval = clock_interval
         self.committed: dict[int, int] = {}  # per owned partition, the offset committed last
         self._empty_rounds: dict[int, int] = {}
@@ -194,3 +203,15 @@ class FoldLoop:
             for partition in owed:
                 self._ticks_sent[partition] = closed
             log.info("day ticked", day=closed.isoformat(), partitions=owed)
+
+
+def with_events(on_events: EventsSink, recorder: BatchObserver | None) -> BatchObserver:
+    """A batch observer that hands the batch's events to `on_events`, then to `recorder`
+    (which clears the batch)."""
+
+    def observe(processors: Any, batch: Any) -> None:
+        on_events(event for _, event, _ in batch.handled)
+        if recorder is not None:
+            recorder(processors, batch)
+
+    return observe

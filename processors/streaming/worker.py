@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
+from functools import partial
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -32,10 +33,11 @@ from processors.ops.tap import observe_store, sync_labels
 from processors.settings import Settings
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error
+from processors.streaming.history_feed import consumption_store_of, history_writer
 from processors.streaming.kafka import make_producer, partitions_of, start_client
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
-from processors.streaming.loop import FoldLoop
+from processors.streaming.loop import EventsSink, FoldLoop
 from processors.streaming.processor import PartitionProcessor
 from processors.streaming.recovery import Recovery, SnapshotWriter
 from processors.streaming.rejection_feed import follow_rejections
@@ -43,6 +45,7 @@ from processors.streaming.stack import run_stack
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics, ensure_topics
 from processors.streaming.view import PartitionedEngineView
+from processors.web.consumption import add_consumption_routes
 
 log = structlog.get_logger("meterflow.worker")
 
@@ -79,10 +82,13 @@ class Worker:
         clock_interval: float = 30.0,
         ops: OpsRecorder | None = None,
         snapshots: bool = True,
+        on_events: EventsSink | None = None,
     ) -> None:
         """`settings`: topics, group, batch size, session timeout, snapshot interval and the
         state dir (None: memory) with its cache bound; `ops`: feed the dashboard;
-        `snapshots` False: neither write nor read snapshots."""
+        `snapshots` False: neither write nor read snapshots; `on_events`: given each
+        folded batch's events."""
+        self.on_events = on_events
         self.bootstrap = bootstrap
         self.settings = settings = settings or Settings()
         self.policy = policy
@@ -164,6 +170,7 @@ class Worker:
             local=self.local,
             ops=self.ops,
             clock_interval=self.clock_interval,
+            on_events=self.on_events,
         )
         self._consumer.subscribe([self.topics.input], listener=_Rebalance(self))
         if self.ops is not None:
@@ -323,8 +330,27 @@ async def serve(
     """Run a worker, and the dashboard on Settings.dashboard_host:`port` when `port` is not
     None, until SIGINT/SIGTERM; `on_ready` as `run_stack` has it."""
     ops = OpsRecorder() if port is not None else None
-    worker = Worker(bootstrap, settings, policy=policy, use_clock=use_clock, ops=ops)
-    return await run_stack(worker, ops, host=settings.dashboard_host, port=port, on_ready=on_ready)
+    history = consumption_store_of(settings.state_dir) if port is not None else None
+    worker = Worker(
+        bootstrap,
+        settings,
+        policy=policy,
+        use_clock=use_clock,
+        ops=ops,
+        on_events=None if history is None else history_writer(history),
+    )
+    try:
+        return await run_stack(
+            worker,
+            ops,
+            host=settings.dashboard_host,
+            port=port,
+            on_ready=on_ready,
+            extend_app=None if history is None else partial(add_consumption_routes, store=history),
+        )
+    finally:
+        if history is not None:
+            history.close()
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -180,11 +180,19 @@ def create_web_app(ops: OpsRecorder, engine: EngineView) -> web.Application:
 
 
 async def start_dashboard(
-    ops: OpsRecorder, engine: EngineView, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+    ops: OpsRecorder,
+    engine: EngineView,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    *,
+    extend: Callable[[web.Application], None] | None = None,
 ) -> web.AppRunner:
     """Serve the dashboard on `host:port` inside the running event loop (port 0: any free
-    port). Stop it with `await runner.cleanup()`."""
-    runner = web.AppRunner(create_web_app(ops, engine), access_log=None)
+    port), with the routes `extend` adds. Stop it with `await runner.cleanup()`."""
+    app = create_web_app(ops, engine)
+    if extend is not None:
+        extend(app)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

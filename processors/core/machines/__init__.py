@@ -11,12 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from processors.core.machine import Machine
+from processors.core.machines.consumption_tracker import CONSUMPTION_TRACKER
 from processors.core.machines.export_enrolment import EXPORT_ENROLMENT
 from processors.core.machines.gas import GAS_MACHINES
+from processors.core.machines.half_hourly import HALF_HOURLY
 from processors.core.machines.supply_point import SUPPLY_POINT
 
 MACHINES: tuple[Machine[Any], ...] = (
     SUPPLY_POINT,
     EXPORT_ENROLMENT,
     *GAS_MACHINES,
+    HALF_HOURLY,
+    CONSUMPTION_TRACKER,
 )

@@ -6,7 +6,7 @@ One module per area (each with its `COMMANDS`); import any command from here.
 
 from __future__ import annotations
 
-from processors.vocabulary.commands import export, gas, supply_point
+from processors.vocabulary.commands import export, gas, halfhourly, supply_point
 from processors.vocabulary.commands.base import BillingReading, Command, command_id_for
 from processors.vocabulary.commands.export import (
     ApplyForExportMpan,
@@ -26,6 +26,13 @@ from processors.vocabulary.commands.gas import (
     ReportIncompleteReconciliation,
     SubmitSmartPrepayList,
 )
+from processors.vocabulary.commands.halfhourly import (
+    CorrectHalfHourlyRating,
+    NotifyConsumptionExceeded,
+    RatedEnergy,
+    RateHalfHourlyConsumption,
+    ReportMissingConsumption,
+)
 from processors.vocabulary.commands.supply_point import (
     ChaseDataCollector,
     FinalBillReason,
@@ -38,7 +45,7 @@ from processors.vocabulary.commands.supply_point import (
 )
 
 COMMAND_TYPES: dict[str, type[Command]] = {
-    cls.TYPE: cls for area in (supply_point, export, gas) for cls in area.COMMANDS
+    cls.TYPE: cls for area in (supply_point, export, gas, halfhourly) for cls in area.COMMANDS
 }
 
 __all__ = [
@@ -48,6 +55,7 @@ __all__ = [
     "ChaseDataCollector",
     "Command",
     "ConfigureExport",
+    "CorrectHalfHourlyRating",
     "EndExportTariff",
     "EscalateExportMpanDelay",
     "ExpectPrepaymentReconciliation",
@@ -56,10 +64,14 @@ __all__ = [
     "IssueCorrectedFinalBill",
     "IssueEstimatedFinalBill",
     "IssueFinalBill",
+    "NotifyConsumptionExceeded",
     "RaiseCoSDispute",
+    "RateHalfHourlyConsumption",
+    "RatedEnergy",
     "RegisterExportMpan",
     "RejectExportApplication",
     "ReportIncompleteReconciliation",
+    "ReportMissingConsumption",
     "RequestFirstExportReading",
     "SendReadingToDataCollector",
     "SettleFinalBalance",

@@ -71,7 +71,7 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 
 def test_every_subcommand_has_a_description_and_every_argument_a_help() -> None:
     commands = _subcommands(cli.build_parser())
-    assert set(commands) == {"replay", "ingest", "worker", "up", "tail"}
+    assert set(commands) == {"replay", "ingest", "worker", "up", "tail", "consumption"}
     for name, parser in commands.items():
         assert parser.description and len(parser.description) > 40, name
         for action in parser._actions:

@@ -75,7 +75,45 @@ EXPECTED = [
     ("ExpectPrepaymentReconciliation", "5120348891", "2025-03-20"),
     ("ExpectPrepaymentReconciliation", "8845120099", "2025-03-20"),
     ("SendReadingToDataCollector", "1100444555661", "2025-03-25"),
+    ("RateHalfHourlyConsumption", "1100555000335", "2025-03-25"),
+    ("RateHalfHourlyConsumption", "1100555000441", "2025-03-25"),
+    ("RateHalfHourlyConsumption", "1300555000228", "2025-03-25"),
+    ("RateHalfHourlyConsumption", "1700555000110", "2025-03-25"),
+    ("NotifyConsumptionExceeded", "A-300100", "2025-03-25"),
+    ("RateHalfHourlyConsumption", "1100555000335", "2025-03-26"),
+    ("RateHalfHourlyConsumption", "1100555000441", "2025-03-26"),
+    ("RateHalfHourlyConsumption", "1300555000228", "2025-03-26"),
+    ("RateHalfHourlyConsumption", "1700555000110", "2025-03-26"),
+    ("RateHalfHourlyConsumption", "1100555000335", "2025-03-27"),
+    ("RateHalfHourlyConsumption", "1100555000441", "2025-03-27"),
+    ("RateHalfHourlyConsumption", "1300555000228", "2025-03-27"),
+    ("RateHalfHourlyConsumption", "1700555000110", "2025-03-27"),
+    ("ReportMissingConsumption", "1100555000335", "2025-03-27"),
     ("RaiseCoSDispute", "1300123400111", "2025-03-27"),
+    ("NotifyConsumptionExceeded", "A-300300", "2025-03-27"),
+    ("NotifyConsumptionExceeded", "A-300100", "2025-03-27"),
+    ("CorrectHalfHourlyRating", "1100555000335", "2025-03-28"),
+    ("RateHalfHourlyConsumption", "1100555000335", "2025-03-28"),
+    ("RateHalfHourlyConsumption", "1100555000441", "2025-03-28"),
+    ("RateHalfHourlyConsumption", "1300555000228", "2025-03-28"),
+    ("RateHalfHourlyConsumption", "1700555000110", "2025-03-28"),
+    ("RateHalfHourlyConsumption", "1100555000335", "2025-03-29"),
+    ("RateHalfHourlyConsumption", "1100555000441", "2025-03-29"),
+    ("CorrectHalfHourlyRating", "1300555000228", "2025-03-29"),
+    ("RateHalfHourlyConsumption", "1300555000228", "2025-03-29"),
+    ("RateHalfHourlyConsumption", "1700555000110", "2025-03-29"),
+    ("NotifyConsumptionExceeded", "A-300100", "2025-03-29"),
+    ("RateHalfHourlyConsumption", "1100555000335", "2025-03-30"),
+    ("RateHalfHourlyConsumption", "1100555000441", "2025-03-30"),
+    ("RateHalfHourlyConsumption", "1300555000228", "2025-03-30"),
+    ("CorrectHalfHourlyRating", "1700555000110", "2025-03-30"),
+    ("RateHalfHourlyConsumption", "1700555000110", "2025-03-30"),
+    ("ReportMissingConsumption", "1100555000441", "2025-03-30"),
+    ("RateHalfHourlyConsumption", "1100555000335", "2025-03-31"),
+    ("RateHalfHourlyConsumption", "1100555000441", "2025-03-31"),
+    ("RateHalfHourlyConsumption", "1300555000228", "2025-03-31"),
+    ("RateHalfHourlyConsumption", "1700555000110", "2025-03-31"),
+    ("ReportMissingConsumption", "1700555000110", "2025-03-31"),
 ]
 
 
@@ -126,7 +164,7 @@ def test_duplicate_and_test_data_files_are_reported(
     reports = {Path(r.path).name: r.status for r in replayed[0] if isinstance(r, FileReport)}
     assert reports["UDMS_D0086_20241025_resent.txt"] is FileStatus.DUPLICATE
     assert reports["UDMS_D0086_TEST_20241105.txt"] is FileStatus.TEST_DATA
-    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 15
+    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 16
 
 
 def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
@@ -136,11 +174,11 @@ def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutpu
 
 def test_the_summary_counts_what_happened(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
     summary = replayed[1]
-    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (17, 582, 1, 1)
+    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (18, 632, 1, 1)
     assert sum(summary.commands.values()) == len(EXPECTED)
     assert summary.line().startswith(
-        "meterflow replay through 2025-03-31: 17 files (1 duplicate, 1 test data), 582 input events, "
-        "57 derived events, 211 day ticks"
+        "meterflow replay through 2025-03-31: 18 files (1 duplicate, 1 test data), 632 input events, "
+        "86 derived events, 211 day ticks"
     )
 
 

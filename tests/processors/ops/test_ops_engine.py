@@ -146,7 +146,7 @@ def test_one_recorder_over_engines_per_partition(tmp_path: Path, log: str) -> No
     seen_labels: set[str] = set()
 
     def owner(event: DomainEvent) -> int:
-        key = event.partition_key  # an MPAN or MPRN; gas LDZ codes and the SAP key are not numbers
+        key = event.partition_key  # MPANs and MPRNs by number; LDZ codes and accounts by checksum
         return (int(key) if key.isdigit() else zlib.crc32(key.encode())) % len(engines)
 
     processors = {p: Processor(engine) for p, engine in enumerate(engines)}

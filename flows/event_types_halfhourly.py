@@ -1,0 +1,178 @@
+"""The JSON-lines event types of half-hourly consumption and smart tariffs (SPEC 9).
+
+`TYPES` is the field table, as for part one; `BUILDERS` build the events whose checks
+span fields (a day's period count, a day in the future of the event, a tariff's rates
+for its product, a dispatch that ends before it starts) and rename the JSON fields that
+the envelope already uses (`day`, `source`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from flows.json_fields import Problem, Spec, amount, code, flag, instant, iso_date, mpan, obj, text
+from processors.vocabulary.events import (
+    ConsumptionSource,
+    ConsumptionTrackerRemoved,
+    ConsumptionTrackerSet,
+    DeviceDispatch,
+    Direction,
+    DispatchKind,
+    DomainEvent,
+    HalfHourlyConsumption,
+    SmartProduct,
+    SmartRates,
+    Source,
+    TariffAgreementStarted,
+    TrackerPeriod,
+    uk_day,
+)
+from processors.vocabulary.periods import periods_in_day
+
+
+def half_hour_values(value: Any) -> tuple[Decimal | None, ...]:
+    """A list of kWh values, null where missing; each a non-negative number."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of kWh values (null where missing), got {value!r}")
+    present = [item for item in value if item is not None]
+    if all(type(item) is str for item in present):  # the common case, read in bulk
+        try:
+            numbers = list(map(Decimal, present))
+            if not numbers or (min(numbers) >= 0 and max(numbers).is_finite()):
+                if len(numbers) == len(value):
+                    return tuple(numbers)
+                given = iter(numbers)
+                return tuple(None if item is None else next(given) for item in value)
+        except ArithmeticError:
+            pass  # NaN, or text that is not a number: the general path names the period
+    out: list[Decimal | None] = []
+    bad: list[str] = []
+    for number, item in enumerate(value, start=1):
+        if item is None:
+            out.append(None)
+            continue
+        try:
+            out.append(amount(item))
+        except ValueError as exc:
+            bad.append(f"period {number}: {exc}")
+    if bad:
+        raise ValueError("; ".join(bad[:3]) + (f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""))
+    return tuple(out)
+
+
+def mpan_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of MPAN cores (empty: all of the account's), got {value!r}")
+    found: list[str] = []
+    for item in value:
+        try:
+            found.append(mpan(item))
+        except ValueError as exc:
+            raise ValueError(f"{item!r}: {exc}") from None
+    return tuple(found)
+
+
+_RATES = obj(
+    SmartRates,
+    {
+        "peak": Spec(amount),
+        "off_peak": Spec(amount, required=False),
+        "export_peak": Spec(amount, required=False),
+        "export_off_peak": Spec(amount, required=False),
+    },
+)
+_RATES_NEEDED = {
+    SmartProduct.FLAT: (),
+    SmartProduct.IO_GO: ("off_peak",),
+    SmartProduct.IO_FLUX: ("off_peak", "export_peak", "export_off_peak"),
+}
+
+TYPES: dict[str, tuple[type[DomainEvent], dict[str, Spec]]] = {
+    "consumption.half_hourly": (
+        HalfHourlyConsumption,
+        {
+            "mpan": Spec(mpan),
+            "day": Spec(iso_date),
+            "direction": Spec(code(Direction)),
+            "values": Spec(half_hour_values),
+            "source": Spec(code(ConsumptionSource)),
+        },
+    ),
+    "tariff.agreement_started": (
+        TariffAgreementStarted,
+        {
+            "mpan": Spec(mpan),
+            "product": Spec(code(SmartProduct)),
+            "valid_from": Spec(iso_date),
+            "rates": Spec(_RATES),
+        },
+    ),
+    "device.dispatch": (
+        DeviceDispatch,
+        {
+            "mpan": Spec(mpan),
+            "device_id": Spec(text),
+            "start": Spec(instant),
+            "end": Spec(instant),
+            "kind": Spec(code(DispatchKind)),
+            "completed": Spec(flag),
+        },
+    ),
+    "consumption.tracker_set": (
+        ConsumptionTrackerSet,
+        {
+            "tracker_id": Spec(text),
+            "account_id": Spec(text),
+            "mpans": Spec(mpan_list),
+            "period": Spec(code(TrackerPeriod)),
+            "limit_kwh": Spec(amount),
+        },
+    ),
+    "consumption.tracker_removed": (
+        ConsumptionTrackerRemoved,
+        {"tracker_id": Spec(text), "account_id": Spec(text)},
+    ),
+}
+
+
+def _half_hourly(values: dict[str, Any], source: Source) -> DomainEvent:
+    day = values.pop("day")
+    readings = values["values"]
+    expected = periods_in_day(day)
+    if len(readings) != expected:
+        raise Problem(
+            "values",
+            f"{day.isoformat()} has {expected} settlement periods, got {len(readings)} values",
+        )
+    occurred_day = uk_day(values["occurred_at"])
+    if day > occurred_day:
+        raise Problem(
+            "day",
+            f"{day.isoformat()} is in the future of the event (occurred on {occurred_day.isoformat()})",
+        )
+    data_source = values.pop("source")
+    return HalfHourlyConsumption(**values, consumption_day=day, data_source=data_source, source=source)
+
+
+def _tariff(values: dict[str, Any], source: Source) -> DomainEvent:
+    rates: SmartRates = values["rates"]
+    product: SmartProduct = values["product"]
+    missing = [name for name in _RATES_NEEDED[product] if getattr(rates, name) is None]
+    if missing:
+        raise Problem("rates", f"{product.value} needs rates {', '.join(missing)}")
+    return TariffAgreementStarted(**values, source=source)
+
+
+def _dispatch(values: dict[str, Any], source: Source) -> DomainEvent:
+    if values["end"] <= values["start"]:
+        raise Problem("end", f"the dispatch ends ({values['end'].isoformat()}) before it starts")
+    return DeviceDispatch(**values, source=source)
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any], Source], DomainEvent]] = {
+    "consumption.half_hourly": _half_hourly,
+    "tariff.agreement_started": _tariff,
+    "device.dispatch": _dispatch,
+}

@@ -1,0 +1,70 @@
+"""Half-hourly consumption, tariff, dispatch and tracker events (SPEC 9) read from JSON
+lines; a wrong period count, a negative or non-numeric value, a day in the future of
+the event and the other malformed lines are rejected with their line, field and reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from flow_helpers import Read
+
+from processors.vocabulary.events import (
+    ConsumptionTrackerRemoved,
+    ConsumptionTrackerSet,
+    DeviceDispatch,
+    HalfHourlyConsumption,
+    TariffAgreementStarted,
+)
+
+Reader = Callable[[str], Read]
+
+
+def test_every_half_hourly_type_is_read(read: Reader) -> None:
+    result = read("halfhourly_valid.jsonl")
+    assert not result.rejections
+    assert [type(e) for e in result.events] == [
+        HalfHourlyConsumption,
+        HalfHourlyConsumption,
+        HalfHourlyConsumption,
+        TariffAgreementStarted,
+        DeviceDispatch,
+        ConsumptionTrackerSet,
+        ConsumptionTrackerRemoved,
+    ]
+    spring, autumn, gap = result.events[:3]
+    assert isinstance(spring, HalfHourlyConsumption) and isinstance(autumn, HalfHourlyConsumption)
+    assert (spring.consumption_day, len(spring.values)) == (date(2026, 3, 29), 46)
+    assert (autumn.consumption_day, len(autumn.values)) == (date(2026, 10, 25), 50)
+    assert isinstance(gap, HalfHourlyConsumption)
+    assert gap.values[10:12] == (None, None) and gap.values[0] == Decimal("0.25")
+    assert str(gap.data_source) == "smart"
+
+
+def test_malformed_half_hourly_lines_are_rejected_with_their_reason(read: Reader) -> None:
+    result = read("halfhourly_bad.jsonl")
+    assert result.events == []
+    found = [(r.line, r.field) for r in result.rejections]
+    assert found == [
+        (1, "values"),
+        (2, "values"),
+        (3, "values"),
+        (4, "values"),
+        (5, "values"),
+        (6, "day"),
+        (7, "direction"),
+        (8, "rates"),
+        (9, "end"),
+        (10, "mpans"),
+    ]
+    reasons = [r.reason for r in result.rejections]
+    assert "2026-03-29 has 46 settlement periods, got 48 values" in reasons[0]
+    assert "2026-10-25 has 50 settlement periods, got 48 values" in reasons[1]
+    assert "has 48 settlement periods, got 47" in reasons[2]
+    assert "period 7" in reasons[3] and "non-negative" in reasons[3]
+    assert "period 7" in reasons[4] and "'n/a'" in reasons[4]
+    assert "in the future of the event" in reasons[5]
+    assert "export_peak" in reasons[7]
+    assert "period" in reasons[9] and "check digit" in reasons[9]
+    assert all(r.raw and r.path.endswith("halfhourly_bad.jsonl") for r in result.rejections)
