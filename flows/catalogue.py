@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -192,6 +193,19 @@ def _compile(group: Group) -> Callable[[list[str]], tuple[Any, ...]]:
         elif spec.kind in (Kind.DATETIME, Kind.DATE):
             namespace[f"c{index}"] = f.clock_time_cache() if spec.kind is Kind.DATETIME else f.date_cache()
             value = f"c{index}.get({v}) or p{index}({v})"
+        elif spec.kind is Kind.BOOL:
+            namespace[f"m{index}"] = {"T": True, "F": False}
+            value = f"m{index}[{v}]"
+        elif spec.kind is Kind.MPAN:
+            namespace[f"p{index}"] = parse_mpan  # InvalidMpan is a ValueError: explain() words it
+            value = f"p{index}({v})"
+        elif spec.kind is Kind.DECIMAL and spec.decimals == 1 and spec.width is not None:
+            # The usual shape, `digits.d`, checked inline; anything else takes the full parser.
+            namespace["Decimal"] = Decimal
+            value = (
+                f"Decimal({v}) if len({v}) <= {spec.width + 2} and {v}[-2:-1] == '.' "
+                f"and {v}[:-2].isdigit() and {v}[-1:].isdigit() and {v}.isascii() else p{index}({v})"
+            )
         else:
             value = f"p{index}({v})"
         fallback = "missing()" if spec.required else "None"

@@ -59,6 +59,7 @@ def _meter(node: Node) -> MeterReadings:
     _, _, (meter_id, reading_type), children = node
     registers = []
     visits = []
+    validations = _validations
     for group, _, values, grandchildren in children:
         if group.role != "register":
             visits.append(site_visit(values))
@@ -68,7 +69,7 @@ def _meter(node: Node) -> MeterReadings:
         register_visits: tuple[SiteVisit, ...] = ()
         for child_group, _, child_values, _ in grandchildren:
             if child_group.role == "validation":
-                validation = _validation(child_values)
+                validation = validations.get(child_values) or _validation(child_values)
             else:
                 register_visits += (site_visit(child_values),)
         registers.append(

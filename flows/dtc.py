@@ -451,21 +451,23 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
             hit = memo.get(raw)
             if hit is not None:
                 spec, values = hit
-                text = raw
             else:
-                text = raw.rstrip("\r\n")
-                if not text.isascii():
+                if not raw.isascii():
                     try:
-                        text.encode("utf-8")
+                        raw.encode("utf-8")
                     except UnicodeEncodeError:
+                        text = raw.rstrip("\r\n")
                         shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                         reason = "not UTF-8 text (corrupt or binary data): the record cannot be read"
                         yield from abandon(line, None, shown, reason)
                         continue
-                parts = text.split("|")
-                code = parts[0]
-                found = specs.get(code)
+                # Split with the line ending still on: a whole record's last part is then
+                # "\n" (or "\r\n"), and no stripped copy of the line is made.
+                parts = raw.split("|")
+                found = specs.get(parts[0])
                 if found is None:
+                    text = raw.rstrip("\r\n")
+                    code = text.split("|", 1)[0]
                     if code == "ZPT":
                         break  # pass 1 proved it is the one trailer and the last record
                     if not text:
@@ -479,12 +481,16 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
                             reason="empty line: not a record (ignored; not counted by the trailer)",
                         )
                         continue
-                    reason = (
-                        f"unknown group code {code!r} for {flow} (expected one of {', '.join(specs)}); "
-                        f"the records after it up to the next {event_code} go with it"
-                    )
-                    yield from abandon(line, code, text, reason)
-                    continue
+                    if code in specs:  # a record with no `|` after its code
+                        parts = text.split("|")
+                        found = specs[code]
+                    else:
+                        reason = (
+                            f"unknown group code {code!r} for {flow} (expected one of {', '.join(specs)}); "
+                            f"the records after it up to the next {event_code} go with it"
+                        )
+                        yield from abandon(line, code, text, reason)
+                        continue
                 spec = found
                 values = ()
             group, level, parent, width, limit, repeats, parse = spec
@@ -502,22 +508,25 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
                 del stack[depth:]
                 opened = depth
             if depth and (opened < depth or stack[depth - 1][GROUP] is not parent):
-                poison = _orphan(group, stack, line, text, structure)
+                poison = _orphan(group, stack, line, raw, structure)
                 damaged = True
                 continue
             if hit is None:
-                if len(parts) != width or parts[-1]:
+                last = parts[-1]
+                if len(parts) != width or last not in _ENDINGS:
+                    parts[-1] = last.rstrip("\r\n")
                     problem = _fit(parts, group)
                     if problem is not None:
-                        poison = _Rejected(line, level, group.code, None, text, problem)
+                        poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), problem)
                         damaged = True
                         continue
                 try:
                     values = parse(parts)
                 except (ValueError, KeyError):
+                    parts[-1] = parts[-1].rstrip("\r\n")
                     exc = group.explain(parts)
                     reason = f"{group.describe()}: {exc.reason}"
-                    poison = _Rejected(line, level, group.code, exc.field, text, reason)
+                    poison = _Rejected(line, level, group.code, exc.field, raw.rstrip("\r\n"), reason)
                     damaged = True
                     continue
                 if repeats:
@@ -529,7 +538,7 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
                 siblings = stack[depth - 1][CHILDREN]
                 if limit is not None and siblings and _occurs(siblings, group) >= limit:
                     reason = f"{group.describe()}: at most {limit} per {parent.describe()} record"  # type: ignore[union-attr]
-                    poison = _Rejected(line, level, group.code, None, text.rstrip("\r\n"), reason)
+                    poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
                     damaged = True
                     continue
                 siblings.append(node)
@@ -540,7 +549,7 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
                         f"{group.describe()}: at most {limit} per file, this is number {seen}; "
                         "two files were joined or the sender repeated the group"
                     )
-                    poison = _Rejected(line, level, group.code, None, text.rstrip("\r\n"), reason)
+                    poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
                     continue
             if depth == event_index:
                 damaged = False
@@ -557,7 +566,10 @@ def _check_children(node: Node, required: dict[str, tuple[Group, ...]], checked:
     with a mandatory child at or below them) are visited."""
     group, line, _, children = node
     for needed in required.get(group.code, ()):
-        if not any(child[GROUP] is needed for child in children):
+        for child in children:
+            if child[GROUP] is needed:
+                break
+        else:
             raise RecordError(
                 None,
                 f"{group.describe()} at line {line} has no {needed.describe()}: "
@@ -569,6 +581,7 @@ def _check_children(node: Node, required: dict[str, tuple[Group, ...]], checked:
 
 
 _MEMO_LIMIT = 256
+_ENDINGS = frozenset(("\n", "\r\n"))  # the last part of a whole record, split with its line ending
 
 
 def _occurs(siblings: list[Node], group: Group) -> int:
