@@ -24,9 +24,10 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def constructor(cls: type[T]) -> Callable[..., T]:
+def constructor(cls: type[T], *, positional: bool = False) -> Callable[..., T]:
     """A keyword-only builder of `cls` equivalent to `cls(**kwargs)`, without its
-    per-field `object.__setattr__` calls."""
+    per-field `object.__setattr__` calls. `positional`: every field, positionally, in
+    field order, no defaults (for rebuilding objects from their values)."""
     if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" not in vars(cls):
         raise TypeError(f"{cls.__name__}: only slotted dataclasses without __post_init__")
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
@@ -36,22 +37,23 @@ def constructor(cls: type[T]) -> Callable[..., T]:
         name = spec.name
         holder = next(klass for klass in cls.__mro__ if name in vars(klass))
         namespace[f"set_{name}"] = vars(holder)[name].__set__
-        if spec.default is not dataclasses.MISSING:
+        if spec.default is not dataclasses.MISSING and not positional:
             namespace[f"default_{name}"] = spec.default
             params.append(f"{name}=default_{name}")
-        elif spec.default_factory is not dataclasses.MISSING:
+        elif spec.default_factory is not dataclasses.MISSING and not positional:
             raise TypeError(f"{cls.__name__}.{name}: fields with a default_factory are not supported")
         else:
             params.append(name)
         body.append(f"    set_{name}(obj, {name})")
+    signature = ", ".join(params) if positional else f"*, {', '.join(params)}"
     twin = _twin(cls)
     if twin is not None:
         namespace["twin"] = twin
-        header = f"def build(*, {', '.join(params)}):\n    obj = new(twin)\n"
+        header = f"def build({signature}):\n    obj = new(twin)\n"
         body = [f"    obj.{spec.name} = {spec.name}" for spec in dataclasses.fields(cls)]
         body.append("    obj.__class__ = cls")
     else:
-        header = f"def build(*, {', '.join(params)}):\n    obj = new(cls)\n"
+        header = f"def build({signature}):\n    obj = new(cls)\n"
     source = header + "\n".join(body) + "\n    return obj"
     exec(source, namespace)  # built from the dataclass's own field names only
     build: Callable[..., T] = namespace["build"]

@@ -286,6 +286,17 @@ def _reject_file(
     )
 
 
+def duplicate_report(path: Path, flow: str, key: str) -> FileReport:
+    """The report of a file whose (sender, file id) was seen before: skipped."""
+    return FileReport(
+        path=str(path),
+        status=FileStatus.DUPLICATE,
+        flow=flow,
+        file_key=key,
+        detail=f"file {key} was already processed: skipped",
+    )
+
+
 def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = None) -> Iterator[Outcome]:
     """Every outcome of one DTC file, ending with its FileReport (see module doc).
 
@@ -333,13 +344,7 @@ def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = No
         )
         return
     if seen is not None and not seen.first_time(key):
-        yield FileReport(
-            path=str(path),
-            status=FileStatus.DUPLICATE,
-            flow=flow,
-            file_key=key,
-            detail=f"file {key} was already processed: skipped",
-        )
+        yield duplicate_report(path, flow, key)
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data)
     events = rejected = 0

@@ -124,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--rejected", type=Path, metavar="FILE", help="rejected records file (default: logged)"
     )
     replay.add_argument("--anomalies", type=Path, metavar="FILE", help="anomalies file (default: logged)")
+    replay.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="read the DTC files in N worker processes (default: the machine's cores, "
+        f"{os.cpu_count() or 1} here); the output is the same for any N",
+    )
 
     ingest = sub.add_parser(
         "ingest", parents=[broker], help="publish flows and events to Kafka, then day ticks through --until"
@@ -208,7 +216,8 @@ def run_replay(args: argparse.Namespace) -> int:
         out = _open_output(stack, args.out, "commands") or sys.stdout
         rejected = _open_output(stack, args.rejected, "rejected records")
         anomalies = _open_output(stack, args.anomalies, "anomalies")
-        for item in replay([Path(p) for p in args.paths], args.until, policy, summary=summary):
+        items = replay([Path(p) for p in args.paths], args.until, policy, summary=summary, jobs=args.jobs)
+        for item in items:
             if isinstance(item, Command):
                 out.write(_json_line(item.to_json()))
             elif isinstance(item, RejectedRecord):
