@@ -12,7 +12,7 @@ import importlib
 import json
 import os
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +21,7 @@ from flows.rejections import FileReport, RejectedRecord
 from processors.codecs.serde import to_json
 from processors.core.policy import DEFAULT_POLICY, load_policy
 from processors.drivers.log_setup import configure_logging, get_logger
+from processors.drivers.progress import ReplayProgress
 from processors.drivers.replay import ReplaySummary, replay
 from processors.vocabulary.commands import Command
 
@@ -132,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the DTC files in N worker processes (default: the machine's cores, "
         f"{os.cpu_count() or 1} here); the output is the same for any N",
     )
+    replay.add_argument(
+        "--quiet", action="store_true", help="no progress display on a terminal (there is none elsewhere)"
+    )
 
     ingest = sub.add_parser(
         "ingest", parents=[broker], help="publish flows and events to Kafka, then day ticks through --until"
@@ -216,8 +220,12 @@ def run_replay(args: argparse.Namespace) -> int:
         out = _open_output(stack, args.out, "commands") or sys.stdout
         rejected = _open_output(stack, args.rejected, "rejected records")
         anomalies = _open_output(stack, args.anomalies, "anomalies")
-        items = replay([Path(p) for p in args.paths], args.until, policy, summary=summary, jobs=args.jobs)
+        paths = [Path(p) for p in args.paths]
+        items = replay(paths, args.until, policy, summary=summary, jobs=args.jobs)
+        progress = stack.enter_context(ReplayProgress.for_terminal(paths, quiet=args.quiet) or nullcontext())
         for item in items:
+            if progress is not None:
+                progress.advance(item, summary.events)
             if isinstance(item, Command):
                 out.write(_json_line(item.to_json()))
             elif isinstance(item, RejectedRecord):
