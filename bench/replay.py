@@ -19,12 +19,22 @@ with a few thousand points.
     .venv/bin/python bench/replay.py                       # the full size
     .venv/bin/python bench/replay.py --readings 100000 --points 10000
     .venv/bin/python bench/replay.py --repeat 2     # best of two of each, on a busy machine
+
+`--whole-process` measures instead `meterflow replay` as users run it (a fresh process,
+commands, rejections and anomalies written to /dev/null) against a bare split loop over
+the same files in a fresh process (read every line, split it on `|`), and `--jobs N`
+against `--jobs 1` (default N: the machine's cores), all in the same run, alternately,
+best of `--repeat` each by wall time (CPU time of the process and its children beside):
+
+    .venv/bin/python bench/replay.py --whole-process --readings 400000 --points 40000
+    .venv/bin/python bench/replay.py --whole-process --jobs 2 --repeat 2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -257,10 +267,23 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def split_loop(directory: Path) -> int:
+    """The floor of any reader: every line of every file read and split on `|`."""
+    lines = 0
+    for path in sorted(directory.iterdir()):
+        with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
+            for line in handle:
+                line.split("|")
+                lines += 1
+    return lines
+
+
 def run_phase(phase: str, directory: Path, until: date) -> dict[str, Any]:
     """One phase in a fresh interpreter; both import the same modules, so the baselines match."""
     started, cpu_started = time.perf_counter(), time.process_time()
-    if phase == "reader":
+    if phase == "split":
+        events = outputs = split_loop(directory)
+    elif phase == "reader":
         events = sum(1 for item in read_paths([directory]) if isinstance(item, DomainEvent))
         outputs = 0
     else:
@@ -275,6 +298,64 @@ def run_phase(phase: str, directory: Path, until: date) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_seconds": cpu,
         "peak_mb": _peak_rss_mb(),
+    }
+
+
+def _timed(command: list[str]) -> dict[str, Any]:
+    """Wall and CPU seconds (user + system, the process and its children) of a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return {"seconds": seconds, "cpu_seconds": cpu, "stderr": done.stderr.strip().splitlines()[-1:]}
+
+
+def whole_process(directory: Path, until: date, jobs: int, repeat: int) -> dict[str, Any]:
+    """`meterflow replay` (--jobs 1 and --jobs N) against a split loop, fresh processes each."""
+    meterflow = str(Path(sys.executable).with_name("meterflow"))
+    sink = ["--out", os.devnull, "--rejected", os.devnull, "--anomalies", os.devnull]
+    commands = {
+        "split": [
+            sys.executable,
+            __file__,
+            "--phase",
+            "split",
+            "--dir",
+            str(directory),
+            "--until",
+            str(until),
+        ],
+        "replay_jobs_1": [meterflow, "replay", str(directory), "--until", str(until), "--jobs", "1", *sink],
+        f"replay_jobs_{jobs}": [
+            meterflow,
+            "replay",
+            str(directory),
+            "--until",
+            str(until),
+            "--jobs",
+            str(jobs),
+            *sink,
+        ],
+    }
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
+    for _ in range(max(1, repeat)):
+        for name, command in commands.items():
+            runs[name].append(_timed(command))
+    best = {name: min(results, key=lambda r: float(r["seconds"])) for name, results in runs.items()}
+    split, serial, parallel = (best[name] for name in commands)
+    return {
+        "best_of": max(1, repeat),
+        **best,
+        "all_wall_seconds": {
+            name: [round(r["seconds"], 2) for r in results] for name, results in runs.items()
+        },
+        "replay_vs_split_wall": round(split["seconds"] / serial["seconds"], 3),
+        f"jobs_{jobs}_speedup_wall": round(serial["seconds"] / parallel["seconds"], 3),
+        f"jobs_{jobs}_speedup_cpu": round(serial["cpu_seconds"] / parallel["cpu_seconds"], 3),
     }
 
 
@@ -304,7 +385,11 @@ def main() -> int:
     parser.add_argument(
         "--dir", type=Path, help="where the log is (or is written); default: a temporary folder"
     )
-    parser.add_argument("--phase", choices=["reader", "replay"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--whole-process", action="store_true", help="meterflow replay (--jobs 1 and N) against a split loop"
+    )
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="N for --whole-process")
+    parser.add_argument("--phase", choices=["split", "reader", "replay"], help=argparse.SUPPRESS)
     parser.add_argument("--until", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -315,6 +400,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="meterflow-bench-") as scratch:
         directory = args.dir or Path(scratch)
         made = generate(directory, shape)
+        if args.whole_process:
+            measured = whole_process(directory, shape.until, args.jobs, args.repeat)
+            print(json.dumps({"input": {**made, "points": shape.points}, **measured}, indent=2))
+            speedup = measured[f"jobs_{args.jobs}_speedup_wall"]
+            print(
+                f"meterflow replay --jobs 1: {measured['replay_vs_split_wall']:.1%} of the split loop's "
+                f"speed (target >= 15%); --jobs {args.jobs}: {speedup:.2f}x "
+                "--jobs 1 in wall time (target >= 1.6x on 2 cores)",
+                file=sys.stderr,
+            )
+            return 0
         runs: dict[str, list[dict[str, Any]]] = {"reader": [], "replay": []}
         for _ in range(max(1, args.repeat)):
             for phase, results in runs.items():

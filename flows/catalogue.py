@@ -4,16 +4,20 @@ Each flow declares its groups: code, parent, level and fields in order, with eac
 field's kind, width and whether it is required. The generic reader (`flows.dtc`) nests
 records by these declarations, and each group compiles once into a parser that turns
 the split record into a tuple of typed values, failing with the name of the field at
-fault. Field order and requiredness follow the catalogue's JSON structure files
-(`docs/elec/15.4/schemas/flows/*.json` in Correla.IndustryFlows), with two documented
-leniencies taken from real files: the validation result (032 / 07A) may be absent, and
-trailing optional fields may be left off.
+fault. Field order, formats and multiplicities follow the DTC 15.4 Data Flow Catalogue (the
+Word document in Correla.IndustryFlows `docs/elec/15.4/`; where its JSON structure files
+differ, the Word catalogue wins: see docs/rules.md, "Reading the flows"). Leniencies taken
+from real files, each documented there: the validation result (032 / 07A) may be absent,
+trailing optional fields may be left off, a D0217 492 may come without the two items
+that some generators drop (`omissible`), and a related-MPAN group may be absent when the
+related MPAN indicator says there is none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -34,8 +38,8 @@ class Kind(Enum):
     MPAN = "mpan"  # NUM(13) MPAN core, check digit verified
     DATE = "date"  # ccyymmdd
     DATETIME = "datetime"  # ccyymmddhhmmss, naive UK clock time
-    DECIMAL = "decimal"  # NUM(9,1) register readings
-    INT = "int"  # NUM(n) counts and indicators
+    DECIMAL = "decimal"  # NUM(n,d) register readings: n digits before the point, d after
+    INT = "int"  # NUM(n) counts and indicators, at most n digits
     BOOL = "bool"  # T / F
     CODE = "code"  # a code list, as an enum
 
@@ -51,11 +55,15 @@ class RecordError(ValueError):
 
 @dataclass(frozen=True)
 class Field:
+    """One data item. `width` is the most characters (CHAR, INT) or digits (NUM; for a
+    DECIMAL the digits before the point, `decimals` those after); None: not limited."""
+
     name: str
     kind: Kind = Kind.TEXT
     required: bool = True
     width: int | None = None
     codes: type[StrEnum] | None = None
+    decimals: int | None = None
 
     def parser(self) -> Callable[[str], Any]:
         """The function that turns this field's non-empty text into its value."""
@@ -72,12 +80,14 @@ class Field:
                 return text
 
             return parse_digits
+        if self.kind is Kind.DECIMAL:
+            return f.decimal_parser(self.width, self.decimals)
+        if self.kind is Kind.INT:
+            return f.int_parser(self.width)
         simple: dict[Kind, Callable[[str], Any]] = {
             Kind.MPAN: _mpan,
             Kind.DATE: f.parse_date,
             Kind.DATETIME: f.parse_clock_time,
-            Kind.DECIMAL: f.parse_decimal,
-            Kind.INT: f.parse_int,
             Kind.BOOL: f.parse_bool,
         }
         return simple.get(self.kind) or f.text_parser(self.width)
@@ -97,8 +107,10 @@ def _missing() -> Any:
 @dataclass(frozen=True)
 class Group:
     """One record type of a flow. `role` names what the record means to the mappers
-    (the same role in D0010 and D0086 has different codes); `max_occurs` limits how many
-    such records one parent may hold (None: any number)."""
+    (the same role in D0010 and D0086 has different codes). `min_occurs` / `max_occurs`
+    bound how many such records one parent holds (a level-1 group: one file; None: any
+    number). `omissible` names optional fields that some senders leave out altogether
+    (not just empty): a record that many fields short is read with them empty."""
 
     code: str
     name: str
@@ -106,12 +118,28 @@ class Group:
     level: int
     fields: tuple[Field, ...]
     role: str
+    min_occurs: int = 0
     max_occurs: int | None = None
     repeats: bool = False  # records of this group often repeat verbatim: parse each text once
+    omissible: tuple[str, ...] = ()
     fast_parse: Callable[[list[str]], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
+    names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    omitted_at: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        names = tuple(spec.name for spec in self.fields)
+        unknown = set(self.omissible) - set(names)
+        if unknown or any(spec.required for spec in self.fields if spec.name in self.omissible):
+            raise ValueError(f"group {self.code}: omissible fields must be optional fields of the group")
+        object.__setattr__(self, "names", names)
+        # Where to re-insert the omitted fields in a short record (parts[0] is the code).
+        at = tuple(index for index, name in enumerate(names, start=1) if name in self.omissible)
+        object.__setattr__(self, "omitted_at", at)
         object.__setattr__(self, "fast_parse", _compile(self))
+
+    def index(self, name: str) -> int:
+        """The position of field `name` in the parsed values."""
+        return self.names.index(name)
 
     def parse(self, parts: list[str]) -> tuple[Any, ...]:
         """The typed values of a split record (`parts[0]` is the group code, then one part
@@ -165,6 +193,19 @@ def _compile(group: Group) -> Callable[[list[str]], tuple[Any, ...]]:
         elif spec.kind in (Kind.DATETIME, Kind.DATE):
             namespace[f"c{index}"] = f.clock_time_cache() if spec.kind is Kind.DATETIME else f.date_cache()
             value = f"c{index}.get({v}) or p{index}({v})"
+        elif spec.kind is Kind.BOOL:
+            namespace[f"m{index}"] = {"T": True, "F": False}
+            value = f"m{index}[{v}]"
+        elif spec.kind is Kind.MPAN:
+            namespace[f"p{index}"] = parse_mpan  # InvalidMpan is a ValueError: explain() words it
+            value = f"p{index}({v})"
+        elif spec.kind is Kind.DECIMAL and spec.decimals == 1 and spec.width is not None:
+            # The usual shape, `digits.d`, checked inline; anything else takes the full parser.
+            namespace["Decimal"] = Decimal
+            value = (
+                f"Decimal({v}) if len({v}) <= {spec.width + 2} and {v}[-2:-1] == '.' "
+                f"and {v}[:-2].isdigit() and {v}[-1:].isdigit() and {v}.isascii() else p{index}({v})"
+            )
         else:
             value = f"p{index}({v})"
         fallback = "missing()" if spec.required else "None"
@@ -189,6 +230,9 @@ class FlowStructure:
     event_level: int = 1
     by_code: dict[str, Group] = field(init=False, repr=False, compare=False)
 
+    required_children: dict[str, tuple[Group, ...]] = field(init=False, repr=False, compare=False)
+    checked_groups: frozenset[str] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_code", {group.code: group for group in self.groups})
         for group in self.groups:
@@ -196,6 +240,18 @@ class FlowStructure:
             expected = parent.level + 1 if parent else 1
             if group.level != expected or (group.parent and parent is None):
                 raise ValueError(f"{self.flow} group {group.code}: inconsistent parent / level")
+        required: dict[str, tuple[Group, ...]] = {}
+        for group in self.groups:
+            if group.parent and group.min_occurs:
+                required[group.parent] = (*required.get(group.parent, ()), group)
+        object.__setattr__(self, "required_children", required)
+        checked: set[str] = set()
+        for holder in required:  # a group with a mandatory child, and every ancestor of it
+            code: str | None = holder
+            while code is not None:
+                checked.add(code)
+                code = self.by_code[code].parent
+        object.__setattr__(self, "checked_groups", frozenset(checked))
 
     @property
     def ref(self) -> str:
@@ -207,7 +263,7 @@ class FlowStructure:
         return tuple(group.code for group in self.groups if group.level == 1)
 
 
-def _site_visit(code: str, parent: str, level: int) -> Group:
+def _site_visit(code: str, parent: str, level: int, min_occurs: int = 0) -> Group:
     return Group(
         code,
         "site visit information",
@@ -215,6 +271,7 @@ def _site_visit(code: str, parent: str, level: int) -> Group:
         level,
         (Field("site visit check code", width=2), Field("additional information", required=False, width=200)),
         role="site_visit",
+        min_occurs=min_occurs,
         repeats=True,
     )
 
@@ -245,6 +302,7 @@ def _readings(flow: str, name: str, codes: Sequence[str]) -> FlowStructure:
                 2,
                 (Field("meter id", width=10), Field("reading type", Kind.CODE, codes=ReadingType)),
                 role="meter",
+                min_occurs=1,
             ),
             _site_visit(visit2, meter, 3),
             Group(
@@ -255,9 +313,9 @@ def _readings(flow: str, name: str, codes: Sequence[str]) -> FlowStructure:
                 (
                     Field("meter register id", width=2),
                     Field("reading date-time", Kind.DATETIME),
-                    Field("register reading", Kind.DECIMAL),
+                    Field("register reading", Kind.DECIMAL, width=9, decimals=1),
                     Field("MD reset date-time", Kind.DATETIME, required=False),
-                    Field("number of MD resets", Kind.INT, required=False),
+                    Field("number of MD resets", Kind.INT, required=False, width=3),
                     Field("meter reading flag", Kind.BOOL, required=False),
                     Field("reading method", Kind.CODE, codes=ReadingMethod),
                 ),
@@ -339,6 +397,7 @@ def _file_sequence(code: str) -> Group:
         1,
         (Field("file sequence number", Kind.DIGITS, width=12),),
         "sequence",
+        max_occurs=1,
     )
 
 
@@ -372,8 +431,12 @@ D0300 = FlowStructure(
             "meter id",
             "58C",
             2,
-            (Field("meter id", required=False, width=10), Field("initiating flow indicator", Kind.INT)),
+            (
+                Field("meter id", required=False, width=10),
+                Field("initiating flow indicator", Kind.INT, width=1),
+            ),
             role="meter",
+            min_occurs=1,
         ),
         Group(
             "60C",
@@ -382,13 +445,14 @@ D0300 = FlowStructure(
             3,
             (
                 Field("meter register id", required=False, width=2),
-                Field("register reading", Kind.DECIMAL, required=False),
+                Field("register reading", Kind.DECIMAL, required=False, width=9, decimals=1),
                 Field("reading type", Kind.CODE, required=False, codes=ReadingType),
                 Field("CoS reading rejection code", Kind.CODE, required=False, codes=CosReadingRejectionCode),
                 Field("proposed register reading", Kind.DECIMAL, required=False),
                 Field("status of proposed reading", Kind.CODE, codes=ProposedReadingStatus),
             ),
             role="register",
+            min_occurs=1,
         ),
     ),
 )
@@ -410,8 +474,9 @@ D0004 = FlowStructure(
                 Field("reading date-time", Kind.DATETIME),
             ),
             role="attempt",
+            min_occurs=1,
         ),
-        _site_visit("016", "015", 3),
+        _site_visit("016", "015", 3, min_occurs=1),
     ),
 )
 
@@ -420,6 +485,11 @@ _REGISTRATION_HEAD = (
     Field("instruction type", width=4),
     Field("MPAN core", Kind.MPAN),
 )
+
+# Items of D0217 492 in the Word catalogue (marked "N") that its JSON structure file and
+# some generators leave out: a 492 of 36 fields is read with these two empty.
+_RTN = "registration transaction number"
+_UPRN = "UPRN"
 
 D0217 = FlowStructure(
     "D0217",
@@ -436,7 +506,9 @@ D0217 = FlowStructure(
                 *_REGISTRATION_HEAD,
                 Field("deemed received date", Kind.DATE),
                 Field("SSD", Kind.DATE),
+                Field(_RTN, Kind.DIGITS, required=False, width=10),
                 *_address(),
+                Field(_UPRN, required=False, width=12),
                 Field("line loss factor class id", required=False, width=3),
                 Field("GSP group id", width=2),
                 *_settlement(),
@@ -445,6 +517,7 @@ D0217 = FlowStructure(
                 Field("related MPAN indicator", width=1),
             ),
             role="registration",
+            omissible=(_RTN, _UPRN),
         ),
         _related("58M", "492"),
     ),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flows.build import constructor
-from flows.dtc import Context, Mapper, Node
+from flows.dtc import GROUP, VALUES, Context, Mapper, Node
 from processors.vocabulary.events import (
     CosReadingsNotified,
     MeterReadings,
@@ -40,7 +40,8 @@ def site_visit(values: tuple[Any, ...]) -> SiteVisit:
     if found is None:
         if len(_visits) >= _CACHE_LIMIT:
             _visits.clear()
-        found = _visits[values] = _new_visit(check_code=values[0], additional_information=values[1])
+        check_code, information = values
+        found = _visits[values] = _new_visit(check_code=check_code, additional_information=information)
     return found
 
 
@@ -49,25 +50,28 @@ def _validation(values: tuple[Any, ...]) -> ValidationResult:
     if found is None:
         if len(_validations) >= _CACHE_LIMIT:
             _validations.clear()
-        found = _validations[values] = _new_validation(reason_code=values[0], valid=values[1])
+        reason_code, valid = values
+        found = _validations[values] = _new_validation(reason_code=reason_code, valid=valid)
     return found
 
 
 def _meter(node: Node) -> MeterReadings:
+    _, _, (meter_id, reading_type), children = node
     registers = []
     visits = []
-    for child in node[3]:
-        if child[0].role != "register":
-            visits.append(site_visit(child[2]))
+    validations = _validations
+    for group, _, values, grandchildren in children:
+        if group.role != "register":
+            visits.append(site_visit(values))
             continue
-        register_id, read_at, value, md_reset_at, md_resets, flag, method = child[2]
+        register_id, read_at, value, md_reset_at, md_resets, flag, method = values
         validation = None
         register_visits: tuple[SiteVisit, ...] = ()
-        for grandchild in child[3]:
-            if grandchild[0].role == "validation":
-                validation = _validation(grandchild[2])
+        for child_group, _, child_values, _ in grandchildren:
+            if child_group.role == "validation":
+                validation = validations.get(child_values) or _validation(child_values)
             else:
-                register_visits += (site_visit(grandchild[2]),)
+                register_visits += (site_visit(child_values),)
         registers.append(
             _new_reading(
                 register_id=register_id,
@@ -81,7 +85,6 @@ def _meter(node: Node) -> MeterReadings:
                 site_visits=register_visits,
             )
         )
-    meter_id, reading_type = node[2]
     return _new_meter(
         meter_id=meter_id, reading_type=reading_type, registers=tuple(registers), site_visits=tuple(visits)
     )
@@ -92,15 +95,14 @@ def readings_mapper(event_type: type[DtcEvent]) -> Mapper:
     new_event = constructor(event_type)
 
     def map_readings(node: Node, ancestors: Sequence[Node], context: Context) -> DtcEvent:
+        _, line, (mpan, status), children = node
         meters = []
         visits = []
-        for child in node[3]:
-            if child[0].role == "meter":
+        for child in children:
+            if child[GROUP].role == "meter":
                 meters.append(_meter(child))
             else:
-                visits.append(site_visit(child[2]))
-        mpan, status = node[2]
-        line = node[1]
+                visits.append(site_visit(child[VALUES]))
         event: DtcEvent = new_event(
             event_id=context.event_id(line),
             occurred_at=context.file.created_at,

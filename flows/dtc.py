@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from flows.catalogue import CATALOGUE, FlowStructure, Group, RecordError, supported
 from flows.fields import parse_uk_timestamp
@@ -28,8 +28,14 @@ from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionSc
 from flows.seen import SeenFiles
 from processors.vocabulary.events import DomainEvent, DtcFile, Source
 
-# A parsed record: its group, 1-based line, typed values and child records.
+# A parsed record: its group, 1-based line, typed values and child records. A plain tuple
+# (built on the hot path for every record, where a NamedTuple costs twice as much): read
+# it by unpacking, `group, line, values, children = node`, or with the names below.
 Node = tuple[Group, int, tuple[Any, ...], list[Any]]
+GROUP: Final = 0
+LINE: Final = 1
+VALUES: Final = 2
+CHILDREN: Final = 3
 Outcome = DomainEvent | RejectedRecord | FileReport
 
 _CHUNK = 1 << 20
@@ -54,6 +60,22 @@ class Context:
 Mapper = Callable[[Node, Sequence[Node], Context], DomainEvent]
 
 
+_HEADER_FIELDS = (
+    "file identifier",
+    "flow reference",
+    "from role code",
+    "from market participant id",
+    "to role code",
+    "to market participant id",
+    "file creation timestamp",
+    "sending application id",
+    "receiving application id",
+    "broadcast",
+    "test data flag",
+)
+_HEADER_REQUIRED = _HEADER_FIELDS[:7]  # up to the creation timestamp
+
+
 def parse_header(text: str) -> DtcFile:
     """The `ZHV` record; RecordError names the field at fault."""
     parts = text.split("|")
@@ -61,52 +83,51 @@ def parse_header(text: str) -> DtcFile:
         parts.pop()
     if not parts or parts[0] != "ZHV":
         raise RecordError(None, "line 1 is not a ZHV header")
-    names = (
-        "file identifier",
-        "flow reference",
-        "from role code",
-        "from market participant id",
-        "to role code",
-        "to market participant id",
-        "file creation timestamp",
-        "sending application id",
-        "receiving application id",
-        "broadcast",
-        "test data flag",
-    )
     values = parts[1:]
-    if len(values) > len(names):
-        raise RecordError(None, f"the header has {len(values)} fields, at most {len(names)} are defined")
-    values += [""] * (len(names) - len(values))
-    for name, value in zip(names[:7], values, strict=False):
-        if not value:
-            raise RecordError(name, f"header {name} is required but empty or missing")
-    file_id, ref = values[0], values[1]
-    if len(file_id) > 10:
-        raise RecordError(names[0], f"file identifier is at most 10 characters, got {file_id!r}")
-    if len(ref) != 8 or not ref[1:].isdigit() or not ref.isascii():
-        raise RecordError(names[1], f"flow reference is like D0010002 (flow and version), got {ref!r}")
-    if len(values[3]) > 4 or len(values[5]) > 4:
+    ref = values[_HEADER_FIELDS.index("flow reference")] if len(values) > 1 else ""
+    if ref and (len(ref) != 8 or not ref[1:].isdigit() or not ref.isascii()):
+        # Checked first: a flow and version split in two, or a short reference, shifts the
+        # fields after it, which would otherwise be blamed on the creation timestamp.
         raise RecordError(
-            names[3], f"market participant ids are at most 4 characters: {values[3]!r}, {values[5]!r}"
+            "flow reference",
+            f"flow reference {ref!r} is not 8 characters of flow and version (like D0010002)"
+            if len(ref) != 8
+            else f"flow reference {ref!r} is not a flow and version (like D0010002)",
+        )
+    if len(values) > len(_HEADER_FIELDS):
+        raise RecordError(
+            None, f"the header has {len(values)} fields, at most {len(_HEADER_FIELDS)} are defined"
+        )
+    header = dict(zip(_HEADER_FIELDS, values, strict=False))
+    for name in _HEADER_REQUIRED:
+        if not header.get(name):
+            raise RecordError(name, f"header {name} is required but empty or missing")
+    file_id = header["file identifier"]
+    if len(file_id) > 10:
+        raise RecordError("file identifier", f"file identifier is at most 10 characters, got {file_id!r}")
+    sender, receiver = header["from market participant id"], header["to market participant id"]
+    if len(sender) > 4 or len(receiver) > 4:
+        raise RecordError(
+            "from market participant id",
+            f"market participant ids are at most 4 characters: {sender!r}, {receiver!r}",
         )
     try:
-        created = parse_uk_timestamp(values[6])
+        created = parse_uk_timestamp(header["file creation timestamp"])
     except ValueError as exc:
-        raise RecordError(names[6], f"file creation timestamp: {exc}") from None
+        raise RecordError("file creation timestamp", f"file creation timestamp: {exc}") from None
     return DtcFile(
         file_id=file_id,
         flow=ref[:5],
         version=ref[5:],
-        from_role=values[2],
-        from_mpid=values[3],
-        to_role=values[4],
-        to_mpid=values[5],
+        from_role=header["from role code"],
+        from_mpid=sender,
+        to_role=header["to role code"],
+        to_mpid=receiver,
         created_at=created,
-        sending_application=values[7] or None,
-        receiving_application=values[8] or None,
-        broadcast=values[9] or None,
-        test_flag=values[10],
+        sending_application=header.get("sending application id") or None,
+        receiving_application=header.get("receiving application id") or None,
+        broadcast=header.get("broadcast") or None,
+        test_flag=header.get("test data flag", ""),
     )
 
 
@@ -182,18 +203,20 @@ def check_structure(path: Path, structure: FlowStructure, header: DtcFile) -> St
         return StructureError("the ZPT trailer is not text", raw=last.decode("utf-8", "replace"))
     fields = trailer.split("|")
     fields += [""] * (6 - len(fields))
-    if fields[1] != header.file_id:
+    _, trailer_id, group_count, _checksum, flow_count, *_ = fields
+    if trailer_id != header.file_id:
         return StructureError(
-            f"trailer file identifier {fields[1]!r} differs from the header's {header.file_id!r}", raw=trailer
+            f"trailer file identifier {trailer_id!r} differs from the header's {header.file_id!r}",
+            raw=trailer,
         )
     body = records - 1
-    if _count_field(fields[2]) != body:
+    if _count_field(group_count) != body:
         return StructureError(
-            f"trailer group count {fields[2]!r} but the body has {body} records", raw=trailer
+            f"trailer group count {group_count!r} but the body has {body} records", raw=trailer
         )
-    if _count_field(fields[4]) != top_count:
+    if _count_field(flow_count) != top_count:
         return StructureError(
-            f"trailer flow count {fields[4]!r} but the body has {top_count} level-1 groups "
+            f"trailer flow count {flow_count!r} but the body has {top_count} level-1 groups "
             f"({', '.join(structure.top_codes)})",
             raw=trailer,
         )
@@ -263,6 +286,17 @@ def _reject_file(
     )
 
 
+def duplicate_report(path: Path, flow: str, key: str) -> FileReport:
+    """The report of a file whose (sender, file id) was seen before: skipped."""
+    return FileReport(
+        path=str(path),
+        status=FileStatus.DUPLICATE,
+        flow=flow,
+        file_key=key,
+        detail=f"file {key} was already processed: skipped",
+    )
+
+
 def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = None) -> Iterator[Outcome]:
     """Every outcome of one DTC file, ending with its FileReport (see module doc).
 
@@ -310,13 +344,7 @@ def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = No
         )
         return
     if seen is not None and not seen.first_time(key):
-        yield FileReport(
-            path=str(path),
-            status=FileStatus.DUPLICATE,
-            flow=flow,
-            file_key=key,
-            detail=f"file {key} was already processed: skipped",
-        )
+        yield duplicate_report(path, flow, key)
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data)
     events = rejected = 0
@@ -337,15 +365,21 @@ def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = No
     )
 
 
-def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Context) -> Iterator[Outcome]:
-    """Pass 2: records to events and rejections, one event group in memory at a time.
+class _Spec(NamedTuple):
+    """What the hot loop needs of a group, unpacked once per record."""
 
-    The hot path: per record one split, one dict lookup for its group, a few integer
-    comparisons for its nesting, the group's generated parser, and a tuple for its node.
-    Records that repeat verbatim (validation results, site visits) are parsed once.
-    """
-    specs = {
-        group.code: (
+    group: Group
+    level: int
+    parent: Group | None
+    parts: int  # split parts of a full record: the code, one per field, the empty after the last `|`
+    limit: int | None  # max_occurs
+    repeats: bool
+    parse: Callable[[list[str]], tuple[Any, ...]]
+
+
+def _specs(structure: FlowStructure) -> dict[str, _Spec]:
+    return {
+        group.code: _Spec(
             group,
             group.level,
             structure.by_code.get(group.parent or ""),
@@ -356,15 +390,29 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
         )
         for group in structure.groups
     }
+
+
+def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Context) -> Iterator[Outcome]:
+    """Pass 2: records to events and rejections, one event group in memory at a time.
+
+    The hot path: per record one split, one dict lookup for its group, a few integer
+    comparisons for its nesting, the group's generated parser, and a tuple for its node.
+    Records that repeat verbatim (validation results, site visits) are parsed once.
+    """
+    specs = _specs(structure)
     event_level = structure.event_level
     event_index = event_level - 1
     event_code = next(group.code for group in structure.groups if group.level == event_level)
+    required = structure.required_children
+    checked = structure.checked_groups
     flow = structure.flow
     str_path = str(path)
     key = context.file.key
     stack: list[Node] = []  # stack[i] is the open record at level i + 1
     poison: _Rejected | None = None  # a rejected record still taking its children
-    memo: dict[str, tuple[Any, tuple[Any, ...]]] = {}  # record text -> (spec, values)
+    memo: dict[str, tuple[_Spec, tuple[Any, ...]]] = {}  # record text -> (spec, values)
+    per_file: dict[str, int] = {}  # level-1 groups with a max_occurs: how many so far
+    damaged = False  # the open event group lost a record to a rejection
 
     def rejection(held: _Rejected) -> RejectedRecord:
         return RejectedRecord(
@@ -379,13 +427,17 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
             children=held.children,
         )
 
-    def finish(node: Node) -> Outcome:
-        """The event of a finished event group (or its rejection when it cannot map)."""
+    def finish(node: Node, damaged: bool) -> Outcome:
+        """The event of a finished event group (or its rejection when it cannot map).
+        A `damaged` group lost records to a rejection: what a mandatory child it lacks
+        was is unknown, so it goes out with what could be read."""
         try:
+            if required and not damaged:
+                _check_children(node, required, checked)
             return mapper(node, stack[:event_index], context)
         except RecordError as exc:
-            held = _Rejected(node[1], event_level, node[0].code, exc.field, "", exc.reason)
-            held.children = _count(node[3])
+            held = _Rejected(node[LINE], event_level, node[GROUP].code, exc.field, "", exc.reason)
+            held.children = _count(node[CHILDREN])
             return rejection(held)
 
     def abandon(line: int, code: str | None, raw: str, reason: str) -> Iterator[Outcome]:
@@ -394,7 +446,7 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
         if poison is not None:
             yield rejection(poison)
         if len(stack) > event_index:
-            yield finish(stack[event_index])
+            yield finish(stack[event_index], True)
         del stack[event_index:]
         poison = _Rejected(line, event_level, code, None, raw, reason)
 
@@ -404,22 +456,23 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
             hit = memo.get(raw)
             if hit is not None:
                 spec, values = hit
-                group = spec[0]
-                text = raw
             else:
-                text = raw.rstrip("\r\n")
-                if not text.isascii():
+                if not raw.isascii():
                     try:
-                        text.encode("utf-8")
+                        raw.encode("utf-8")
                     except UnicodeEncodeError:
+                        text = raw.rstrip("\r\n")
                         shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                         reason = "not UTF-8 text (corrupt or binary data): the record cannot be read"
                         yield from abandon(line, None, shown, reason)
                         continue
-                parts = text.split("|")
-                code = parts[0]
-                found = specs.get(code)
+                # Split with the line ending still on: a whole record's last part is then
+                # "\n" (or "\r\n"), and no stripped copy of the line is made.
+                parts = raw.split("|")
+                found = specs.get(parts[0])
                 if found is None:
+                    text = raw.rstrip("\r\n")
+                    code = text.split("|", 1)[0]
                     if code == "ZPT":
                         break  # pass 1 proved it is the one trailer and the last record
                     if not text:
@@ -433,16 +486,19 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
                             reason="empty line: not a record (ignored; not counted by the trailer)",
                         )
                         continue
-                    reason = (
-                        f"unknown group code {code!r} for {flow} (expected one of {', '.join(specs)}); "
-                        f"the records after it up to the next {event_code} go with it"
-                    )
-                    yield from abandon(line, code, text, reason)
-                    continue
+                    if code in specs:  # a record with no `|` after its code
+                        parts = text.split("|")
+                        found = specs[code]
+                    else:
+                        reason = (
+                            f"unknown group code {code!r} for {flow} (expected one of {', '.join(specs)}); "
+                            f"the records after it up to the next {event_code} go with it"
+                        )
+                        yield from abandon(line, code, text, reason)
+                        continue
                 spec = found
-                group = spec[0]
                 values = ()
-            level = spec[1]
+            group, level, parent, width, limit, repeats, parse = spec
             if poison is not None:
                 if level > poison.level:
                     poison.children += 1
@@ -453,59 +509,96 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
             opened = len(stack)
             if opened > depth:
                 if opened > event_index >= depth:
-                    yield finish(stack[event_index])
+                    yield finish(stack[event_index], damaged)
                 del stack[depth:]
                 opened = depth
-            if depth and (opened < depth or stack[depth - 1][0] is not spec[2]):
-                poison = _orphan(group, stack, line, text, structure)
+            if depth and (opened < depth or stack[depth - 1][GROUP] is not parent):
+                poison = _orphan(group, stack, line, raw, structure)
+                damaged = True
                 continue
             if hit is None:
-                if len(parts) != spec[3] or parts[-1]:
+                last = parts[-1]
+                if len(parts) != width or last not in _ENDINGS:
+                    parts[-1] = last.rstrip("\r\n")
                     problem = _fit(parts, group)
                     if problem is not None:
-                        poison = _Rejected(line, level, group.code, None, text, problem)
+                        poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), problem)
+                        damaged = True
                         continue
                 try:
-                    values = spec[6](parts)
+                    values = parse(parts)
                 except (ValueError, KeyError):
+                    parts[-1] = parts[-1].rstrip("\r\n")
                     exc = group.explain(parts)
                     reason = f"{group.describe()}: {exc.reason}"
-                    poison = _Rejected(line, level, group.code, exc.field, text, reason)
+                    poison = _Rejected(line, level, group.code, exc.field, raw.rstrip("\r\n"), reason)
+                    damaged = True
                     continue
-                if spec[5]:
+                if repeats:
                     if len(memo) >= _MEMO_LIMIT:
                         memo.clear()
                     memo[raw] = (spec, values)
             node: Node = (group, line, values, [])
             if depth:
-                siblings = stack[depth - 1][3]
-                limit = spec[4]
+                siblings = stack[depth - 1][CHILDREN]
                 if limit is not None and siblings and _occurs(siblings, group) >= limit:
-                    parent = stack[depth - 1][0]
-                    reason = f"{group.describe()}: at most {limit} per {parent.describe()} record"
-                    poison = _Rejected(line, level, group.code, None, text.rstrip("\r\n"), reason)
+                    reason = f"{group.describe()}: at most {limit} per {parent.describe()} record"  # type: ignore[union-attr]
+                    poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
+                    damaged = True
                     continue
                 siblings.append(node)
+            elif limit is not None:
+                seen = per_file[group.code] = per_file.get(group.code, 0) + 1
+                if seen > limit:
+                    reason = (
+                        f"{group.describe()}: at most {limit} per file, this is number {seen}; "
+                        "two files were joined or the sender repeated the group"
+                    )
+                    poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
+                    continue
+            if depth == event_index:
+                damaged = False
             stack.append(node)
     if poison is not None:
         yield rejection(poison)
     if len(stack) > event_index:
-        yield finish(stack[event_index])
+        yield finish(stack[event_index], damaged)
+
+
+def _check_children(node: Node, required: dict[str, tuple[Group, ...]], checked: frozenset[str]) -> None:
+    """RecordError when a record of the subtree lacks a child group the catalogue makes
+    mandatory (an 026 with no 028, an 015 with no 016). Only groups in `checked` (those
+    with a mandatory child at or below them) are visited."""
+    group, line, _, children = node
+    for needed in required.get(group.code, ()):
+        for child in children:
+            if child[GROUP] is needed:
+                break
+        else:
+            raise RecordError(
+                None,
+                f"{group.describe()} at line {line} has no {needed.describe()}: "
+                f"the catalogue requires at least {needed.min_occurs} per {group.code}",
+            )
+    for child in children:
+        if child[GROUP].code in checked:
+            _check_children(child, required, checked)
 
 
 _MEMO_LIMIT = 256
+_ENDINGS = frozenset(("\n", "\r\n"))  # the last part of a whole record, split with its line ending
 
 
 def _occurs(siblings: list[Node], group: Group) -> int:
     count = 0
     for sibling in siblings:
-        if sibling[0] is group:
+        if sibling[GROUP] is group:
             count += 1
     return count
 
 
 def _orphan(group: Group, stack: list[Node], line: int, text: str, structure: FlowStructure) -> _Rejected:
-    nearest = stack[-1][0].describe() if stack else "none"
+    nearest = stack[-1][GROUP].describe() if stack else "none"
     parent = structure.by_code[group.parent or ""]
     reason = (
         f"orphan record: {group.describe()} must follow its parent {parent.describe()}; "
@@ -524,12 +617,24 @@ def _fit(parts: list[str], group: Group) -> str | None:
         parts.pop()
     count = len(parts) - 1
     expected = len(group.fields)
+    if group.omitted_at:
+        short = expected - len(group.omitted_at)
+        if count == short:
+            for index in group.omitted_at:  # ascending: each lands where the full layout has it
+                parts.insert(index, "")
+            return None
+        if count != expected:
+            return (
+                f"{group.describe()} has {count} fields: {expected} are defined, or {short} "
+                f"without {' and '.join(group.omissible)}"
+            )
+        return None
     if count > expected:
         return f"{group.describe()} has {count} fields, at most {expected} are defined"
     parts.extend([""] * (expected - count))
     return None
 
 
-def _count(children: list[Any]) -> int:
+def _count(children: list[Node]) -> int:
     """How many records a subtree of children holds."""
-    return sum(1 + _count(child[3]) for child in children)
+    return sum(1 + _count(child[CHILDREN]) for child in children)

@@ -98,10 +98,48 @@ def parse_decimal(text: str) -> Decimal:
     return Decimal(text)
 
 
+def decimal_parser(digits: int | None, decimals: int | None) -> Callable[[str], Decimal]:
+    """A NUM(digits,decimals) item: a non-negative decimal with at most `digits` digits
+    before the point and `decimals` after (None: not limited). `NUM(9,1)` allows
+    `123456789.5`, not `1234567890.5`."""
+    if digits is None and decimals is None:
+        return parse_decimal
+    shape = f"NUM({digits},{decimals})" if decimals is not None else f"NUM({digits})"
+
+    def parse_bounded(text: str) -> Decimal:
+        value = parse_decimal(text)
+        whole, _, fraction = text.partition(".")
+        if (digits is not None and len(whole) > digits) or (
+            decimals is not None and len(fraction) > decimals
+        ):
+            raise ValueError(
+                f"{text!r} does not fit {shape}: at most {digits} digits before the point"
+                + (f" and {decimals} after" if decimals is not None else "")
+            )
+        return value
+
+    return parse_bounded
+
+
 def parse_int(text: str) -> int:
     if not _digits(text):
         raise ValueError(f"expected a whole number, got {text!r}")
     return int(text)
+
+
+def int_parser(digits: int | None) -> Callable[[str], int]:
+    """A NUM(digits) item: a whole number of at most `digits` digits (None: any)."""
+    if digits is None:
+        return parse_int
+
+    def parse_bounded(text: str) -> int:
+        if len(text) > digits:
+            raise ValueError(
+                f"{text!r} does not fit NUM({digits}): at most {digits} digit{'s' if digits > 1 else ''}"
+            )
+        return parse_int(text)
+
+    return parse_bounded
 
 
 def parse_bool(text: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flows.dtc import Context, Node
+from flows.dtc import CHILDREN, LINE, VALUES, Context, Node
 from processors.vocabulary.events import (
     AppointedAgent,
     OldSupplierRegistrationNotified,
@@ -25,76 +25,73 @@ def _agent(mpid: str | None, agent_type: str | None) -> AppointedAgent | None:
 
 
 def _related(node: Node) -> tuple[RelatedMpan, ...]:
-    return tuple(RelatedMpan(primary_mpan=child[2][0], secondary_mpan=child[2][1]) for child in node[3])
+    related = []
+    for _, _, values, _ in node[CHILDREN]:
+        primary, secondary = values
+        related.append(RelatedMpan(primary_mpan=primary, secondary_mpan=secondary))
+    return tuple(related)
 
 
-def _envelope(node: Node, ancestors: Sequence[Node], context: Context) -> dict[str, Any]:
-    line = node[1]
+def _items(node: Node) -> dict[str, Any]:
+    """The record's values by catalogue field name (`flows.catalogue`)."""
+    group, _, values, _ = node
+    return dict(zip(group.names, values, strict=True))
+
+
+def _common(node: Node, ancestors: Sequence[Node], context: Context) -> dict[str, Any]:
+    """The envelope and the items D0217 and D0260 share, as event fields."""
+    line = node[LINE]
+    (sequence_number,) = ancestors[0][VALUES]
+    v = _items(node)
     return {
         "event_id": context.event_id(line),
         "occurred_at": context.file.created_at,
         "source": context.source(line),
         "test_data": context.test_data,
         "file": context.file,
-        "file_sequence_number": ancestors[0][2][0],
+        "file_sequence_number": sequence_number,
+        "instruction_number": v["instruction number"],
+        "instruction_type": v["instruction type"],
+        "mpan": v["MPAN core"],
+        "ssd": v["SSD"],
+        "energisation_status": v["energisation status"],
+        "measurement_class": v["measurement class id"],
+        "meter_timeswitch_class": v["meter timeswitch code"],
+        "profile_class": v["profile class id"],
+        "standard_settlement_configuration": v["standard settlement configuration id"],
+        "data_aggregator": _agent(v["data aggregator id"], v["data aggregation type"]),
+        "data_collector": _agent(v["data collector id"], v["data collector type"]),
+        "meter_operator": _agent(v["meter operator id"], v["meter operator type"]),
+        "smets_version": v["SMETS version"],
+        "smso_id": v["smart metering system operator id"],
+        "smso_effective_from": v["SMSO effective from date"],
+        "ihd_status": v["IHD install status"],
+        "ihd_status_date": v["IHD effective from date"],
+        "related_mpan_indicator": v["related MPAN indicator"],
+        "related_mpans": _related(node),
     }
 
 
 def map_d0217(node: Node, ancestors: Sequence[Node], context: Context) -> RegistrationConfirmed:
-    v = node[2]
+    """A 492 record of 38 items (DTC 15.4) or 36 (without the registration transaction
+    number and UPRN, read as None): the reader fills the same slots for both."""
+    v = _items(node)
     return RegistrationConfirmed(
-        **_envelope(node, ancestors, context),
-        instruction_number=v[0],
-        instruction_type=v[1],
-        mpan=v[2],
-        deemed_received_on=v[3],
-        ssd=v[4],
-        address_lines=tuple(line or "" for line in v[5:14]),
-        postcode=v[14],
-        llfc_id=v[15],
-        gsp_group=v[16],
-        energisation_status=v[17],
-        measurement_class=v[18],
-        meter_timeswitch_class=v[19],
-        profile_class=v[20],
-        standard_settlement_configuration=v[21],
-        data_aggregator=_agent(v[22], v[23]),
-        data_collector=_agent(v[24], v[25]),
-        meter_operator=_agent(v[26], v[27]),
-        smets_version=v[28],
-        smso_id=v[29],
-        smso_effective_from=v[30],
-        ihd_status=v[31],
-        ihd_status_date=v[32],
-        dcc_service_flag=v[33],
-        dcc_service_date=v[34],
-        related_mpan_indicator=v[35],
-        related_mpans=_related(node),
+        **_common(node, ancestors, context),
+        deemed_received_on=v["deemed received date"],
+        registration_transaction_number=v["registration transaction number"],
+        address_lines=tuple(v[f"address line {n}"] or "" for n in range(1, 10)),
+        postcode=v["postcode"],
+        uprn=v["UPRN"],
+        llfc_id=v["line loss factor class id"],
+        gsp_group=v["GSP group id"],
+        dcc_service_flag=v["DCC service flag"],
+        dcc_service_date=v["DCC service flag effective from date"],
     )
 
 
 def map_d0260(node: Node, ancestors: Sequence[Node], context: Context) -> OldSupplierRegistrationNotified:
-    v = node[2]
+    v = _items(node)
     return OldSupplierRegistrationNotified(
-        **_envelope(node, ancestors, context),
-        instruction_number=v[0],
-        instruction_type=v[1],
-        mpan=v[2],
-        ssd=v[3],
-        old_supplier=v[4],
-        energisation_status=v[5],
-        measurement_class=v[6],
-        meter_timeswitch_class=v[7],
-        profile_class=v[8],
-        standard_settlement_configuration=v[9],
-        data_aggregator=_agent(v[10], v[11]),
-        data_collector=_agent(v[12], v[13]),
-        meter_operator=_agent(v[14], v[15]),
-        smets_version=v[16],
-        smso_id=v[17],
-        smso_effective_from=v[18],
-        ihd_status=v[19],
-        ihd_status_date=v[20],
-        related_mpan_indicator=v[21],
-        related_mpans=_related(node),
+        **_common(node, ancestors, context), old_supplier=v["old supplier id"]
     )

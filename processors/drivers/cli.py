@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import textwrap
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -33,6 +33,7 @@ from processors.drivers.exit_codes import (
     missing_paths,
 )
 from processors.drivers.log_setup import configure_logging, get_logger
+from processors.drivers.progress import ReplayProgress
 from processors.drivers.replay import ReplaySummary, replay
 from processors.history.cli import add_consumption_parser, open_store, run_consumption
 from processors.settings import Settings, SettingsError, settings_from_environment
@@ -187,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--store", type=Path, metavar="FILE", help="also write the half-hourly history to this DuckDB file"
     )
+    replay.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="read the DTC files in N worker processes (default 1: on 2 cores more is slower, "
+        "docs/decisions.md D21); the output is the same for any N",
+    )
+    replay.add_argument(
+        "--quiet", action="store_true", help="no progress display on a terminal (there is none elsewhere)"
+    )
     add_consumption_parser(sub)
 
     ingest = sub.add_parser(
@@ -339,11 +351,14 @@ def run_replay(args: argparse.Namespace) -> int:
         out = _open_output(stack, args.out, "commands") or sys.stdout
         rejected = _open_output(stack, args.rejected, "rejected records")
         anomalies = _open_output(stack, args.anomalies, "anomalies")
+        paths = [Path(p) for p in args.paths]
         store = None if args.store is None else stack.enter_context(open_store(args.store))
         observe = None if store is None else store.observe
-        for item in replay(
-            [Path(p) for p in args.paths], args.until, policy, summary=summary, observe=observe
-        ):
+        items = replay(paths, args.until, policy, summary=summary, observe=observe, jobs=args.jobs)
+        progress = stack.enter_context(ReplayProgress.for_terminal(paths, quiet=args.quiet) or nullcontext())
+        for item in items:
+            if progress is not None:
+                progress.advance(item, summary.events)
             if isinstance(item, Command):
                 out.write(_json_line(item.to_json()))
             elif isinstance(item, RejectedRecord):

@@ -32,4 +32,3 @@ def history_writer(history: ConsumptionStore) -> EventsSink:
         history.flush()
 
     return write
-
