@@ -79,6 +79,19 @@ def amount(value: Any) -> Decimal:
     return number
 
 
+def signed_amount(value: Any) -> Decimal:
+    """A number that may be negative (money: credits, a balance in debit), kept exact."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        number = Decimal(value) if not isinstance(value, str) else Decimal(value.strip())
+    except ArithmeticError:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
 def flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -103,6 +116,9 @@ class Spec:
 
     parse: Parser
     required: bool = True
+    attr: str | None = None
+    """The event's attribute, when it differs from the JSON name (a JSON `source` must not
+    shadow the envelope's `DomainEvent.source`)."""
 
 
 def obj(cls: Callable[..., Any], fields: dict[str, Spec]) -> Parser:
@@ -114,6 +130,28 @@ def obj(cls: Callable[..., Any], fields: dict[str, Spec]) -> Parser:
         return cls(**fields_of(value, fields, ""))
 
     return parse_object
+
+
+def list_of(parse: Parser) -> Parser:
+    """A JSON array, each item read by `parse` (problems named `field.N.item_field`), as a tuple."""
+
+    def parse_list(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise ValueError(f"expected a list, got {value!r}")
+        out: list[Any] = []
+        problems: list[Problem] = []
+        for index, item in enumerate(value):
+            try:
+                out.append(parse(item))
+            except Problems as nested:
+                problems.extend(Problem(f"{index}.{p.field}", p.reason) for p in nested.problems)
+            except ValueError as exc:
+                problems.append(Problem(str(index), str(exc)))
+        if problems:
+            raise Problems(problems)
+        return tuple(out)
+
+    return parse_list
 
 
 def fields_of(data: dict[str, Any], fields: dict[str, Spec], prefix: str) -> dict[str, Any]:
@@ -129,7 +167,7 @@ def fields_of(data: dict[str, Any], fields: dict[str, Spec], prefix: str) -> dic
                 problems.append(Problem(prefix + name, "required field is missing or null"))
             continue
         try:
-            values[name] = spec.parse(raw)
+            values[spec.attr or name] = spec.parse(raw)
         except Problems as nested:
             problems.extend(Problem(prefix + name + "." + p.field, p.reason) for p in nested.problems)
         except ValueError as exc:
@@ -143,5 +181,3 @@ class Problems(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-
