@@ -18,6 +18,7 @@ from time import time as wall_clock
 from typing import Any
 
 from flows.rejections import FileReport, RejectedRecord
+from processors.ops.accounts import AccountsTracker
 from processors.ops.jsonable import event_details, summarise, to_jsonable
 from processors.ops.risk import RiskTracker
 from processors.ops.series import ThroughputSeries
@@ -176,6 +177,7 @@ class OpsRecorder:
         self._calendar_labels = frozenset(calendar_labels)
         self._calendar_keys: set[str] = set()
         self.risk = RiskTracker()
+        self.accounts = AccountsTracker()
         self._history: OrderedDict[str, list[TimelineEntry]] = OrderedDict()  # least recently used first
         # The events of days not closed yet, by id: the engine holds an input until its day
         # closes, so its anomaly arrives with the tick and is traced back through this.
@@ -265,6 +267,7 @@ class OpsRecorder:
         day[command.type] += 1
         self.recent_commands.appendleft(command)
         self.risk.on_command(command)
+        self.accounts.on_command(command)
         entry = TimelineEntry(command)
         for key in _subjects(command):
             self._remember(key, entry)

@@ -14,6 +14,8 @@ Every view of the page has a JSON endpoint behind it:
     GET /api/commands/recent?limit=50  the latest commands, as JSON commands
     GET /api/throughput            events, commands and lag per 10 seconds, the last hour
     GET /api/supply-points/{mpan}  one supply point: state, timeline, pending deadlines
+    GET /api/accounts?days=30      write-offs by reason, backbilling risks due, business bills
+                                   late or awaiting approval
     GET /metrics                   Prometheus text format
 
 Every URL the page uses is relative, so the dashboard can be served at the root of its
@@ -32,6 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
+from processors.ops.accounts import accounts_report
 from processors.ops.metrics import CONTENT_TYPE, render_metrics
 from processors.ops.queries import deadline_counts, deadlines_report, supply_point_report, today_of
 from processors.ops.recorder import OpsRecorder
@@ -132,6 +135,10 @@ class DashboardViews:
             )
         return _json(report)
 
+    async def accounts(self, request: web.Request) -> web.Response:
+        days = _int_query(request, "days", 30, 1, 90)
+        return _json(accounts_report(self.ops.accounts, self.engine, today_of(self.engine, self.ops), days))
+
     async def metrics(self, request: web.Request) -> web.Response:
         text = render_metrics(self.ops, deadline_counts(self.engine, self.ops))
         return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
@@ -153,6 +160,7 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
         ("/api/commands/recent", views.commands_recent),
         ("/api/throughput", views.throughput),
         ("/api/supply-points/{mpan}", views.supply_point),
+        ("/api/accounts", views.accounts),
         ("/metrics", views.metrics),
     ]
     for path, handler in routes:
