@@ -24,7 +24,7 @@ async def get(url: str, expect: int = 200) -> Any:
 
 async def test_health_shows_what_the_worker_reported(dashboard_url: str, world: World) -> None:
     health = await get(f"{dashboard_url}/api/health")
-    assert health["events_total"] == 90
+    assert health["events_total"] == 90 + 49  # and each registration's hand-off to its account
     assert health["ticks_total"] == 90
     assert health["commands_total"] == 16
     assert health["lag"] == {"meterflow-events[0]": 12, "meterflow-events[1]": 0}
@@ -45,7 +45,8 @@ async def test_states_count_supply_points_by_label(dashboard_url: str, world: Wo
     states = await get(f"{dashboard_url}/api/states")
     scan = Counter(world.engine.label_of(states) for _, states in world.engine.subjects())
     assert states["counts"] == dict(scan)
-    assert states["total"] == 51
+    assert states["total"] == 51 + 49  # the 49 registrations' accounts are keys too
+    assert states["counts"]["account_open"] == 49
     assert states["counts"]["disputed"] == 1
     assert states["counts"]["move_out_pending"] == 2
 
@@ -143,7 +144,7 @@ async def test_commands_per_type_per_day(dashboard_url: str) -> None:
 async def test_throughput_series(dashboard_url: str) -> None:
     series = await get(f"{dashboard_url}/api/throughput")
     assert series["step_seconds"] == 10.0
-    assert sum(p["events"] for p in series["points"]) == 90
+    assert sum(p["events"] for p in series["points"]) == 90 + 49
     assert sum(p["commands"] for p in series["points"]) == 16
     assert series["points"][-1]["lag"] == 12
     assert series["points"][0]["lag"] is None or series["points"][0]["lag"] > 12
@@ -193,7 +194,7 @@ async def test_mounted_under_a_prefix_of_another_app(world: World) -> None:
     try:
         port = runner.addresses[0][1]
         states = await get(f"http://127.0.0.1:{port}/dashboard/api/states")
-        assert states["total"] == 51
+        assert states["total"] == 51 + 49
         async with (
             aiohttp.ClientSession() as session,
             session.get(f"http://127.0.0.1:{port}/dashboard/") as r,
