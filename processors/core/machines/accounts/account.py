@@ -66,8 +66,10 @@ from processors.vocabulary.events import (
 from processors.vocabulary.mpan import Country
 
 BUSINESS = AccountSegment.BUSINESS.value
-KEPT_BILLS = 36
-"""Bills an account remembers (for rebills and duplicates): three years of monthly bills."""
+KEPT_BILLS = 13
+"""Bills an account remembers (for rebills and duplicates): a year of monthly bills and one;
+a rebill of an older bill is an `unknown_replaced_bill` (its pre-cutoff charges count as
+never billed)."""
 KEPT_DATES = 12
 KEPT_DOCUMENTS = 24
 KEPT_READINGS_PER_MPAN = 4

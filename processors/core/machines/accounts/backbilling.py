@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from processors.vocabulary.commands import WriteOffReason
 from processors.vocabulary.events import BillCharge
@@ -21,9 +22,10 @@ ZERO = Decimal(0)
 _ONE_DAY = timedelta(days=1)
 
 
+@lru_cache(maxsize=65536)
 def add_months(day: date, months: int) -> date:
     """`day` moved by whole calendar months (negative: back), clamped to the month's last
-    day (29 February less 12 months is 28 February)."""
+    day (29 February less 12 months is 28 February). Cached: accounts share their days."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]

@@ -133,11 +133,9 @@ class AccountFeedMachine:
 
     def settled(self, state: AccountFeedState | None, event: Any) -> bool:
         """A reading matters only to an MPAN of a business account."""
-        if type(event) is BusinessMpanMarked:
-            return False
-        if state is None or state.account_id is None:
-            return state is None or not state.pending
-        return False
+        if state is None:
+            return type(event) is not BusinessMpanMarked
+        return state.account_id is None and not state.pending and type(event) is not BusinessMpanMarked
 
 
 ACCOUNT_FEED = AccountFeedMachine()
