@@ -61,6 +61,7 @@ class Policy:
 
 DEFAULT_POLICY = Policy()
 
+
 def _parse_value(key: str, kind: Any, value: Any, origin: str) -> Any:
     """One policy value read by the type of its field: whole days, a number, a flag, a name."""
     if kind in (Decimal, "Decimal"):
