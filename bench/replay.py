@@ -28,6 +28,7 @@ best of `--repeat` each by wall time (CPU time of the process and its children b
 
     .venv/bin/python bench/replay.py --whole-process --readings 400000 --points 40000
     .venv/bin/python bench/replay.py --whole-process --jobs 2 --repeat 2
+    .venv/bin/python bench/replay.py --accounts     # with accounts and their monthly bills
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class Shape:
     points: int
     days: int = 100
     seed: int = 3
+    accounts: bool = False
+    """Add accounts.jsonl: every point's account opened, billed monthly (some with a late
+    first bill: backbilling), business accounts' charges and invoices."""
 
     @property
     def until(self) -> date:
@@ -248,11 +252,133 @@ def write_events(path: Path, shape: Shape) -> int:
     return len(rows)
 
 
+def _month_starts(first: date, last: date) -> list[date]:
+    out, day = [], first.replace(day=1)
+    while day <= last:
+        out.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def write_account_events(path: Path, shape: Shape) -> int:
+    """Each point's account (SPEC 8): opened, a bill a month for the month before (3% of
+    first bills reach back over a year), and for the 5% business accounts the month's
+    charges and its invoice."""
+    rng = random.Random(shape.seed + 1)
+    rows: list[tuple[str, dict[str, Any]]] = []
+    registered = START - timedelta(days=30)
+    months = _month_starts(START, START + timedelta(days=shape.days - 1))
+    for index in range(shape.points):
+        account = f"A-{index:07d}"
+        roll = rng.random()
+        segment = "business" if roll < 0.05 else "microbusiness" if roll < 0.15 else "domestic"
+        opened_on = registered - timedelta(days=rng.randrange(30, 500))
+        at = _at(registered, 8)
+        rows.append(
+            (
+                at,
+                {
+                    "type": "account.opened",
+                    "event_id": f"open-{index}",
+                    "occurred_at": at,
+                    "account_id": account,
+                    "segment": segment,
+                    "opened_on": opened_on.isoformat(),
+                },
+            )
+        )
+        late_first = rng.random() < 0.03
+        for number, month in enumerate(months):
+            issued = month + timedelta(days=index % 27)
+            if issued >= START + timedelta(days=shape.days):
+                continue
+            period_to = month - timedelta(days=1)
+            period_from = opened_on if (number == 0 and late_first) else period_to.replace(day=1)
+            amount = f"{rng.randrange(3000, 30000) / 100:.2f}"
+            balance = f"{rng.randrange(-40000, 10000) / 100:.2f}"
+            at = _at(issued, 6)
+            rows.append(
+                (
+                    at,
+                    {
+                        "type": "bill.issued",
+                        "event_id": f"bill-{index}-{number}",
+                        "occurred_at": at,
+                        "bill_id": f"BL-{index}-{number}",
+                        "account_id": account,
+                        "issued_on": issued.isoformat(),
+                        "kind": "bill",
+                        "replaces": None,
+                        "basis": "actual" if rng.random() < 0.7 else "estimated",
+                        "charges": [
+                            {
+                                "period_from": period_from.isoformat(),
+                                "period_to": period_to.isoformat(),
+                                "amount": amount,
+                            }
+                        ],
+                        "balance_after": balance,
+                    },
+                )
+            )
+            if segment == "business":
+                at = _at(month + timedelta(days=1), 7)
+                rows.append(
+                    (
+                        at,
+                        {
+                            "type": "charges.created",
+                            "event_id": f"chg-{index}-{number}",
+                            "occurred_at": at,
+                            "account_id": account,
+                            "items": [
+                                {
+                                    "item_id": f"I-{index}-{number}-1",
+                                    "period_from": period_to.replace(day=1).isoformat(),
+                                    "period_to": period_to.isoformat(),
+                                    "amount": amount,
+                                },
+                                {
+                                    "item_id": f"I-{index}-{number}-2",
+                                    "period_from": period_to.replace(day=1).isoformat(),
+                                    "period_to": period_to.isoformat(),
+                                    "amount": "-4.20",
+                                },
+                            ],
+                        },
+                    )
+                )
+                at = _at(month + timedelta(days=3), 9)
+                rows.append(
+                    (
+                        at,
+                        {
+                            "type": "invoice.issued",
+                            "event_id": f"inv-{index}-{number}",
+                            "occurred_at": at,
+                            "document_id": f"INV-{index}-{number}",
+                            "account_id": account,
+                            "kind": "invoice",
+                            "issued_on": (month + timedelta(days=3)).isoformat(),
+                            "total": amount,
+                        },
+                    )
+                )
+    rows.sort(key=lambda row: row[0])
+    with path.open("w", encoding="utf-8") as out:
+        for _, row in rows:
+            out.write(json.dumps(row) + "\n")
+    return len(rows)
+
+
 def generate(directory: Path, shape: Shape) -> dict[str, int]:
     directory.mkdir(parents=True, exist_ok=True)
     readings = write_d0010_files(directory, shape)
     events = write_events(directory / "events.jsonl", shape)
-    return {"readings": readings, "json_events": events}
+    made = {"readings": readings, "json_events": events}
+    if shape.accounts:
+        made["account_events"] = write_account_events(directory / "accounts.jsonl", shape)
+    return made
 
 
 def _peak_rss_mb() -> float:
@@ -388,6 +514,9 @@ def main() -> int:
     parser.add_argument(
         "--whole-process", action="store_true", help="meterflow replay (--jobs 1 and N) against a split loop"
     )
+    parser.add_argument(
+        "--accounts", action="store_true", help="add accounts with monthly bills (SPEC 8) to the log"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="N for --whole-process")
     parser.add_argument("--phase", choices=["split", "reader", "replay"], help=argparse.SUPPRESS)
     parser.add_argument("--until", type=date.fromisoformat, help=argparse.SUPPRESS)
@@ -396,7 +525,7 @@ def main() -> int:
         print(json.dumps(run_phase(args.phase, args.dir, args.until)))
         return 0
 
-    shape = Shape(readings=args.readings, points=args.points, days=args.days)
+    shape = Shape(readings=args.readings, points=args.points, days=args.days, accounts=args.accounts)
     with tempfile.TemporaryDirectory(prefix="meterflow-bench-") as scratch:
         directory = args.dir or Path(scratch)
         made = generate(directory, shape)

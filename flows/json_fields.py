@@ -79,6 +79,19 @@ def amount(value: Any) -> Decimal:
     return number
 
 
+def signed_amount(value: Any) -> Decimal:
+    """A number that may be negative (money: credits, a balance in debit), kept exact."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ValueError(f"expected a number, got {value!r}")
+    try:
+        number = Decimal(value) if not isinstance(value, str) else Decimal(value.strip())
+    except ArithmeticError:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
 def flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
@@ -129,6 +142,8 @@ class Spec:
     parse: Parser
     required: bool = True
     attr: str | None = None
+    """The event's attribute, when it differs from the JSON name (a JSON `source` must not
+    shadow the envelope's `DomainEvent.source`)."""
 
 
 def obj(cls: Callable[..., Any], fields: dict[str, Spec]) -> Parser:

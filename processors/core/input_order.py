@@ -36,6 +36,17 @@ class InputOrder(IntEnum):
     TRACKER_SET = 85
     DAILY_IMPORT = 87
     TRACKER_REMOVED = 90
+    # accounts (keyed by account id; the feed's rows by MPAN, after every other MPAN input)
+    ACCOUNT_OPENED = 300
+    ACCOUNT_LINKED = 305
+    ACCOUNT_MIGRATED = 310
+    ADEQUACY_REVIEWED = 315
+    ACCESS_PREVENTED = 320
+    ACCOUNT_READING = 325
+    BILL_ISSUED = 330
+    CHARGES_CREATED = 335
+    INVOICE_ISSUED = 340
+    BUSINESS_MPAN_MARKED = 345
     DEFAULT = 100
     # gas prepayment reconciliation (keyed by MPRN, LDZ, and the SAP key)
     GAS_REGISTERED = 200

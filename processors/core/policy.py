@@ -56,6 +56,18 @@ class Policy:
     counted back from its latest day; values for an older day are an anomaly."""
     tracker_window_days: int = 62
     """Daily import totals an account's trackers keep (a month period and some)."""
+    backbilling_months: int = 12
+    """No payment may be sought for energy used more than this many calendar months before a bill."""
+    backbilling_warning_months: int = 11
+    """WarnBackbillingRisk when an account's oldest unbilled day is this many months old."""
+    adequacy_review_months: int = 11
+    """ReviewPaymentAdequacy when no payment adequacy review for this many months."""
+    business_reading_window_days: int = 5
+    """BillBusinessAccount bills to an actual reading read on the bill date or this many days before."""
+    business_bill_working_days: int = 10
+    """ChaseBusinessBill when no invoice by the close of this working day of the month."""
+    direct_debit_approval_over: Decimal = Decimal("3000.00")
+    """An invoice whose total is over this needs its direct-debit payment approved by hand."""
 
 
 DEFAULT_POLICY = Policy()

@@ -18,6 +18,7 @@ from time import time as wall_clock
 from typing import Any
 
 from flows.rejections import FileReport, RejectedRecord
+from processors.ops.accounts import AccountsTracker
 from processors.ops.describe import humanise
 from processors.ops.jsonable import event_details, summarise, to_jsonable
 from processors.ops.risk import RiskTracker
@@ -25,7 +26,6 @@ from processors.ops.series import ThroughputSeries
 from processors.ops.views import AnomalyView, OutcomeView
 from processors.vocabulary.commands import Command
 from processors.vocabulary.events import UK, DayClosed, DomainEvent, DtcEvent, Source, uk_day
-from processors.vocabulary.events.internal import INTERNAL_EVENT_TYPES
 
 # The SPEC 2.2 type of each JSON-lines event class, so the dashboard speaks the input's words.
 JSON_EVENT_TYPES: dict[str, str] = {
@@ -202,6 +202,7 @@ class OpsRecorder:
         self._calendar_labels = frozenset(calendar_labels)
         self._calendar_keys: set[str] = set()
         self.risk = RiskTracker()
+        self.accounts = AccountsTracker()
         self._history: OrderedDict[str, list[TimelineEntry]] = OrderedDict()  # least recently used first
         # The events of days not closed yet, by id: the engine holds an input until its day
         # closes, so its anomaly arrives with the tick and is traced back through this.
@@ -244,7 +245,7 @@ class OpsRecorder:
                 self.last_closed_day = event.closed_day
                 self.days_closed += 1
             self.risk.on_day_closed(event.closed_day)
-        elif isinstance(event, INTERNAL_EVENT_TYPES):
+        elif event.DERIVED:
             self._record_derived(event)
         else:
             self.input_events_total += 1
@@ -308,6 +309,7 @@ class OpsRecorder:
         day[command.type] += 1
         self.recent_commands.appendleft(command)
         self.risk.on_command(command)
+        self.accounts.on_command(command)
         entry = TimelineEntry(command)
         for key in _subjects(command):
             self._remember(key, entry)

@@ -21,7 +21,6 @@ from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.core.store import DictStateStore, StateStore
 from processors.streaming.topics import Topics
 from processors.vocabulary.events import DayClosed, DomainEvent
-from processors.vocabulary.events.internal import INTERNAL_EVENT_TYPES
 
 log = structlog.get_logger("meterflow.worker")
 
@@ -124,7 +123,7 @@ class PartitionProcessor:
         out.events += 1
         if type(event) is DayClosed:
             out.ticks += 1
-        elif isinstance(event, INTERNAL_EVENT_TYPES):
+        elif event.DERIVED:
             out.derived += 1
         if out.mute:
             return list(outcome.follow_ups)

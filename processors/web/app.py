@@ -16,6 +16,8 @@ Every view of the page has a JSON endpoint behind it:
     GET /api/supply-points/{mpan}  one supply point: state, timeline, pending deadlines
     GET /api/gas                   gas prepayment reconciliation: eligible points and this
                                    month's list per LDZ, expected value per month
+    GET /api/accounts?days=30      write-offs by reason, backbilling risks due, business bills
+                                   late or awaiting approval
     GET /metrics                   Prometheus text format
 
 Every URL the page uses is relative, so the dashboard can be served at the root of its
@@ -34,6 +36,7 @@ from typing import Any
 
 from aiohttp import web
 
+from processors.ops.accounts import accounts_report
 from processors.ops.metrics import CONTENT_TYPE, render_metrics
 from processors.ops.queries import (
     deadline_counts,
@@ -143,6 +146,10 @@ class DashboardViews:
     async def gas(self, request: web.Request) -> web.Response:
         return _json(gas_report(self.engine, self.ops))
 
+    async def accounts(self, request: web.Request) -> web.Response:
+        days = _int_query(request, "days", 30, 1, 90)
+        return _json(accounts_report(self.ops.accounts, self.engine, today_of(self.engine, self.ops), days))
+
     async def metrics(self, request: web.Request) -> web.Response:
         text = render_metrics(self.ops, deadline_counts(self.engine, self.ops))
         return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
@@ -165,6 +172,7 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
         ("/api/throughput", views.throughput),
         ("/api/supply-points/{mpan}", views.supply_point),
         ("/api/gas", views.gas),
+        ("/api/accounts", views.accounts),
         ("/metrics", views.metrics),
     ]
     for path, handler in routes:

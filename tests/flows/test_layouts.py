@@ -9,6 +9,7 @@ FLOWS.md and the DTC catalogue differ, the catalogue wins (docs/rules.md).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -202,7 +203,7 @@ def test_d0217_492_without_the_two_dropped_items_reads_the_same_fields(read: Rea
     assert isinstance(wide, RegistrationConfirmed) and isinstance(narrow, RegistrationConfirmed)
     assert (narrow.registration_transaction_number, narrow.uprn) == (None, None)
     keep = {"event_id", "source", "file", "file_sequence_number", "registration_transaction_number", "uprn"}
-    fields = [name for name in RegistrationConfirmed.__dataclass_fields__ if name not in keep]
+    fields = [f.name for f in dataclasses.fields(RegistrationConfirmed) if f.name not in keep]
     assert {name: getattr(narrow, name) for name in fields} == {name: getattr(wide, name) for name in fields}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from processors.core.machine import Machine
+from processors.core.machines.accounts import ACCOUNT, ACCOUNT_FEED
 from processors.core.machines.consumption_tracker import CONSUMPTION_TRACKER
 from processors.core.machines.export_enrolment import EXPORT_ENROLMENT
 from processors.core.machines.gas import GAS_MACHINES
@@ -23,4 +24,6 @@ MACHINES: tuple[Machine[Any], ...] = (
     *GAS_MACHINES,
     HALF_HOURLY,
     CONSUMPTION_TRACKER,
+    ACCOUNT_FEED,
+    ACCOUNT,
 )

@@ -45,6 +45,7 @@ from processors.vocabulary.events import (
     SupplyPointRegistered,
     SwitchSecured,
     SwitchWithdrawn,
+    account_link,
 )
 
 EXPORT_MACHINE_NAME = "export_enrolment"
@@ -258,6 +259,7 @@ def apply_registered(state: SupplyPointState, inp: RegisteredIn, ctx: Ctx) -> bo
             state.move_out = None
     state.meter_kind = inp.meter_kind
     state.ssd = inp.ssd
+    ctx.follow_ups.append(account_link(inp.event_id, inp.day, ctx.key, inp.account_id, inp.ssd))
     return True
 
 

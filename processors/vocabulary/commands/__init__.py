@@ -6,7 +6,20 @@ One module per area (each with its `COMMANDS`); import any command from here.
 
 from __future__ import annotations
 
-from processors.vocabulary.commands import export, gas, halfhourly, supply_point
+from processors.vocabulary.commands import accounts, export, gas, halfhourly, supply_point
+from processors.vocabulary.commands.accounts import (
+    ApproveDirectDebitPayment,
+    BillBusinessAccount,
+    BillFromTransferReading,
+    ChaseBusinessBill,
+    FindTransferReading,
+    IssueCreditNote,
+    IssueInvoice,
+    ReviewPaymentAdequacy,
+    WarnBackbillingRisk,
+    WriteOffBackbilledCharges,
+    WriteOffReason,
+)
 from processors.vocabulary.commands.base import BillingReading, Command, command_id_for
 from processors.vocabulary.commands.export import (
     ApplyForExportMpan,
@@ -45,13 +58,17 @@ from processors.vocabulary.commands.supply_point import (
 )
 
 COMMAND_TYPES: dict[str, type[Command]] = {
-    cls.TYPE: cls for area in (supply_point, export, gas, halfhourly) for cls in area.COMMANDS
+    cls.TYPE: cls for area in (supply_point, export, gas, halfhourly, accounts) for cls in area.COMMANDS
 }
 
 __all__ = [
     "COMMAND_TYPES",
     "ApplyForExportMpan",
+    "ApproveDirectDebitPayment",
+    "BillBusinessAccount",
+    "BillFromTransferReading",
     "BillingReading",
+    "ChaseBusinessBill",
     "ChaseDataCollector",
     "Command",
     "ConfigureExport",
@@ -61,9 +78,12 @@ __all__ = [
     "ExpectPrepaymentReconciliation",
     "ExportRejectionCode",
     "FinalBillReason",
+    "FindTransferReading",
     "IssueCorrectedFinalBill",
+    "IssueCreditNote",
     "IssueEstimatedFinalBill",
     "IssueFinalBill",
+    "IssueInvoice",
     "NotifyConsumptionExceeded",
     "RaiseCoSDispute",
     "RateHalfHourlyConsumption",
@@ -73,11 +93,15 @@ __all__ = [
     "ReportIncompleteReconciliation",
     "ReportMissingConsumption",
     "RequestFirstExportReading",
+    "ReviewPaymentAdequacy",
     "SendReadingToDataCollector",
     "SettleFinalBalance",
     "StartExportCredit",
     "SubmitSmartPrepayList",
     "SwitchToManualExportReadings",
+    "WarnBackbillingRisk",
     "WithdrawExportApplication",
+    "WriteOffBackbilledCharges",
+    "WriteOffReason",
     "command_id_for",
 ]

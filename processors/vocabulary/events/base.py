@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -42,6 +43,10 @@ class DomainEvent:
     records of a DTC file whose test data flag is not `OPER`: they are kept and shown,
     but never drive commands.
     """
+
+    DERIVED: ClassVar[bool] = False
+    """True for the core's own follow-up events (hand-offs between keys), which dashboards
+    and counts keep apart from the inputs."""
 
     event_id: str
     occurred_at: datetime

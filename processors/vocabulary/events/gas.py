@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
 from processors.vocabulary.events.base import DomainEvent
 
@@ -154,6 +155,8 @@ class GasPrepayCandidate(DomainEvent):
     """To the LDZ: on the 15th this point of ours met every condition but the snapshot;
     `smart` when one of its meters is a smart meter (it then goes on the list)."""
 
+    DERIVED: ClassVar[bool] = True
+
     ldz: Ldz
     mprn: str
     month: str
@@ -169,6 +172,8 @@ class GasPrepayEligible(GasPointEvent):
     """To the MPRN: the LDZ found it in the snapshot (and on our list when smart): it is
     an eligible SSP for `month`."""
 
+    DERIVED: ClassVar[bool] = True
+
     ldz: Ldz
     month: str
 
@@ -176,6 +181,8 @@ class GasPrepayEligible(GasPointEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SapWanted(DomainEvent):
     """To the SAP key: this MPRN needs the prices of `month` (now and as they arrive)."""
+
+    DERIVED: ClassVar[bool] = True
 
     mprn: str
     month: str
@@ -196,6 +203,8 @@ class SapPrice:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SapPrices(GasPointEvent):
     """To the MPRN: every SAP of `month` known so far."""
+
+    DERIVED: ClassVar[bool] = True
 
     month: str
     prices: tuple[SapPrice, ...]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 
 from processors.vocabulary.events.base import DomainEvent
 
@@ -121,6 +122,8 @@ class DailyImportTotalled(DomainEvent):
     """To the account (`account_id`, from the MPAN's registration): the import of `mpan`
     on `consumption_day` sums to `import_kwh` over its present values, `missing_periods`
     of them missing. It is also how the account learns which MPANs are its sites."""
+
+    DERIVED: ClassVar[bool] = True
 
     account_id: str
     mpan: str

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 from processors.vocabulary.events.base import DomainEvent
 
@@ -26,6 +27,8 @@ def follow_up_id(cause: str, kind: str, addressee: str) -> str:
 class ExportMpanLinked(DomainEvent):
     """To the export MPAN (`mpan`): you belong to this application, import MPAN and tariff."""
 
+    DERIVED: ClassVar[bool] = True
+
     mpan: str
     application_id: str
     import_mpan: str
@@ -35,6 +38,8 @@ class ExportMpanLinked(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportMpanRegistered(DomainEvent):
     """To the import MPAN (`mpan`): a D0217 confirmed our registration of `export_mpan` from `ssd`."""
+
+    DERIVED: ClassVar[bool] = True
 
     mpan: str
     application_id: str
@@ -51,16 +56,11 @@ class ExportTariffEnded(DomainEvent):
     had configured export, or just stops waiting when it had not.
     """
 
+    DERIVED: ClassVar[bool] = True
+
     mpan: str
     application_id: str
     import_mpan: str
     end_date: date
     reason: str
     command_issued: bool
-
-
-INTERNAL_EVENT_TYPES: tuple[type[DomainEvent], ...] = (
-    ExportMpanLinked,
-    ExportMpanRegistered,
-    ExportTariffEnded,
-)

@@ -18,6 +18,15 @@ INPUTS = [EXAMPLES / "flows", EXAMPLES / "events"]
 UNTIL = date(2025, 3, 31)
 
 EXPECTED = [
+    ("ReviewPaymentAdequacy", "D-200114", "2024-09-02"),
+    ("WarnBackbillingRisk", "D-200114", "2024-09-02"),
+    ("WarnBackbillingRisk", "D-200377", "2024-09-02"),
+    ("WarnBackbillingRisk", "D-200459", "2024-09-02"),
+    ("WriteOffBackbilledCharges", "D-200114", "2024-09-10"),
+    ("BillFromTransferReading", "1200555000330", "2024-10-01"),
+    ("FindTransferReading", "1200555000446", "2024-10-01"),
+    ("BillFromTransferReading", "2200555000778", "2024-10-01"),
+    ("WarnBackbillingRisk", "M-300814", "2024-10-01"),
     ("ApplyForExportMpan", "2000777888994", "2024-10-01"),
     ("RejectExportApplication", "1100888999000", "2024-10-14"),
     ("IssueFinalBill", "1200023305967", "2024-10-25"),
@@ -26,6 +35,7 @@ EXPECTED = [
     ("RegisterExportMpan", "2000777888994", "2024-11-05"),
     ("ConfigureExport", "2000777888994", "2024-11-12"),
     ("RequestFirstExportReading", "2099000111220", "2024-11-12"),
+    ("WriteOffBackbilledCharges", "D-200377", "2024-11-18"),
     ("StartExportCredit", "2099000111220", "2024-11-22"),
     ("IssueFinalBill", "2300444555663", "2024-11-26"),
     ("SettleFinalBalance", "2300444555663", "2024-11-26"),
@@ -39,6 +49,8 @@ EXPECTED = [
     ("SubmitSmartPrepayList", "NW", "2024-12-17"),
     ("SubmitSmartPrepayList", "WM", "2024-12-17"),
     ("SendReadingToDataCollector", "1800987654327", "2024-12-20"),
+    ("BillBusinessAccount", "1200555000998", "2025-01-01"),
+    ("BillBusinessAccount", "1700555000555", "2025-01-01"),
     ("ExpectPrepaymentReconciliation", "4410987725", "2025-01-01"),
     ("ExpectPrepaymentReconciliation", "5120348891", "2025-01-01"),
     ("ExpectPrepaymentReconciliation", "7390115822", "2025-01-01"),
@@ -49,12 +61,19 @@ EXPECTED = [
     ("ChaseDataCollector", "1800987654327", "2025-01-10"),
     ("IssueFinalBill", "1800987654327", "2025-01-14"),
     ("SettleFinalBalance", "1800987654327", "2025-01-14"),
+    ("ChaseBusinessBill", "B-500001", "2025-01-15"),
     ("SubmitSmartPrepayList", "NW", "2025-01-16"),
     ("SubmitSmartPrepayList", "WM", "2025-01-16"),
+    ("BillBusinessAccount", "1200555000998", "2025-02-01"),
+    ("BillBusinessAccount", "1700555000555", "2025-02-01"),
+    ("ReviewPaymentAdequacy", "D-200377", "2025-02-01"),
     ("ExpectPrepaymentReconciliation", "4410987725", "2025-02-01"),
     ("ExpectPrepaymentReconciliation", "7390115822", "2025-02-01"),
     ("ExpectPrepaymentReconciliation", "8845120036", "2025-02-01"),
     ("ExpectPrepaymentReconciliation", "8845120099", "2025-02-01"),
+    ("IssueInvoice", "B-500001", "2025-02-03"),
+    ("IssueCreditNote", "B-500001", "2025-02-03"),
+    ("ApproveDirectDebitPayment", "B-500001", "2025-02-04"),
     ("IssueEstimatedFinalBill", "2200666777885", "2025-02-14"),
     ("SettleFinalBalance", "2200666777885", "2025-02-14"),
     ("ReportIncompleteReconciliation", "5120348891", "2025-02-14"),
@@ -62,6 +81,8 @@ EXPECTED = [
     ("SubmitSmartPrepayList", "WM", "2025-02-18"),
     ("SwitchToManualExportReadings", "2099000111220", "2025-02-19"),
     ("ExpectPrepaymentReconciliation", "5120348891", "2025-02-20"),
+    ("BillBusinessAccount", "1200555000998", "2025-03-01"),
+    ("BillBusinessAccount", "1700555000555", "2025-03-01"),
     ("EndExportTariff", "2099000111220", "2025-03-07"),
     ("IssueFinalBill", "2000777888994", "2025-03-10"),
     ("SettleFinalBalance", "2000777888994", "2025-03-10"),
@@ -164,7 +185,7 @@ def test_duplicate_and_test_data_files_are_reported(
     reports = {Path(r.path).name: r.status for r in replayed[0] if isinstance(r, FileReport)}
     assert reports["UDMS_D0086_20241025_resent.txt"] is FileStatus.DUPLICATE
     assert reports["UDMS_D0086_TEST_20241105.txt"] is FileStatus.TEST_DATA
-    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 16
+    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 17
 
 
 def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
@@ -174,11 +195,11 @@ def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutpu
 
 def test_the_summary_counts_what_happened(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
     summary = replayed[1]
-    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (18, 632, 1, 1)
+    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (19, 659, 1, 1)
     assert sum(summary.commands.values()) == len(EXPECTED)
     assert summary.line().startswith(
-        "meterflow replay through 2025-03-31: 18 files (1 duplicate, 1 test data), 632 input events, "
-        "86 derived events, 211 day ticks"
+        "meterflow replay through 2025-03-31: 19 files (1 duplicate, 1 test data), 659 input events, "
+        "118 derived events, 211 day ticks"
     )
 
 

@@ -86,7 +86,7 @@ def test_the_summary_counts_events_ticks_and_commands(tmp_path: Path) -> None:
         "SettleFinalBalance": 1,
     }
     assert summary.line() == (
-        "meterflow replay through 2024-05-31: 1 file, 2 input events, 0 derived events, 151 day ticks, "
+        "meterflow replay through 2024-05-31: 1 file, 2 input events, 1 derived event, 151 day ticks, "
         "0 rejected records, 0 anomalies, "
         "3 commands (IssueEstimatedFinalBill 1, RaiseCoSDispute 1, SettleFinalBalance 1)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -317,9 +318,7 @@ def test_withdrawn_switch_is_not_a_risk() -> None:
 def test_test_data_never_opens_a_loss() -> None:
     ops = OpsRecorder()
     event = secured(MPAN, D, D)
-    ops.record_event(
-        type(event)(**{**{f: getattr(event, f) for f in event.__dataclass_fields__}, "test_data": True})
-    )
+    ops.record_event(dataclasses.replace(event, test_data=True))
     assert ops.risk.report(D)["final_bills"]["open_losses"] == 0
 
 

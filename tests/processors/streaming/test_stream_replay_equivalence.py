@@ -20,7 +20,7 @@ from processors.codecs import serde
 from processors.drivers.event_order import event_time_log
 from processors.drivers.replay import replay
 from processors.streaming.topics import Topics
-from processors.vocabulary.commands import Command
+from processors.vocabulary.commands import Command, accounts
 from processors.vocabulary.events import DomainEvent
 
 pytestmark = pytest.mark.broker
@@ -72,6 +72,11 @@ def test_examples_back_filled_on_kafka_give_replays_commands(
     assert expected, "the examples should give commands"
     assert canonical(got) == canonical(expected)
     assert len({row["command_id"] for row in got}) == len(canonical(got))
+    # the account commands (keyed by account id, fed by follow-ups from the supply points'
+    # partitions) are among them: examples/events/billing.jsonl
+    account_commands = {cls.TYPE for cls in accounts.COMMANDS}
+    assert account_commands <= {str(row["type"]) for row in got}
+    assert [r for r in got if r["type"] in account_commands] != []
 
 
 def test_a_synthetic_log_gives_replays_commands_and_a_second_ingest_skips_the_files(

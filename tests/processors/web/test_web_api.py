@@ -25,7 +25,7 @@ async def get(url: str, expect: int = 200) -> Any:
 async def test_health_shows_what_the_worker_reported(dashboard_url: str, world: World) -> None:
     health = await get(f"{dashboard_url}/api/health")
     assert health["input_events_total"] == 89
-    assert health["derived_events_total"] == 1  # the export MPAN's allocation handed over
+    assert health["derived_events_total"] == 1 + 49  # the export hand-off; each registration's to its account
     assert health["days_closed"] == 90
     assert health["tick_records_total"] == 90
     assert health["commands_total"] == 16
@@ -47,7 +47,8 @@ async def test_states_count_supply_points_by_label(dashboard_url: str, world: Wo
     states = await get(f"{dashboard_url}/api/states")
     scan = Counter(world.engine.label_of(states) for _, states in world.engine.subjects())
     assert states["counts"] == dict(scan)
-    assert states["total"] == 51
+    assert states["total"] == 51 + 49  # the 49 registrations' accounts are keys too
+    assert states["counts"]["account_open"] == 49
     assert states["counts"]["disputed"] == 1
     assert states["counts"]["move_out_pending"] == 2
 
@@ -199,7 +200,7 @@ async def test_mounted_under_a_prefix_of_another_app(world: World) -> None:
     try:
         port = runner.addresses[0][1]
         states = await get(f"http://127.0.0.1:{port}/dashboard/api/states")
-        assert states["total"] == 51
+        assert states["total"] == 51 + 49
         async with (
             aiohttp.ClientSession() as session,
             session.get(f"http://127.0.0.1:{port}/dashboard/") as r,

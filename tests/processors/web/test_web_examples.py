@@ -55,7 +55,7 @@ async def test_examples_dashboard_agrees_with_replay(examples_url: str) -> None:
     health = await get(f"{examples_url}/api/health")
     assert health["commands_total"] == sum(commands.values())
     assert health["today"] == "2025-03-31"
-    assert health["files"] == {"duplicate": 1, "read": 16, "test_data": 1}
+    assert health["files"] == {"duplicate": 1, "read": 17, "test_data": 1}
 
     rejections = await get(f"{examples_url}/api/rejections")
     assert [(r["path"], r["line"], r["raw"], r["reason"]) for r in rejections["items"]] == [
