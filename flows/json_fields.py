@@ -116,6 +116,28 @@ def obj(cls: Callable[..., Any], fields: dict[str, Spec]) -> Parser:
     return parse_object
 
 
+def list_of(item: Parser, *, min_items: int = 1) -> Parser:
+    """A JSON array, each item read by `item`; a problem names its index (`registers.1.value`)."""
+
+    def parse_list(value: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list) or len(value) < min_items:
+            raise ValueError(f"expected a list of at least {min_items} item(s), got {value!r}")
+        out: list[Any] = []
+        problems: list[Problem] = []
+        for index, raw in enumerate(value):
+            try:
+                out.append(item(raw))
+            except Problems as nested:
+                problems.extend(Problem(f"{index}.{p.field}", p.reason) for p in nested.problems)
+            except ValueError as exc:
+                problems.append(Problem(str(index), str(exc)))
+        if problems:
+            raise Problems(problems)
+        return tuple(out)
+
+    return parse_list
+
+
 def fields_of(data: dict[str, Any], fields: dict[str, Spec], prefix: str) -> dict[str, Any]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
@@ -143,5 +165,3 @@ class Problems(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
-
-

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flows import event_types
+from flows import event_types, event_types_rules
 from flows.json_fields import Problem, Problems, Spec, fields_of, instant, text
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from processors.vocabulary.events import (
@@ -26,6 +26,7 @@ from processors.vocabulary.events import (
 
 TYPES: dict[str, tuple[type[DomainEvent], dict[str, Spec]]] = {
     **event_types.TYPES,
+    **event_types_rules.TYPES,
 }
 """Every JSON-lines event type: one line per area's table."""
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from processors.core.machine import Machine
+from processors.core.machines.export_credit import EXPORT_CREDIT
 from processors.core.machines.export_enrolment import EXPORT_ENROLMENT
 from processors.core.machines.supply_point import SUPPLY_POINT
 
 MACHINES: tuple[Machine[Any], ...] = (
     SUPPLY_POINT,
     EXPORT_ENROLMENT,
+    EXPORT_CREDIT,
 )

@@ -35,7 +35,13 @@ from processors.vocabulary.events.export import (
     SmartMeterStatus,
 )
 from processors.vocabulary.events.failures import ReadingAttempt, ReadingNotObtained
+from processors.vocabulary.events.handoffs import (
+    ExportCreditAccount,
+    RelatedSwitchSecured,
+    RelatedSwitchWithdrawn,
+)
 from processors.vocabulary.events.internal import ExportMpanLinked, ExportMpanRegistered, ExportTariffEnded
+from processors.vocabulary.events.payments import AccountPaymentCleared, AccountPaymentOverdue, RefundPaid
 from processors.vocabulary.events.readings import (
     BscValidationStatus,
     CosReadingsNotified,
@@ -53,10 +59,13 @@ from processors.vocabulary.events.registrations import (
     RegistrationConfirmed,
     RelatedMpan,
 )
+from processors.vocabulary.events.smart import SmartMeterReadingTaken, SmartRegisterValue
 
 __all__ = [
     "ELIGIBLE_TECHNOLOGIES",
     "UK",
+    "AccountPaymentCleared",
+    "AccountPaymentOverdue",
     "AppointedAgent",
     "BscValidationStatus",
     "CertificateScheme",
@@ -74,6 +83,7 @@ __all__ = [
     "DtcFile",
     "ExportApplicationCancelled",
     "ExportApplicationSubmitted",
+    "ExportCreditAccount",
     "ExportEvent",
     "ExportMpanAllocated",
     "ExportMpanLinked",
@@ -91,11 +101,16 @@ __all__ = [
     "ReadingMethod",
     "ReadingNotObtained",
     "ReadingType",
+    "RefundPaid",
     "RegisterReading",
     "RegistrationConfirmed",
     "RelatedMpan",
+    "RelatedSwitchSecured",
+    "RelatedSwitchWithdrawn",
     "SiteVisit",
+    "SmartMeterReadingTaken",
     "SmartMeterStatus",
+    "SmartRegisterValue",
     "Source",
     "SupplyPointRegistered",
     "SwitchSecured",
