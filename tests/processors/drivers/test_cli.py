@@ -49,15 +49,15 @@ def test_replay_writes_commands_rejections_and_anomalies_to_their_files(
     [anomaly] = [json.loads(line) for line in anomalies.read_text().splitlines()]
     assert (anomaly["subject"], anomaly["kind"]) == ("1600789789781", "no_loss_for_cos_reading")
     summary = capsys.readouterr().err.strip().splitlines()[-1]
-    assert summary.startswith("meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data)")
-    assert "1 rejected record, 1 anomaly, 36 commands" in summary
+    assert summary.startswith("meterflow replay through 2025-03-31: 18 files (1 duplicate, 1 test data)")
+    assert "1 rejected record, 1 anomaly, 48 commands" in summary
 
 
 def test_replay_prints_commands_on_stdout_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(example_args()) == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert len(lines) == 36
+    assert len(lines) == 48
     assert json.loads(lines[0])["type"] == "ApplyForExportMpan"
     # without --rejected and --anomalies they are logged on stderr, never dropped
     assert "1200023305968 fails its check digit" in captured.err
@@ -124,7 +124,7 @@ def test_the_console_script_runs_replay(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     types_issued = {json.loads(line)["type"] for line in done.stdout.splitlines()}
-    assert len(types_issued) == 17
+    assert len(types_issued) == 24
     assert done.stderr.strip().splitlines()[-1].startswith("meterflow replay through 2025-03-31")
     assert len(rejected.read_text().splitlines()) == 1
 

@@ -30,6 +30,7 @@ EXPECTED = [
     ("IssueFinalBill", "2300444555663", "2024-11-26"),
     ("SettleFinalBalance", "2300444555663", "2024-11-26"),
     ("RaiseCoSDispute", "1400123456786", "2024-11-28"),
+    ("RespondToCoSDispute", "1400123456786", "2024-12-02"),
     ("ApplyForExportMpan", "2100123123122", "2024-12-02"),
     ("IssueFinalBill", "1900111222333", "2024-12-09"),
     ("SettleFinalBalance", "1900111222333", "2024-12-09"),
@@ -37,21 +38,32 @@ EXPECTED = [
     ("SettleFinalBalance", "1400123456786", "2024-12-09"),
     ("WithdrawExportApplication", "2100123123122", "2024-12-10"),
     ("SendReadingToDataCollector", "1800987654327", "2024-12-20"),
+    ("PayGuaranteedStandardCompensation", "1900111222333", "2024-12-24"),
+    ("HoldExportCredit", "2099000111220", "2025-01-06"),
+    ("ApplyForExportMpan", "2300555666771", "2025-01-06"),
     ("IssueCorrectedFinalBill", "1400123456786", "2025-01-08"),
     ("SettleFinalBalance", "1400123456786", "2025-01-08"),
     ("ChaseDataCollector", "1800987654327", "2025-01-10"),
     ("IssueFinalBill", "1800987654327", "2025-01-14"),
     ("SettleFinalBalance", "1800987654327", "2025-01-14"),
+    ("RegisterExportMpan", "2300555666771", "2025-01-15"),
+    ("RequestCustomerReading", "2200666777885", "2025-01-16"),
+    ("ConfigureExport", "2300555666771", "2025-01-22"),
+    ("RequestFirstExportReading", "2399000222339", "2025-01-22"),
+    ("ReleaseExportCredit", "2099000111220", "2025-01-27"),
+    ("ChaseFirstExportReading", "2399000222339", "2025-02-05"),
     ("IssueEstimatedFinalBill", "2200666777885", "2025-02-14"),
     ("SettleFinalBalance", "2200666777885", "2025-02-14"),
-    ("SwitchToManualExportReadings", "2099000111220", "2025-02-19"),
+    ("SwitchToManualExportReadings", "2099000111220", "2025-02-20"),
     ("EndExportTariff", "2099000111220", "2025-03-07"),
     ("IssueFinalBill", "2000777888994", "2025-03-10"),
     ("SettleFinalBalance", "2000777888994", "2025-03-10"),
     ("ApplyForExportMpan", "1600222333448", "2025-03-12"),
+    ("NotifyExportTariffEnding", "2399000222339", "2025-03-19"),
     ("RaiseCoSDispute", "1200999888775", "2025-03-20"),
     ("IssueEstimatedFinalBill", "1200999888775", "2025-03-20"),
     ("SettleFinalBalance", "1200999888775", "2025-03-20"),
+    ("PayGuaranteedStandardCompensation", "1200999888775", "2025-03-20"),
     ("SendReadingToDataCollector", "1100444555661", "2025-03-25"),
     ("RaiseCoSDispute", "1300123400111", "2025-03-27"),
 ]
@@ -104,7 +116,7 @@ def test_duplicate_and_test_data_files_are_reported(
     reports = {Path(r.path).name: r.status for r in replayed[0] if isinstance(r, FileReport)}
     assert reports["UDMS_D0086_20241025_resent.txt"] is FileStatus.DUPLICATE
     assert reports["UDMS_D0086_TEST_20241105.txt"] is FileStatus.TEST_DATA
-    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 14
+    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 16
 
 
 def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
@@ -114,10 +126,10 @@ def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutpu
 
 def test_the_summary_counts_what_happened(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
     summary = replayed[1]
-    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (16, 54, 1, 1)
+    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (18, 68, 1, 1)
     assert sum(summary.commands.values()) == len(EXPECTED)
     assert summary.line().startswith(
-        "meterflow replay through 2025-03-31: 16 files (1 duplicate, 1 test data), 54 events"
+        "meterflow replay through 2025-03-31: 18 files (1 duplicate, 1 test data), 68 events"
     )
 
 
