@@ -21,6 +21,7 @@ from flows.rejections import FileReport, RejectedRecord
 from processors.codecs.serde import to_json
 from processors.core.policy import DEFAULT_POLICY, load_policy
 from processors.drivers.log_setup import configure_logging, get_logger
+from processors.drivers.policy_warning import warn_regulated_changes
 from processors.drivers.replay import ReplaySummary, replay
 from processors.vocabulary.commands import Command
 
@@ -201,6 +202,7 @@ def run_replay(args: argparse.Namespace) -> int:
             policy = load_policy(args.policy)
         except (ValueError, TypeError, KeyError, OSError) as exc:
             raise CannotRun(f"bad policy file: {exc}") from exc
+    warn_regulated_changes(policy, "replay")
 
     log = get_logger("meterflow.replay")
     summary = ReplaySummary()

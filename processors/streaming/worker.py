@@ -40,6 +40,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from processors.codecs import serde
 from processors.codecs.state_codec import StateDecodeError
 from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
+from processors.drivers.policy_warning import warn_regulated_changes
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import batch_observer, observe_store, sync_labels
 from processors.streaming import clock
@@ -753,6 +754,7 @@ def run(args: argparse.Namespace) -> int:
     policy_path = getattr(args, "policy", None)
     if policy_path:
         policy = load_policy(policy_path)
+    warn_regulated_changes(policy, "worker")
     try:
         bootstrap = find_broker(getattr(args, "broker", None))
         from processors.streaming.stack import (  # noqa: PLC0415 - imports Worker

@@ -32,6 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
+from processors.core.policy import DEFAULT_POLICY, Policy, regulated_changes, regulated_fields
 from processors.ops.metrics import CONTENT_TYPE, render_metrics
 from processors.ops.queries import deadline_counts, deadlines_report, supply_point_report, today_of
 from processors.ops.recorder import OpsRecorder
@@ -80,7 +81,16 @@ class DashboardViews:
         body = self.ops.health()
         today = today_of(self.engine, self.ops)
         body["today"] = today.isoformat() if today else None
+        body["policy_changes"] = regulated_changes(self._policy())
         return _json(body)
+
+    def _policy(self) -> Policy:
+        policy = getattr(self.engine, "policy", None)
+        return policy if isinstance(policy, Policy) else DEFAULT_POLICY
+
+    async def policy(self, request: web.Request) -> web.Response:
+        """The regulation-backed numbers and which of them this run changes (D23)."""
+        return _json({"regulated": regulated_fields(), "changes": regulated_changes(self._policy())})
 
     async def states(self, request: web.Request) -> web.Response:
         return _json(self.ops.states())
@@ -152,6 +162,7 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
         ("/api/commands/daily", views.commands_daily),
         ("/api/commands/recent", views.commands_recent),
         ("/api/throughput", views.throughput),
+        ("/api/policy", views.policy),
         ("/api/supply-points/{mpan}", views.supply_point),
         ("/metrics", views.metrics),
     ]

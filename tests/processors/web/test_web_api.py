@@ -61,7 +61,12 @@ async def test_deadlines_of_the_next_fourteen_days(dashboard_url: str) -> None:
         {"due_on": "2024-04-10", "kind": "cos_estimate", "subject": DISPUTED},
         {"due_on": "2024-04-13", "kind": "move_out_estimate", "subject": mpan(1014)},
     ]
-    assert deadlines["kinds"] == {"cos_estimate": 1, "move_out_estimate": 1, "cos_refund_late": 2, "move_out_refund_late": 1}
+    assert deadlines["kinds"] == {
+        "cos_estimate": 1,
+        "move_out_estimate": 1,
+        "cos_refund_late": 2,
+        "move_out_refund_late": 1,
+    }
     assert len(deadlines["days"]) == 14
     assert deadlines["days"][9]["counts"]["cos_estimate"] == 1
     week = await get(f"{dashboard_url}/api/deadlines?days=7")
@@ -206,3 +211,11 @@ async def test_mounted_under_a_prefix_of_another_app(world: World) -> None:
             assert "meterflow" in await r.text()
     finally:
         await runner.cleanup()
+
+
+async def test_policy_lists_the_regulated_numbers_and_what_this_run_changes(dashboard_url: str) -> None:
+    policy = await get(f"{dashboard_url}/api/policy")
+    keys = {r["key"] for r in policy["regulated"]}
+    assert {"estimated_final_bill_days", "refund_working_days", "guaranteed_standard_amount"} <= keys
+    assert policy["changes"] == []
+    assert (await get(f"{dashboard_url}/api/health"))["policy_changes"] == []
