@@ -474,6 +474,10 @@ def on_moved_out(state: ExportEnrolmentState, inp: MovedOutIn, ctx: Ctx) -> bool
     app = state.export_app
     if app is None or not app.active:
         return False
+    if (inp.day, inp.PRIORITY) <= (app.submitted_on, AppSubmittedIn.PRIORITY):
+        # In canonical order this move-out came before the application existed (a late
+        # or redelivered notice must not act differently from its first delivery).
+        return False
     _end(app, inp, inp.move_out_date, REASON_MOVE_OUT, ctx)
     return True
 

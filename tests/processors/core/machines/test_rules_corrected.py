@@ -398,3 +398,12 @@ def test_15_an_account_overdue_before_its_export_is_registered_holds_it_on_regis
     events = [*enrolled(), payment_overdue("A-1", date(2024, 3, 10))]
     s = Scenario().play(events, until=date(2024, 3, 23))
     assert s.one("HoldExportCredit").issued_on == date(2024, 3, 22)
+
+
+def test_a_move_out_of_the_applications_day_redelivered_late_does_not_end_the_tariff() -> None:
+    """Found by the redelivery property: the move-out is ordered before the application of
+    the same day, so it never ends it, whenever it is delivered again."""
+    mo = moved_out(ENG, date(2024, 3, 1), on=date(2024, 3, 1))
+    s = Scenario().play([*enrolled()[:2], mo], until=date(2024, 3, 2))
+    s.feed(mo)
+    assert s.of_type("EndExportTariff") == [] and s.of_type("WithdrawExportApplication") == []
