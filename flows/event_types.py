@@ -82,6 +82,7 @@ TYPES: dict[str, tuple[type[DomainEvent], dict[str, Spec]]] = {
             "smart_meter": Spec(_SMART_METER),
             "address": Spec(text),
             "manual_export_reads": Spec(flag),
+            "tariff_end_date": Spec(iso_date, required=False),
         },
     ),
     "export.application_cancelled": (

@@ -110,13 +110,15 @@ def code(cls: type[StrEnum]) -> Parser:
     return parse_code
 
 
-def list_of(item: Parser) -> Parser:
-    """A JSON list (possibly empty) read item by item into a tuple, a bad item named by its
-    index (`mprns.2`, `meters.0.mode`)."""
+def list_of(item: Parser, *, min_items: int = 0) -> Parser:
+    """A JSON list read item by item into a tuple, a bad item named by its index
+    (`mprns.2`, `registers.1.value`); fewer than `min_items` items is a problem too."""
 
     def parse_list(value: Any) -> tuple[Any, ...]:
         if not isinstance(value, list):
             raise ValueError(f"expected a list, got {value!r}")
+        if len(value) < min_items:
+            raise ValueError(f"expected a list of at least {min_items} item(s), got {value!r}")
         problems: list[Problem] = []
         items: list[Any] = []
         for index, raw in enumerate(value):

@@ -16,7 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flows import event_types, event_types_accounts, event_types_gas, event_types_halfhourly
+from flows import (
+    event_types,
+    event_types_accounts,
+    event_types_gas,
+    event_types_halfhourly,
+    event_types_rules,
+)
 from flows.json_fields import Problem, Problems, Spec, fields_of, instant, text
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from processors.vocabulary.events import (
@@ -29,6 +35,7 @@ TYPES: dict[str, tuple[type[DomainEvent], dict[str, Spec]]] = {
     **event_types_gas.TYPES,
     **event_types_halfhourly.TYPES,
     **event_types_accounts.TYPES,
+    **event_types_rules.TYPES,
 }
 """Every JSON-lines event type: one line per area's table."""
 

@@ -11,7 +11,13 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from processors.vocabulary.commands import BillingReading
-from processors.vocabulary.events import MeterReadings, ReadingType
+from processors.vocabulary.events import (
+    UK,
+    BscValidationStatus,
+    MeterReadings,
+    ReadingType,
+    SmartMeterReadingTaken,
+)
 
 ACTUAL_READING_TYPES = frozenset(
     {
@@ -49,6 +55,13 @@ class ReadingValue:
     actual: bool
     meter_id: str | None = None
     register_id: str | None = None
+    unfit: str | None = None
+    """Why the reading is not fit to bill (DOMAIN.md "Reading quality"), None when it is."""
+
+    @property
+    def register_key(self) -> tuple[str | None, str | None]:
+        """Which register of which meter the reading is of."""
+        return (self.meter_id, self.register_id)
 
     def billing(self, source: str) -> BillingReading:
         return BillingReading(
@@ -60,12 +73,32 @@ class ReadingValue:
         )
 
 
-def reading_values(meters: tuple[MeterReadings, ...]) -> tuple[ReadingValue, ...]:
-    """The register readings of a D0010 or D0086, in flow order."""
+def unfit_reason(
+    status: BscValidationStatus | None, reading_type: ReadingType, flag: bool | None, valid: bool | None
+) -> str | None:
+    """Why a flow reading is unfit to bill: withdrawn, failed BSC validation, a suspect
+    meter reading flag, or a failed validation result (032 / 07A); None when fit."""
+    reasons: list[str] = []
+    if reading_type == ReadingType.WITHDRAWN:
+        reasons.append("withdrawn (reading type W)")
+    if status == BscValidationStatus.FAILED:
+        reasons.append("failed BSC validation (status F)")
+    if flag is False:
+        reasons.append("meter reading flag F (suspect)")
+    if valid is False:
+        reasons.append("failed validation (meter reading status F)")
+    return "; ".join(reasons) or None
+
+
+def reading_values(
+    meters: tuple[MeterReadings, ...], status: BscValidationStatus | None = None
+) -> tuple[ReadingValue, ...]:
+    """The register readings of a D0010 or D0086, in flow order, each with its fitness."""
     out: list[ReadingValue] = []
     for meter in meters:
         actual = meter.reading_type in ACTUAL_READING_TYPES
         for register in meter.registers:
+            validation = register.validation
             at = register.read_at
             clock = at.time().replace(microsecond=0, tzinfo=None)
             day = at.date()
@@ -81,9 +114,33 @@ def reading_values(meters: tuple[MeterReadings, ...]) -> tuple[ReadingValue, ...
                     actual=actual,
                     meter_id=meter.meter_id,
                     register_id=register.register_id,
+                    unfit=unfit_reason(
+                        status,
+                        meter.reading_type,
+                        register.reading_flag,
+                        None if validation is None else validation.valid,
+                    ),
                 )
             )
     return tuple(out)
+
+
+def smart_reading_values(event: SmartMeterReadingTaken) -> tuple[ReadingValue, ...]:
+    """Our own smart meter read: actual, for the UK day of `read_at` (a read at UK midnight
+    is the reading that starts that day)."""
+    local = event.read_at.astimezone(UK)
+    midnight = local.time().replace(microsecond=0) == _MIDNIGHT
+    return tuple(
+        ReadingValue(
+            value=r.value,
+            read_on=local.date(),
+            midnight=midnight,
+            actual=True,
+            meter_id=event.meter_id,
+            register_id=r.register_id,
+        )
+        for r in event.registers
+    )
 
 
 def customer_reading_value(

@@ -33,6 +33,7 @@ from processors.drivers.exit_codes import (
     missing_paths,
 )
 from processors.drivers.log_setup import configure_logging, get_logger
+from processors.drivers.policy_warning import warn_regulated_changes
 from processors.drivers.progress import ReplayProgress
 from processors.drivers.replay import ReplaySummary, replay
 from processors.history.cli import add_consumption_parser, open_store, run_consumption
@@ -344,6 +345,7 @@ def run_replay(args: argparse.Namespace) -> int:
             policy = load_policy(args.policy)
         except (ValueError, TypeError, KeyError, OSError) as exc:
             raise CannotRun(f"bad policy file: {exc}") from exc
+    warn_regulated_changes(policy, "replay")
 
     log = get_logger("meterflow.replay")
     summary = ReplaySummary()

@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 
 from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
+from processors.drivers.policy_warning import warn_regulated_changes
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import observe_store, sync_labels
 from processors.settings import Settings
@@ -360,6 +361,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     policy_path = getattr(args, "policy", None)
     if policy_path:
         policy = load_policy(policy_path)
+    warn_regulated_changes(policy, "worker")
     try:
         bootstrap = find_broker(settings)
         use_clock = not getattr(args, "no_clock", False)

@@ -36,6 +36,7 @@ from typing import Any
 
 from aiohttp import web
 
+from processors.core.policy import DEFAULT_POLICY, Policy, regulated_changes, regulated_fields
 from processors.ops.accounts import accounts_report
 from processors.ops.metrics import CONTENT_TYPE, render_metrics
 from processors.ops.queries import (
@@ -91,7 +92,16 @@ class DashboardViews:
         body = self.ops.health()
         today = today_of(self.engine, self.ops)
         body["today"] = today.isoformat() if today else None
+        body["policy_changes"] = regulated_changes(self._policy())
         return _json(body)
+
+    def _policy(self) -> Policy:
+        policy = getattr(self.engine, "policy", None)
+        return policy if isinstance(policy, Policy) else DEFAULT_POLICY
+
+    async def policy(self, request: web.Request) -> web.Response:
+        """The regulation-backed numbers and which of them this run changes (D23)."""
+        return _json({"regulated": regulated_fields(), "changes": regulated_changes(self._policy())})
 
     async def states(self, request: web.Request) -> web.Response:
         return _json(self.ops.states())
@@ -170,6 +180,7 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
         ("/api/commands/daily", views.commands_daily),
         ("/api/commands/recent", views.commands_recent),
         ("/api/throughput", views.throughput),
+        ("/api/policy", views.policy),
         ("/api/supply-points/{mpan}", views.supply_point),
         ("/api/gas", views.gas),
         ("/api/accounts", views.accounts),

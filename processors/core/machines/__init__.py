@@ -13,6 +13,7 @@ from typing import Any
 from processors.core.machine import Machine
 from processors.core.machines.accounts import ACCOUNT, ACCOUNT_FEED
 from processors.core.machines.consumption_tracker import CONSUMPTION_TRACKER
+from processors.core.machines.export_credit import EXPORT_CREDIT
 from processors.core.machines.export_enrolment import EXPORT_ENROLMENT
 from processors.core.machines.gas import GAS_MACHINES
 from processors.core.machines.half_hourly import HALF_HOURLY
@@ -21,6 +22,7 @@ from processors.core.machines.supply_point import SUPPLY_POINT
 MACHINES: tuple[Machine[Any], ...] = (
     SUPPLY_POINT,
     EXPORT_ENROLMENT,
+    EXPORT_CREDIT,
     *GAS_MACHINES,
     HALF_HOURLY,
     CONSUMPTION_TRACKER,

@@ -31,16 +31,19 @@ from processors.core.machines.supply_point import (
     MovedOutIn,
     customer_reading_input,
     meter_readings_input,
+    more_than_days,
     moved_out_input,
 )
 from processors.core.policy import Policy
 from processors.core.readings import ReadingValue
 from processors.vocabulary.commands import (
     ApplyForExportMpan,
+    ChaseFirstExportReading,
     ConfigureExport,
     EndExportTariff,
     EscalateExportMpanDelay,
     ExportRejectionCode,
+    NotifyExportTariffEnding,
     RegisterExportMpan,
     RejectExportApplication,
     RequestFirstExportReading,
@@ -56,6 +59,7 @@ from processors.vocabulary.events import (
     DomainEvent,
     ExportApplicationCancelled,
     ExportApplicationSubmitted,
+    ExportCreditAccount,
     ExportMpanAllocated,
     ExportMpanRefused,
     ExportTariff,
@@ -95,6 +99,8 @@ class LinkStage(StrEnum):
 class ExportDeadline(StrEnum):
     EXPORT_ESCALATION = "export_escalation"
     EXPORT_NO_READING = "export_no_reading"
+    FIRST_READING_CHASE = "first_export_reading_chase"
+    TARIFF_ENDING = "export_tariff_ending"
 
 
 REJECTED = ApplicationStage.REJECTED
@@ -113,6 +119,10 @@ MANUAL = LinkStage.MANUAL
 
 EXPORT_ESCALATION = ExportDeadline.EXPORT_ESCALATION
 EXPORT_NO_READING = ExportDeadline.EXPORT_NO_READING
+FIRST_READING_CHASE = ExportDeadline.FIRST_READING_CHASE
+TARIFF_ENDING = ExportDeadline.TARIFF_ENDING
+HYDRO_AND_AD = frozenset({"hydro", "anaerobic_digestion"})
+"""Technologies whose MCS certificate is at the supplier's discretion (DOMAIN.md)."""
 
 REASON_MOVE_OUT = "move_out"
 REASON_COOLING_OFF = "cooling_off"
@@ -137,6 +147,8 @@ class AppSubmittedIn(Input):
     application_id: str
     tariff: str
     reasons: tuple[str, ...]
+    account_id: str | None = None
+    tariff_end_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,6 +212,10 @@ class ExportApplication:
     requested_on: date | None = None
     escalated: bool = False
     export_mpan: str | None = None
+    account_id: str | None = None
+    tariff_end_date: date | None = None
+    """The end of a fixed-term tariff: notified `export_tariff_end_notice_days` before it."""
+    end_notified: bool = False
 
     @property
     def active(self) -> bool:
@@ -216,7 +232,12 @@ class ExportLink:
     stage: str = AWAITING_REGISTRATION
     ssd: date | None = None
     last_reading_on: date | None = None
+    """The day of the last automatic (D0010) export reading, else of the first reading
+    (the one crediting started from): the 90-day switch counts from it."""
     credit_started_by: str | None = None
+    requested_on: date | None = None
+    """The day the first export reading was asked for (ConfigureExport)."""
+    first_chased: bool = False
 
     @property
     def wants_readings(self) -> bool:
@@ -259,8 +280,10 @@ def rejection_reasons(app: ExportApplicationSubmitted, policy: Policy) -> tuple[
     if Decimal(app.capacity_kw) > limit:
         reasons.append(ExportRejectionCode.CAPACITY_OVER_LIMIT)
     certificate = app.mcs_certificate
+    discretionary = app.technology in HYDRO_AND_AD and not policy.mcs_required_for_hydro_and_ad
     if certificate is None:
-        reasons.append(ExportRejectionCode.NO_CERTIFICATE)
+        if not discretionary:
+            reasons.append(ExportRejectionCode.NO_CERTIFICATE)
     elif certificate.mpan != app.import_mpan or _normalise_address(certificate.address) != _normalise_address(
         app.address
     ):
@@ -299,6 +322,8 @@ def apply_submitted(state: ExportEnrolmentState, inp: AppSubmittedIn, ctx: Ctx) 
         submitted_on=inp.day,
         submitted_by=inp.event_id,
         stage=REJECTED if inp.reasons else APPLIED,
+        account_id=inp.account_id,
+        tariff_end_date=inp.tariff_end_date,
     )
     if inp.reasons:
         ctx.emit(
@@ -380,7 +405,26 @@ def apply_export_registered(state: ExportEnrolmentState, inp: ExportRegisteredIn
     if app is None or app.application_id != inp.application_id or app.stage != ALLOCATED:
         return False
     app.stage = REGISTERED
+    _tell_account(app, inp, inp.ssd, True, ctx)
     return True
+
+
+def _tell_account(app: ExportApplication, inp: Input, since: date, active: bool, ctx: Ctx) -> None:
+    """Tell the import account that its export MPAN is credited (or no longer), so an unpaid
+    account holds its export credit back (the `export_credit` machine)."""
+    if app.account_id is None or app.export_mpan is None:
+        return
+    ctx.follow_ups.append(
+        ExportCreditAccount(
+            event_id=follow_up_id(inp.event_id, "export_credit_account", app.account_id),
+            occurred_at=_noon(inp.day),
+            account_id=app.account_id,
+            export_mpan=app.export_mpan,
+            import_mpan=ctx.key,
+            since=since,
+            active=active,
+        )
+    )
 
 
 def _end(app: ExportApplication, inp: Input, end_date: date, reason: str, ctx: Ctx) -> None:
@@ -390,6 +434,7 @@ def _end(app: ExportApplication, inp: Input, end_date: date, reason: str, ctx: C
         ctx.emit(EndExportTariff, inp.event_id, export_mpan=app.export_mpan, end_date=end_date, reason=reason)
         app.stage = ENDED
         issued = True
+        _tell_account(app, inp, end_date, False, ctx)
     else:
         ctx.emit(
             WithdrawExportApplication, inp.event_id, import_mpan=ctx.key, application_id=app.application_id
@@ -428,6 +473,10 @@ def on_moved_out(state: ExportEnrolmentState, inp: MovedOutIn, ctx: Ctx) -> bool
     """Moving out ends the export tariff on the move-out day (or withdraws the application)."""
     app = state.export_app
     if app is None or not app.active:
+        return False
+    if (inp.day, inp.PRIORITY) <= (app.submitted_on, AppSubmittedIn.PRIORITY):
+        # In canonical order this move-out came before the application existed (a late
+        # or redelivered notice must not act differently from its first delivery).
         return False
     _end(app, inp, inp.move_out_date, REASON_MOVE_OUT, ctx)
     return True
@@ -475,6 +524,7 @@ def apply_registration_confirmed(state: ExportEnrolmentState, inp: RegistrationC
 def _configure(link: ExportLink, ssd: date, cause: str, day: date, ctx: Ctx) -> None:
     link.stage = CONFIGURED
     link.ssd = ssd
+    link.requested_on = ctx.issued_on
     ctx.emit(ConfigureExport, cause, export_mpan=ctx.key, import_mpan=link.import_mpan, ssd=ssd)
     ctx.emit(RequestFirstExportReading, cause, export_mpan=ctx.key)
     ctx.follow_ups.append(
@@ -492,8 +542,8 @@ def _configure(link: ExportLink, ssd: date, cause: str, day: date, ctx: Ctx) -> 
 def apply_export_reading(
     state: ExportEnrolmentState, inp: Input, readings: tuple[ReadingValue, ...], source: str, ctx: Ctx
 ) -> bool:
-    """An export reading: the first on or after the export SSD starts crediting; later ones
-    keep the 90-day clock."""
+    """An export reading: the first on or after the export SSD starts crediting; later
+    automatic (D0010) ones keep the 90-day clock (a customer's manual reading does not)."""
     link = state.export_link
     if link is None or not link.wants_readings or not readings:
         return False
@@ -515,7 +565,7 @@ def apply_export_reading(
         link.credit_started_by = inp.event_id
         link.last_reading_on = latest
         return True
-    if link.last_reading_on is None or latest > link.last_reading_on:
+    if source == "D0010" and (link.last_reading_on is None or latest > link.last_reading_on):
         link.last_reading_on = latest
         return True
     return False
@@ -539,9 +589,27 @@ def export_deadlines(state: ExportEnrolmentState, policy: Policy) -> list[tuple[
     app = state.export_app
     if app is not None and app.stage == APPLIED and not app.escalated and app.requested_on is not None:
         out.append((app.requested_on + timedelta(days=policy.export_mpan_escalation_days), EXPORT_ESCALATION))
+    if (
+        app is not None
+        and app.stage == REGISTERED
+        and app.tariff_end_date is not None
+        and not app.end_notified
+    ):
+        out.append(
+            (app.tariff_end_date - timedelta(days=policy.export_tariff_end_notice_days), TARIFF_ENDING)
+        )
     link = state.export_link
     if link is not None and link.stage == CREDITING and link.last_reading_on is not None:
-        out.append((link.last_reading_on + timedelta(days=policy.export_no_reading_days), EXPORT_NO_READING))
+        out.append((more_than_days(link.last_reading_on, policy.export_no_reading_days), EXPORT_NO_READING))
+    if (
+        link is not None
+        and link.stage == CONFIGURED
+        and not link.first_chased
+        and link.requested_on is not None
+    ):
+        out.append(
+            (link.requested_on + timedelta(days=policy.first_export_reading_chase_days), FIRST_READING_CHASE)
+        )
     return out
 
 
@@ -563,6 +631,18 @@ def fire_export_deadline(state: ExportEnrolmentState, kind: str, due: date, ctx:
             SwitchToManualExportReadings, cause, export_mpan=ctx.key, last_reading_on=link.last_reading_on
         )
         link.stage = MANUAL
+    elif kind == FIRST_READING_CHASE and link is not None and link.requested_on is not None:
+        ctx.emit(ChaseFirstExportReading, cause, export_mpan=ctx.key, requested_on=link.requested_on)
+        link.first_chased = True
+    elif kind == TARIFF_ENDING and app is not None and app.export_mpan and app.tariff_end_date is not None:
+        ctx.emit(
+            NotifyExportTariffEnding,
+            cause,
+            export_mpan=app.export_mpan,
+            tariff=app.tariff,
+            end_date=app.tariff_end_date,
+        )
+        app.end_notified = True
 
 
 def export_label(state: ExportEnrolmentState) -> str | None:
@@ -636,6 +716,8 @@ class ExportEnrolmentMachine:
                 application_id=e.application_id,
                 tariff=sys.intern(str(e.tariff)),
                 reasons=rejection_reasons(e, p),
+                account_id=e.account_id,
+                tariff_end_date=e.tariff_end_date,
             ),
             ExportApplicationCancelled: lambda e, _: AppCancelledIn(
                 event_id=e.event_id, day=e.day, application_id=e.application_id

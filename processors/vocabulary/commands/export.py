@@ -103,6 +103,45 @@ class WithdrawExportApplication(Command):
     application_id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChaseFirstExportReading(Command):
+    """No first export reading a policy number of days after `RequestFirstExportReading`."""
+
+    TYPE: ClassVar[str] = "ChaseFirstExportReading"
+    export_mpan: str
+    requested_on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotifyExportTariffEnding(Command):
+    """A fixed export tariff ends on `end_date`: the customer's notice (at least 42 days before)."""
+
+    TYPE: ClassVar[str] = "NotifyExportTariffEnding"
+    export_mpan: str
+    tariff: str
+    end_date: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldExportCredit(Command):
+    """The import account `account_id` is unpaid from `on`: hold the export credit back."""
+
+    TYPE: ClassVar[str] = "HoldExportCredit"
+    export_mpan: str
+    account_id: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseExportCredit(Command):
+    """The import account `account_id` is paid up from `on`: release the held export credit."""
+
+    TYPE: ClassVar[str] = "ReleaseExportCredit"
+    export_mpan: str
+    account_id: str
+    on: date
+
+
 COMMANDS: tuple[type[Command], ...] = (
     RejectExportApplication,
     ApplyForExportMpan,
@@ -114,4 +153,8 @@ COMMANDS: tuple[type[Command], ...] = (
     SwitchToManualExportReadings,
     EndExportTariff,
     WithdrawExportApplication,
+    ChaseFirstExportReading,
+    NotifyExportTariffEnding,
+    HoldExportCredit,
+    ReleaseExportCredit,
 )

@@ -94,7 +94,13 @@ from processors.vocabulary.events.halfhourly import (
     TariffAgreementStarted,
     TrackerPeriod,
 )
+from processors.vocabulary.events.handoffs import (
+    ExportCreditAccount,
+    RelatedSwitchSecured,
+    RelatedSwitchWithdrawn,
+)
 from processors.vocabulary.events.internal import ExportMpanLinked, ExportMpanRegistered, ExportTariffEnded
+from processors.vocabulary.events.payments import AccountPaymentCleared, AccountPaymentOverdue, RefundPaid
 from processors.vocabulary.events.readings import (
     BscValidationStatus,
     CosReadingsNotified,
@@ -112,6 +118,7 @@ from processors.vocabulary.events.registrations import (
     RegistrationConfirmed,
     RelatedMpan,
 )
+from processors.vocabulary.events.smart import SmartMeterReadingTaken, SmartRegisterValue
 
 __all__ = [
     "ELIGIBLE_TECHNOLOGIES",
@@ -122,6 +129,8 @@ __all__ = [
     "AccountMigrated",
     "AccountMpanLinked",
     "AccountOpened",
+    "AccountPaymentCleared",
+    "AccountPaymentOverdue",
     "AccountReadingForwarded",
     "AccountSegment",
     "AppointedAgent",
@@ -156,6 +165,7 @@ __all__ = [
     "DtcFile",
     "ExportApplicationCancelled",
     "ExportApplicationSubmitted",
+    "ExportCreditAccount",
     "ExportEvent",
     "ExportMpanAllocated",
     "ExportMpanLinked",
@@ -192,17 +202,22 @@ __all__ = [
     "ReadingMethod",
     "ReadingNotObtained",
     "ReadingType",
+    "RefundPaid",
     "RegisterReading",
     "RegistrationConfirmed",
     "RelatedMpan",
+    "RelatedSwitchSecured",
+    "RelatedSwitchWithdrawn",
     "SapPrice",
     "SapPrices",
     "SapPublished",
     "SapWanted",
     "SiteVisit",
+    "SmartMeterReadingTaken",
     "SmartMeterStatus",
     "SmartProduct",
     "SmartRates",
+    "SmartRegisterValue",
     "Source",
     "SupplyPointRegistered",
     "SwitchSecured",

@@ -7,6 +7,7 @@ refer back to it by `application_id`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -84,6 +85,9 @@ class ExportApplicationSubmitted(ExportEvent):
     smart_meter: SmartMeterStatus
     address: str
     manual_export_reads: bool
+    tariff_end_date: date | None = None
+    """The last day of a fixed-term export tariff (`OUTGOING_FIXED`): notice is due at
+    least 42 days before it (D23). None for open-ended tariffs."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -58,5 +58,5 @@ def test_export_deadlines_are_listed_for_the_dashboard() -> None:
         until=date(2024, 3, 23),
     )
     assert s.engine.deadlines_between(date(2024, 3, 1), date(2024, 12, 31)) == [
-        Deadline(due_on=date(2024, 6, 19), kind="export_no_reading", subject=EXPORT)
+        Deadline(due_on=date(2024, 6, 20), kind="export_no_reading", subject=EXPORT)
     ]

@@ -40,6 +40,7 @@ EXPECTED = [
     ("IssueFinalBill", "2300444555663", "2024-11-26"),
     ("SettleFinalBalance", "2300444555663", "2024-11-26"),
     ("RaiseCoSDispute", "1400123456786", "2024-11-28"),
+    ("RespondToCoSDispute", "1400123456786", "2024-12-02"),
     ("ApplyForExportMpan", "2100123123122", "2024-12-02"),
     ("IssueFinalBill", "1900111222333", "2024-12-09"),
     ("SettleFinalBalance", "1900111222333", "2024-12-09"),
@@ -49,6 +50,7 @@ EXPECTED = [
     ("SubmitSmartPrepayList", "NW", "2024-12-17"),
     ("SubmitSmartPrepayList", "WM", "2024-12-17"),
     ("SendReadingToDataCollector", "1800987654327", "2024-12-20"),
+    ("PayGuaranteedStandardCompensation", "1900111222333", "2024-12-24"),
     ("BillBusinessAccount", "1200555000998", "2025-01-01"),
     ("BillBusinessAccount", "1700555000555", "2025-01-01"),
     ("ExpectPrepaymentReconciliation", "4410987725", "2025-01-01"),
@@ -56,14 +58,21 @@ EXPECTED = [
     ("ExpectPrepaymentReconciliation", "7390115822", "2025-01-01"),
     ("ExpectPrepaymentReconciliation", "8845120036", "2025-01-01"),
     ("ExpectPrepaymentReconciliation", "8845120099", "2025-01-01"),
+    ("HoldExportCredit", "2099000111220", "2025-01-06"),
+    ("ApplyForExportMpan", "2300555666771", "2025-01-06"),
     ("IssueCorrectedFinalBill", "1400123456786", "2025-01-08"),
     ("SettleFinalBalance", "1400123456786", "2025-01-08"),
     ("ChaseDataCollector", "1800987654327", "2025-01-10"),
     ("IssueFinalBill", "1800987654327", "2025-01-14"),
     ("SettleFinalBalance", "1800987654327", "2025-01-14"),
+    ("RegisterExportMpan", "2300555666771", "2025-01-15"),
     ("ChaseBusinessBill", "B-500001", "2025-01-15"),
+    ("RequestCustomerReading", "2200666777885", "2025-01-16"),
     ("SubmitSmartPrepayList", "NW", "2025-01-16"),
     ("SubmitSmartPrepayList", "WM", "2025-01-16"),
+    ("ConfigureExport", "2300555666771", "2025-01-22"),
+    ("RequestFirstExportReading", "2399000222339", "2025-01-22"),
+    ("ReleaseExportCredit", "2099000111220", "2025-01-27"),
     ("BillBusinessAccount", "1200555000998", "2025-02-01"),
     ("BillBusinessAccount", "1700555000555", "2025-02-01"),
     ("ReviewPaymentAdequacy", "D-200377", "2025-02-01"),
@@ -74,13 +83,14 @@ EXPECTED = [
     ("IssueInvoice", "B-500001", "2025-02-03"),
     ("IssueCreditNote", "B-500001", "2025-02-03"),
     ("ApproveDirectDebitPayment", "B-500001", "2025-02-04"),
+    ("ChaseFirstExportReading", "2399000222339", "2025-02-05"),
     ("IssueEstimatedFinalBill", "2200666777885", "2025-02-14"),
     ("SettleFinalBalance", "2200666777885", "2025-02-14"),
     ("ReportIncompleteReconciliation", "5120348891", "2025-02-14"),
     ("SubmitSmartPrepayList", "NW", "2025-02-18"),
     ("SubmitSmartPrepayList", "WM", "2025-02-18"),
-    ("SwitchToManualExportReadings", "2099000111220", "2025-02-19"),
     ("ExpectPrepaymentReconciliation", "5120348891", "2025-02-20"),
+    ("SwitchToManualExportReadings", "2099000111220", "2025-02-20"),
     ("BillBusinessAccount", "1200555000998", "2025-03-01"),
     ("BillBusinessAccount", "1700555000555", "2025-03-01"),
     ("EndExportTariff", "2099000111220", "2025-03-07"),
@@ -90,9 +100,11 @@ EXPECTED = [
     ("ReportIncompleteReconciliation", "GB", "2025-03-14"),
     ("SubmitSmartPrepayList", "NW", "2025-03-18"),
     ("SubmitSmartPrepayList", "WM", "2025-03-18"),
+    ("NotifyExportTariffEnding", "2399000222339", "2025-03-19"),
     ("RaiseCoSDispute", "1200999888775", "2025-03-20"),
     ("IssueEstimatedFinalBill", "1200999888775", "2025-03-20"),
     ("SettleFinalBalance", "1200999888775", "2025-03-20"),
+    ("PayGuaranteedStandardCompensation", "1200999888775", "2025-03-20"),
     ("ExpectPrepaymentReconciliation", "5120348891", "2025-03-20"),
     ("ExpectPrepaymentReconciliation", "8845120099", "2025-03-20"),
     ("SendReadingToDataCollector", "1100444555661", "2025-03-25"),
@@ -185,7 +197,7 @@ def test_duplicate_and_test_data_files_are_reported(
     reports = {Path(r.path).name: r.status for r in replayed[0] if isinstance(r, FileReport)}
     assert reports["UDMS_D0086_20241025_resent.txt"] is FileStatus.DUPLICATE
     assert reports["UDMS_D0086_TEST_20241105.txt"] is FileStatus.TEST_DATA
-    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 17
+    assert sum(1 for s in reports.values() if s is FileStatus.READ) == 19
 
 
 def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
@@ -195,11 +207,11 @@ def test_the_unknown_supply_point_is_an_anomaly(replayed: tuple[list[ReplayOutpu
 
 def test_the_summary_counts_what_happened(replayed: tuple[list[ReplayOutput], ReplaySummary]) -> None:
     summary = replayed[1]
-    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (19, 659, 1, 1)
+    assert (summary.files, summary.events, summary.rejected_records, summary.anomalies) == (21, 673, 1, 1)
     assert sum(summary.commands.values()) == len(EXPECTED)
     assert summary.line().startswith(
-        "meterflow replay through 2025-03-31: 19 files (1 duplicate, 1 test data), 659 input events, "
-        "118 derived events, 211 day ticks"
+        "meterflow replay through 2025-03-31: 21 files (1 duplicate, 1 test data), 673 input events, "
+        "124 derived events, 211 day ticks"
     )
 
 

@@ -100,6 +100,9 @@ def test_deadlines_and_one_supply_point_from_the_engine(tmp_path: Path) -> None:
         ("command", "RaiseCoSDispute"),
         ("command", "IssueEstimatedFinalBill"),
         ("command", "SettleFinalBalance"),
+        # billed past six weeks, and no refund.paid in the portfolio: both standards
+        ("command", "PayGuaranteedStandardCompensation"),
+        ("command", "PayGuaranteedStandardCompensation"),
     ]
     assert late["pending_deadlines"] == []
     assert late["label"] == "estimated_final_billed"
@@ -168,7 +171,7 @@ def test_one_recorder_over_engines_per_partition(tmp_path: Path, log: str) -> No
     if log == "portfolio":
         assert {"loss_pending", "awaiting_cos_reading", "disputed", "supplying"} <= seen_labels
     else:
-        assert ops.commands_by_type["ConfigureExport"] == 1
+        assert ops.commands_by_type["ConfigureExport"] == 2
 
 
 @dataclass

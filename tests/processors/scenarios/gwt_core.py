@@ -18,12 +18,18 @@ from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import Command
 from processors.vocabulary.events import (
     UK,
+    AccountPaymentCleared,
+    AccountPaymentOverdue,
     BscValidationStatus,
     CertificateScheme,
+    CosReadingDisputed,
+    CosReadingRejectionCode,
     CosReadingsNotified,
     CustomerMovedOut,
     CustomerReadingReceived,
     DayClosed,
+    DisputedMeter,
+    DisputedRegister,
     DnoNotification,
     DomainEvent,
     DtcFile,
@@ -36,14 +42,23 @@ from processors.vocabulary.events import (
     MeterKind,
     MeterReadings,
     MeterReadingsReceived,
+    OldSupplierRegistrationNotified,
+    ProposedReadingStatus,
+    ReadingAttempt,
     ReadingMethod,
+    ReadingNotObtained,
     ReadingType,
+    RefundPaid,
     RegisterReading,
     RegistrationConfirmed,
+    RelatedMpan,
+    SmartMeterReadingTaken,
     SmartMeterStatus,
+    SmartRegisterValue,
     SupplyPointRegistered,
     SwitchSecured,
     SwitchWithdrawn,
+    ValidationResult,
 )
 from processors.vocabulary.mpan import check_digit
 
@@ -194,7 +209,9 @@ def d0086(
     )
 
 
-def d0217(mpan: str, ssd: date, on: date, **kw: Any) -> RegistrationConfirmed:
+def d0217(
+    mpan: str, ssd: date, on: date, related: tuple[tuple[str, str], ...] = (), **kw: Any
+) -> RegistrationConfirmed:
     f = _file(on, "D0217")
     return RegistrationConfirmed(
         event_id=kw.get("event_id", f"MRA/{f.file_id}/3"),
@@ -206,6 +223,7 @@ def d0217(mpan: str, ssd: date, on: date, **kw: Any) -> RegistrationConfirmed:
         mpan=mpan,
         deemed_received_on=None,
         ssd=ssd,
+        related_mpans=tuple(RelatedMpan(primary_mpan=a, secondary_mpan=b) for a, b in related),
     )
 
 
@@ -270,6 +288,172 @@ def export_refused(application_id: str, import_mpan: str, on: date, **kw: Any) -
         import_mpan=import_mpan,
         reason="network constraint",
     )
+
+
+def registers(
+    read_at: datetime, values: dict[str, str], flag: bool | None = None, valid: bool | None = None
+) -> tuple[RegisterReading, ...]:
+    """Register readings (register id -> value) at `read_at`, with an optional meter reading
+    flag and 032 / 07A validation status."""
+    return tuple(
+        RegisterReading(
+            register_id=register_id,
+            read_at=read_at,
+            value=Decimal(value),
+            reading_method=ReadingMethod.NOT_VIEWED,
+            reading_flag=flag,
+            validation=None if valid is None else ValidationResult(reason_code="00", valid=valid),
+        )
+        for register_id, value in values.items()
+    )
+
+
+def d0010_registers(
+    mpan: str,
+    on: date,
+    regs: tuple[RegisterReading, ...],
+    reading_type: str = "R",
+    status: str = "V",
+    meter_id: str = "M1",
+) -> MeterReadingsReceived:
+    """A D0010 group of one meter with several registers (and its quality marks)."""
+    f = _file(on, "D0010")
+    return MeterReadingsReceived(
+        event_id=f"DCOL/{f.file_id}/2",
+        occurred_at=at(on),
+        file=f,
+        mpan=mpan,
+        validation_status=BscValidationStatus(status),
+        meters=(MeterReadings(meter_id=meter_id, reading_type=ReadingType(reading_type), registers=regs),),
+    )
+
+
+def d0086_registers(
+    mpan: str, on: date, regs: tuple[RegisterReading, ...], reading_type: str = "A", status: str = "V"
+) -> CosReadingsNotified:
+    """A D0086 group of one meter with several registers (and its quality marks)."""
+    f = _file(on, "D0086")
+    return CosReadingsNotified(
+        event_id=f"DCOL/{f.file_id}/2",
+        occurred_at=at(on),
+        file=f,
+        mpan=mpan,
+        validation_status=BscValidationStatus(status),
+        meters=(MeterReadings(meter_id="M1", reading_type=ReadingType(reading_type), registers=regs),),
+    )
+
+
+def smart_reading(
+    mpan: str, read_on: date, on: date, values: dict[str, str] | None = None
+) -> SmartMeterReadingTaken:
+    """Our own smart meter read at the UK midnight that starts `read_on`."""
+    return SmartMeterReadingTaken(
+        event_id=_id("smart"),
+        occurred_at=at(on),
+        mpan=mpan,
+        read_at=datetime.combine(read_on, time(0), tzinfo=UK),
+        meter_id="M1",
+        registers=tuple(
+            SmartRegisterValue(register_id=k, value=Decimal(v)) for k, v in (values or {"1": "100"}).items()
+        ),
+    )
+
+
+def d0300(
+    mpan: str,
+    ssd: date,
+    on: date,
+    status: str,
+    proposed: dict[str, str] | None = None,
+    code: str | None = "01",
+) -> CosReadingDisputed:
+    """An inbound D0300 about the CoS on `ssd`: `proposed` register id -> proposed reading."""
+    f = _file(on, "D0300")
+    regs = tuple(
+        DisputedRegister(
+            register_id=register_id,
+            reading=None,
+            reading_type=ReadingType.OLD_SUPPLIER_ESTIMATED_COS,
+            rejection_code=None if code is None else CosReadingRejectionCode(code),
+            proposed_reading=Decimal(value),
+            proposed_status=ProposedReadingStatus(status),
+        )
+        for register_id, value in (proposed or {}).items()
+    ) or (
+        DisputedRegister(
+            register_id="1",
+            reading=None,
+            reading_type=None,
+            rejection_code=None,
+            proposed_reading=None,
+            proposed_status=ProposedReadingStatus(status),
+        ),
+    )
+    return CosReadingDisputed(
+        event_id=f"GAIN/{f.file_id}/2",
+        occurred_at=at(on),
+        file=f,
+        mpan=mpan,
+        process_code="D",
+        ssd=ssd,
+        address_lines=("1 High St", "", "", "", "", "", "", "", ""),
+        postcode="LS1 1AA",
+        meters=(DisputedMeter(meter_id="M1", initiating_flow=1, registers=regs),),
+    )
+
+
+def d0004(mpan: str, on: date, attempted: date | None = None) -> ReadingNotObtained:
+    f = _file(on, "D0004")
+    return ReadingNotObtained(
+        event_id=f"DCOL/{f.file_id}/2",
+        occurred_at=at(on),
+        file=f,
+        mpan=mpan,
+        attempts=(
+            ReadingAttempt(
+                meter_id="M1",
+                reading_type=ReadingType.ROUTINE,
+                attempted_at=datetime.combine(attempted or on, time(10)),
+            ),
+        ),
+    )
+
+
+def d0260(
+    mpan: str, ssd: date, on: date, related: tuple[tuple[str, str], ...] = ()
+) -> OldSupplierRegistrationNotified:
+    f = _file(on, "D0260")
+    return OldSupplierRegistrationNotified(
+        event_id=f"MRA/{f.file_id}/3",
+        occurred_at=at(on),
+        file=f,
+        file_sequence_number="1",
+        instruction_number="1",
+        instruction_type="REGI",
+        mpan=mpan,
+        ssd=ssd,
+        old_supplier="OLDS",
+        related_mpans=tuple(RelatedMpan(primary_mpan=a, secondary_mpan=b) for a, b in related),
+    )
+
+
+def refund_paid(mpan: str, final_bill: str, on: date, amount: str = "12.34") -> RefundPaid:
+    return RefundPaid(
+        event_id=_id("refund"),
+        occurred_at=at(on),
+        mpan=mpan,
+        final_bill=final_bill,
+        paid_on=on,
+        amount=Decimal(amount),
+    )
+
+
+def payment_overdue(account_id: str, on: date) -> AccountPaymentOverdue:
+    return AccountPaymentOverdue(event_id=_id("overdue"), occurred_at=at(on), account_id=account_id, on=on)
+
+
+def payment_cleared(account_id: str, on: date) -> AccountPaymentCleared:
+    return AccountPaymentCleared(event_id=_id("cleared"), occurred_at=at(on), account_id=account_id, on=on)
 
 
 def midnight(day: date) -> datetime:
@@ -340,8 +524,10 @@ class Scenario:
         )
         return found[0]
 
-    def timeline(self) -> list[tuple[str, date]]:
-        return [(c.type, c.issued_on) for c in self.commands]
+    def timeline(self, ignoring: Iterable[str] = ()) -> list[tuple[str, date]]:
+        """(type, issued_on) of every command, but those of the types `ignoring`."""
+        skip = set(ignoring)
+        return [(c.type, c.issued_on) for c in self.commands if c.type not in skip]
 
     def anomaly_kinds(self) -> list[str]:
         return [a.kind for a in self.anomalies]

@@ -28,7 +28,7 @@ async def test_health_shows_what_the_worker_reported(dashboard_url: str, world: 
     assert health["derived_events_total"] == 1 + 49  # the export hand-off; each registration's to its account
     assert health["days_closed"] == 90
     assert health["tick_records_total"] == 90
-    assert health["commands_total"] == 16
+    assert health["commands_total"] == 19  # 16, and 3 refunds not paid in 10 working days
     assert health["lag"] == {"meterflow-events[0]": 12, "meterflow-events[1]": 0}
     assert health["lag_total"] == 12
     assert health["rebalances"] == 1
@@ -57,11 +57,19 @@ async def test_deadlines_of_the_next_fourteen_days(dashboard_url: str) -> None:
     deadlines = await get(f"{dashboard_url}/api/deadlines")
     assert deadlines["as_of"] == "2024-03-31"
     assert (deadlines["first"], deadlines["last"]) == ("2024-04-01", "2024-04-14")
-    assert deadlines["items"] == [
+    # the portfolio pays no refunds: each final bill's refund standard is also due
+    refunds = [i for i in deadlines["items"] if i["kind"].endswith("_refund_late")]
+    assert len(refunds) == 3
+    assert [i for i in deadlines["items"] if i not in refunds] == [
         {"due_on": "2024-04-10", "kind": "cos_estimate", "subject": DISPUTED},
         {"due_on": "2024-04-13", "kind": "move_out_estimate", "subject": mpan(1014)},
     ]
-    assert deadlines["kinds"] == {"cos_estimate": 1, "move_out_estimate": 1}
+    assert deadlines["kinds"] == {
+        "cos_estimate": 1,
+        "move_out_estimate": 1,
+        "cos_refund_late": 2,
+        "move_out_refund_late": 1,
+    }
     assert len(deadlines["days"]) == 14
     assert deadlines["days"][9] == {  # the MPANs behind each cell, for the calendar's list
         "day": "2024-04-10",
@@ -70,7 +78,7 @@ async def test_deadlines_of_the_next_fourteen_days(dashboard_url: str) -> None:
     }
     week = await get(f"{dashboard_url}/api/deadlines?days=7")
     assert len(week["days"]) == 7
-    assert week["total"] == 0
+    assert week["total"] == sum(1 for i in refunds if i["due_on"] <= "2024-04-07")
     await get(f"{dashboard_url}/api/deadlines?days=soon", expect=400)
 
 
@@ -136,11 +144,12 @@ async def test_commands_per_type_per_day(dashboard_url: str) -> None:
         "ApplyForExportMpan": 1,
         "IssueEstimatedFinalBill": 3,
         "IssueFinalBill": 3,
+        "PayGuaranteedStandardCompensation": 3,
         "RaiseCoSDispute": 2,
         "RegisterExportMpan": 1,
         "SettleFinalBalance": 6,
     }
-    assert sum(sum(d["counts"].values()) for d in daily["days"]) == 16
+    assert sum(sum(d["counts"].values()) for d in daily["days"]) == 19
     assert [d["day"] for d in daily["days"]] == sorted(d["day"] for d in daily["days"])
     assert daily["days"][-1]["counts"] == {"RaiseCoSDispute": 1}
     recent = await get(f"{dashboard_url}/api/commands/recent?limit=1")
@@ -151,7 +160,7 @@ async def test_throughput_series(dashboard_url: str) -> None:
     series = await get(f"{dashboard_url}/api/throughput")
     assert series["step_seconds"] == 10.0
     assert sum(p["events"] for p in series["points"]) == 89  # input events
-    assert sum(p["commands"] for p in series["points"]) == 16
+    assert sum(p["commands"] for p in series["points"]) == 19
     assert series["points"][-1]["lag"] == 12
     assert series["points"][0]["lag"] is None or series["points"][0]["lag"] > 12
 
@@ -209,3 +218,11 @@ async def test_mounted_under_a_prefix_of_another_app(world: World) -> None:
             assert "meterflow" in await r.text()
     finally:
         await runner.cleanup()
+
+
+async def test_policy_lists_the_regulated_numbers_and_what_this_run_changes(dashboard_url: str) -> None:
+    policy = await get(f"{dashboard_url}/api/policy")
+    keys = {r["key"] for r in policy["regulated"]}
+    assert {"estimated_final_bill_days", "refund_working_days", "guaranteed_standard_amount"} <= keys
+    assert policy["changes"] == []
+    assert (await get(f"{dashboard_url}/api/health"))["policy_changes"] == []

@@ -55,7 +55,7 @@ async def test_examples_dashboard_agrees_with_replay(examples_url: str) -> None:
     health = await get(f"{examples_url}/api/health")
     assert health["commands_total"] == sum(commands.values())
     assert health["today"] == "2025-03-31"
-    assert health["files"] == {"duplicate": 1, "read": 17, "test_data": 1}
+    assert health["files"] == {"duplicate": 1, "read": 19, "test_data": 1}
 
     rejections = await get(f"{examples_url}/api/rejections")
     assert [(r["path"], r["line"], r["raw"], r["reason"]) for r in rejections["items"]] == [
@@ -72,7 +72,11 @@ async def test_examples_supply_point_story(examples_url: str) -> None:
     assert point["label"] == "final_billed"
     story = [(e["kind"], e["type"]) for e in point["timeline"]]
     assert story.index(("command", "RaiseCoSDispute")) < story.index(("command", "IssueEstimatedFinalBill"))
-    assert story[-2:] == [("command", "IssueCorrectedFinalBill"), ("command", "SettleFinalBalance")]
+    assert story[-3:] == [
+        ("command", "IssueCorrectedFinalBill"),
+        ("command", "SettleFinalBalance"),
+        ("event", "RefundPaid"),
+    ]
     test_data = [e for e in point["timeline"] if e["summary"].startswith("[test data]")]
     assert [e["type"] for e in test_data] == ["D0086"]
     export = await get(f"{examples_url}/api/supply-points/2099000111220")

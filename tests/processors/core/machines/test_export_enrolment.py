@@ -246,12 +246,13 @@ def test_cancelling_a_rejected_application_is_an_anomaly() -> None:
     assert s.anomaly_kinds() == ["export_application_closed"]
 
 
-def test_90_days_without_export_readings_switches_to_manual_readings() -> None:
+def test_more_than_90_days_without_export_readings_switches_to_manual_readings_on_day_91() -> None:
+    """Issue 11 item 4: "more than 90 days" fires on day 91, as the dispute fires on day 31."""
     events = [*enrolled(), d0010(EXPORT, midnight(date(2024, 4, 5)), on=date(2024, 4, 6))]
     s = Scenario().play(events, until=date(2024, 8, 30))
     manual = s.one("SwitchToManualExportReadings")
     assert (manual.issued_on, manual.last_reading_on) == (
-        date(2024, 4, 5) + timedelta(days=90),
+        date(2024, 4, 5) + timedelta(days=91),
         date(2024, 4, 5),
     )
     assert s.engine.subject_label(EXPORT) == "export_manual"
