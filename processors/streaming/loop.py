@@ -138,25 +138,7 @@ class FoldLoop:
                 self._paused.discard(partition)
 
     async def _produce(self, records: list[tuple[str, bytes | None, bytes]]) -> None:
-        """Send every record and wait until the broker acknowledged all of them.
-
-        While the broker is away the whole batch is sent again until it is acknowledged
-        (records already acknowledged become duplicates, which command ids make harmless):
-        the offsets that caused them are not committed before that.
-        """
-        if not records:
-            return
-        send = self.producer.send
-        attempt = 0
-        while True:
-            try:
-                futures = [await send(topic, value, key=key) for topic, key, value in records]
-                await asyncio.gather(*futures)
-                return
-            except KafkaError as exc:
-                attempt += 1
-                log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
-                await asyncio.sleep(min(0.5 * attempt, 5.0))
+        await produce_all(self.producer, records)
 
     def sample_lag(self, lockstep: LockStep) -> None:
         """Lag per partition: records not yet folded, measured against the broker's high
@@ -194,3 +176,25 @@ class FoldLoop:
             for partition in owed:
                 self._ticks_sent[partition] = closed
             log.info("day ticked", day=closed.isoformat(), partitions=owed)
+
+
+async def produce_all(producer: AIOKafkaProducer, records: list[tuple[str, bytes | None, bytes]]) -> None:
+    """Send every (topic, key, value) record and wait until the broker acknowledged all of them.
+
+    While the broker is away the whole batch is sent again until it is acknowledged
+    (records already acknowledged become duplicates, which command ids make harmless):
+    the offsets that caused them are not committed before that.
+    """
+    if not records:
+        return
+    send = producer.send
+    attempt = 0
+    while True:
+        try:
+            futures = [await send(topic, value, key=key) for topic, key, value in records]
+            await asyncio.gather(*futures)
+            return
+        except KafkaError as exc:
+            attempt += 1
+            log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
+            await asyncio.sleep(min(0.5 * attempt, 5.0))

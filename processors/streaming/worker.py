@@ -328,8 +328,13 @@ async def serve(
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Entry point of `meterflow worker [--no-clock] [--state-dir DIR]`; serves the
-    dashboard too when Settings.dashboard_port (METERFLOW_DASHBOARD_PORT) is set."""
+    """Entry point of `meterflow worker [--runtime aiokafka|faust] [--no-clock] [--state-dir DIR]`;
+    serves the dashboard too when Settings.dashboard_port (METERFLOW_DASHBOARD_PORT) is set.
+    `--runtime faust` runs the same core as a faust application (`faust_app`)."""
+    if getattr(args, "runtime", "aiokafka") == "faust":
+        from processors.streaming import faust_app  # noqa: PLC0415 - faust only when asked for
+
+        return faust_app.run(args, settings)
     policy = DEFAULT_POLICY
     policy_path = getattr(args, "policy", None)
     if policy_path:
