@@ -289,6 +289,7 @@ def make_app(
         processing_guarantee="at_least_once",
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
+        datadir=str(settings.home / "faust" / settings.group),  # not the working directory
         cython_optimizations=True,
     )
     app.meterflow = runtime  # type: ignore[attr-defined]
@@ -330,6 +331,12 @@ def make_app(
 
     app.on_first_start = on_first_start  # type: ignore[method-assign]
     return app
+
+
+def runtime_of(app: faust.App) -> FaustRuntime:
+    """The meterflow runtime `make_app` gave `app`."""
+    runtime: FaustRuntime = app.meterflow  # type: ignore[attr-defined]
+    return runtime
 
 
 def _app_from_environment() -> faust.App:
