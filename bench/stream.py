@@ -86,7 +86,7 @@ def main() -> int:
     parser.add_argument(
         "--faust-batched-events", type=int, default=100_000, help="batched faust runs on a slice"
     )
-    systems = ["faust", "faust-batched", "faust-ceiling", "quix", "aiokafka"]
+    systems = ["meterflow-faust", "faust", "faust-batched", "faust-ceiling", "quix", "aiokafka"]
     parser.add_argument("--skip", nargs="*", default=[], choices=systems)
     parser.add_argument("--profile", metavar="FILE", help="profile the meterflow worker (pyinstrument)")
     parser.add_argument("--repeat", type=int, default=2, help="runs per system; the best counts (default 2)")
@@ -161,6 +161,7 @@ def main() -> int:
 
         results = {"meterflow": ours, "meterflow-rocksdb": rocks}
         baselines = (
+            ("meterflow-faust", records),
             ("aiokafka", ingested),
             ("quix", ingested),
             ("faust-ceiling", min(args.faust_batched_events, ingested)),
