@@ -37,8 +37,10 @@ log = structlog.get_logger("meterflow.worker")
 class FoldLoop:
     """Folds fetched batches into the lock-step, produces what they caused and commits."""
 
-    PAUSE_ABOVE = 50_000  # records read but not folded (waiting at a tick) per partition
-    RESUME_BELOW = 10_000
+    # bytes read but not folded (waiting at a tick) per partition: about 10,000 events of a
+    # routine back-fill, whose decoded events cost a few times that in memory
+    PAUSE_ABOVE = 2 * 1024 * 1024
+    RESUME_BELOW = 512 * 1024
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
 
     def __init__(
@@ -128,7 +130,7 @@ class FoldLoop:
     def _flow_control(self, lockstep: LockStep) -> None:
         """Pause partitions that wait at a tick with a lot read ahead; resume them later."""
         for partition in list(lockstep.processors):
-            size = lockstep.buffered(partition)
+            size = lockstep.buffered_bytes(partition)
             tp = TopicPartition(self.topics.input, partition)
             if size > self.PAUSE_ABOVE and partition not in self._paused:
                 self.consumer.pause(tp)
