@@ -29,6 +29,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, cast
 
 import faust
@@ -326,6 +327,7 @@ def make_app(
     original_first_start = app.on_first_start
 
     async def on_first_start() -> None:
+        Path(app.conf.datadir).mkdir(parents=True, exist_ok=True)
         await runtime.start(app)
         await original_first_start()
 
