@@ -6,9 +6,12 @@ acknowledged output, and its peak memory.
 
 - `meterflow`: the real worker (processors.streaming.worker.Worker): decode, Engine,
   commands, anomalies, follow-ups, batched sends, commit after acknowledgement.
+- `meterflow-faust`: the same worker as a faust application (`--runtime faust`,
+  processors.streaming.faust_app), `cython_optimizations` on.
 - `aiokafka`: a hand-written consume-transform-produce loop with batched sends: decode,
   a per-MPAN dict update, one output record per event.
-- `faust`: a naive faust agent: per event, decode, a Table update and one send.
+- `faust`: a naive faust agent: per event, decode, a Table update and one send (every
+  faust row runs with faust-streaming's `cython_optimizations` on).
 - `faust-batched`: faust as the issue suggests it be tuned: raw bytes, the agent takes
   batches (`stream.take`), one Table write per changed key per batch, sends buffered.
 - `faust-ceiling`: the same faust agent doing nothing but decode: the ceiling of faust's
@@ -156,7 +159,8 @@ async def run_aiokafka(broker: str, prefix: str, count: int, group: str) -> None
 
 def faust_app(group: str, broker: str, **tuning: Any) -> Any:
     """A faust application with a short session timeout (this broker's first join waits half
-    of it), plus any `tuning` settings."""
+    of it) and faust-streaming's repaired Cython fast paths (`cython_optimizations`, off by
+    default), plus any `tuning` settings."""
     import faust  # noqa: PLC0415 - only the faust systems need it
 
     return faust.App(
@@ -171,6 +175,7 @@ def faust_app(group: str, broker: str, **tuning: Any) -> Any:
         datadir=tempfile.mkdtemp(prefix="faust-"),
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
+        cython_optimizations=True,
         **tuning,
     )
 
@@ -268,6 +273,44 @@ def run_faust_batched(broker: str, prefix: str, count: int, group: str, *, work:
     app.main()
 
 
+def run_meterflow_faust(broker: str, prefix: str, count: int, group: str) -> None:
+    """The faust runtime of meterflow (`meterflow worker --runtime faust`): the same core,
+    lock-step, recovery and snapshots as the meterflow row, with faust fetching."""
+    from processors.streaming.faust_app import make_app, runtime_of  # noqa: PLC0415 - only this system
+
+    settings = replace(
+        settings_from_environment(),
+        topic_prefix=prefix,
+        group=group,
+        home=Path(tempfile.mkdtemp(prefix="meterflow-faust-")),
+        session_timeout_ms=6000,
+    )
+    app = make_app(settings, broker, use_clock=False)
+    runtime = runtime_of(app)
+    clock: dict[str, float] = {}
+
+    @app.timer(0.02)  # type: ignore[untyped-decorator, unused-ignore]
+    async def watch() -> None:
+        if "first" not in clock and runtime.stats.events:
+            clock["first"] = time.perf_counter()
+        if sum(runtime.folded.values()) >= count and runtime.stats.batches:
+            done = time.perf_counter()
+            emit(
+                {
+                    "system": "meterflow-faust",
+                    "events": runtime.stats.events,
+                    "commands": runtime.stats.commands,
+                    "seconds": done - clock.get("first", done),
+                    "peak_mb": peak_mb(),
+                }
+            )
+            sys.stdout.flush()
+            os._exit(0)
+
+    sys.argv = [sys.argv[0], "worker", "--loglevel", "warn"]
+    app.main()
+
+
 def run_quix(broker: str, prefix: str, count: int, group: str) -> None:
     from quixstreams import Application, State  # noqa: PLC0415 - benchmark-only dependency
 
@@ -309,7 +352,16 @@ def run_quix(broker: str, prefix: str, count: int, group: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "system", choices=["meterflow", "aiokafka", "faust", "faust-batched", "faust-ceiling", "quix"]
+        "system",
+        choices=[
+            "meterflow",
+            "meterflow-faust",
+            "aiokafka",
+            "faust",
+            "faust-batched",
+            "faust-ceiling",
+            "quix",
+        ],
     )
     parser.add_argument("--broker", required=True)
     parser.add_argument("--prefix", required=True)
@@ -339,6 +391,8 @@ def main() -> int:
                 state_dir=args.state_dir,
             )
         )
+    elif args.system == "meterflow-faust":
+        run_meterflow_faust(args.broker, args.prefix, args.count, group)
     elif args.system == "aiokafka":
         asyncio.run(run_aiokafka(args.broker, args.prefix, args.count, group))
     elif args.system == "faust":

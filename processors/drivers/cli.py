@@ -217,13 +217,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--until", type=_date, metavar="DATE", help="publish the day ticks through DATE")
 
-    sub.add_parser(
+    worker = sub.add_parser(
         "worker",
         parents=[broker, policy, clock, state],
         help="the streaming processor on Kafka",
         description="Consume the input topic in a consumer group, fold each partition through the core "
         "and publish billing commands, anomalies and rejections, until SIGINT or SIGTERM. Serves the "
-        "dashboard when METERFLOW_DASHBOARD_PORT is set.",
+        "dashboard when METERFLOW_DASHBOARD_PORT is set (aiokafka runtime).",
+    )
+    worker.add_argument(
+        "--runtime",
+        choices=["aiokafka", "faust"],
+        default="aiokafka",
+        help="aiokafka: meterflow's consumer group (default); faust: the same core as a faust-streaming "
+        "application (`faust -A processors.streaming.faust_app worker`)",
     )
     up = sub.add_parser(
         "up",

@@ -58,6 +58,7 @@ class LockStep:
         self.ticks: dict[int, deque[date]] = {}
         self.fed: dict[int, int] = {}  # next offset expected from the consumer
         self.done: dict[int, int] = {}  # next offset not yet folded
+        self.held: dict[int, int] = {}  # bytes of the records read but not yet folded
         # the last record folded: (offset, value, timestamp), for local state markers
         self.tail: dict[int, tuple[int, bytes | None, int | None]] = {}
 
@@ -73,16 +74,19 @@ class LockStep:
         self.ticks[partition] = deque()
         self.fed[partition] = offset
         self.done[partition] = offset
+        self.held[partition] = 0
         tail = self.tail.get(partition)
         if tail is not None and tail[0] != offset - 1:
             del self.tail[partition]
 
     def remove(self, partition: int) -> None:
-        for table in (self.processors, self.buffers, self.ticks, self.fed, self.done, self.tail):
+        for table in (self.processors, self.buffers, self.ticks, self.fed, self.done, self.held, self.tail):
             table.pop(partition, None)
 
-    def buffered(self, partition: int) -> int:
-        return len(self.buffers.get(partition, ()))
+    def buffered_bytes(self, partition: int) -> int:
+        """The size of the records of `partition` read but not yet folded (the read-ahead,
+        bounded by the loop's flow control: a decoded event costs a few times its bytes)."""
+        return self.held.get(partition, 0)
 
     # -- reading ------------------------------------------------------------------------
     def feed(self, partition: int, records: Iterable[Any]) -> int:
@@ -94,11 +98,14 @@ class LockStep:
         expected = self.fed[partition]
         decode = serde.decode_event
         queued = 0
+        size = 0
         for record in records:
             offset = record.offset
             if offset < expected:
                 continue  # already queued (a refetch after a seek)
             value = record.value
+            if value is not None:
+                size += len(value)
             timestamp = getattr(record, "timestamp", None)
             try:
                 event = decode(value or b"")
@@ -111,6 +118,7 @@ class LockStep:
             expected = offset + 1
             queued += 1
         self.fed[partition] = expected
+        self.held[partition] += size
         return queued
 
     # -- folding ------------------------------------------------------------------------
@@ -144,6 +152,7 @@ class LockStep:
         processor = self.processors[partition]
         follow_ups: list[DomainEvent] = []
         last: Item | None = None
+        freed = 0
         while buffer:
             item = buffer[0]
             offset, event, value, reason, _ = item
@@ -151,6 +160,8 @@ class LockStep:
                 break
             buffer.popleft()
             last = item
+            if value is not None:
+                freed += len(value)
             if event is None:
                 processor.reject(offset, value, reason or "undecodable", out)
                 continue
@@ -159,6 +170,7 @@ class LockStep:
                 follow_ups.extend(found)
         if last is None:
             return False
+        self.held[partition] -= freed
         self.done[partition] = last[0] + 1
         self.tail[partition] = (last[0], last[2], last[4])
         self._deliver(follow_ups, out)
@@ -167,6 +179,8 @@ class LockStep:
     def _fold_tick(self, partition: int, out: Outgoing) -> list[DomainEvent]:
         offset, event, value, _, timestamp = self.buffers[partition].popleft()
         self.ticks[partition].popleft()
+        if value is not None:
+            self.held[partition] -= len(value)
         assert event is not None
         self.done[partition] = offset + 1
         self.tail[partition] = (offset, value, timestamp)

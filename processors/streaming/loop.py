@@ -43,8 +43,10 @@ log = structlog.get_logger("meterflow.worker")
 class FoldLoop:
     """Folds fetched batches into the lock-step, produces what they caused and commits."""
 
-    PAUSE_ABOVE = 50_000  # records read but not folded (waiting at a tick) per partition
-    RESUME_BELOW = 10_000
+    # bytes read but not folded (waiting at a tick) per partition: about 10,000 events of a
+    # routine back-fill, whose decoded events cost a few times that in memory
+    PAUSE_ABOVE = 2 * 1024 * 1024
+    RESUME_BELOW = 512 * 1024
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
 
     def __init__(
@@ -137,7 +139,7 @@ class FoldLoop:
     def _flow_control(self, lockstep: LockStep) -> None:
         """Pause partitions that wait at a tick with a lot read ahead; resume them later."""
         for partition in list(lockstep.processors):
-            size = lockstep.buffered(partition)
+            size = lockstep.buffered_bytes(partition)
             tp = TopicPartition(self.topics.input, partition)
             if size > self.PAUSE_ABOVE and partition not in self._paused:
                 self.consumer.pause(tp)
@@ -147,25 +149,7 @@ class FoldLoop:
                 self._paused.discard(partition)
 
     async def _produce(self, records: list[tuple[str, bytes | None, bytes]]) -> None:
-        """Send every record and wait until the broker acknowledged all of them.
-
-        While the broker is away the whole batch is sent again until it is acknowledged
-        (records already acknowledged become duplicates, which command ids make harmless):
-        the offsets that caused them are not committed before that.
-        """
-        if not records:
-            return
-        send = self.producer.send
-        attempt = 0
-        while True:
-            try:
-                futures = [await send(topic, value, key=key) for topic, key, value in records]
-                await asyncio.gather(*futures)
-                return
-            except KafkaError as exc:
-                attempt += 1
-                log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
-                await asyncio.sleep(min(0.5 * attempt, 5.0))
+        await produce_all(self.producer, records)
 
     def sample_lag(self, lockstep: LockStep) -> None:
         """Lag per partition: records not yet folded, measured against the broker's high
@@ -215,3 +199,25 @@ def with_events(on_events: EventsSink, recorder: BatchObserver | None) -> BatchO
             recorder(processors, batch)
 
     return observe
+
+
+async def produce_all(producer: AIOKafkaProducer, records: list[tuple[str, bytes | None, bytes]]) -> None:
+    """Send every (topic, key, value) record and wait until the broker acknowledged all of them.
+
+    While the broker is away the whole batch is sent again until it is acknowledged
+    (records already acknowledged become duplicates, which command ids make harmless):
+    the offsets that caused them are not committed before that.
+    """
+    if not records:
+        return
+    send = producer.send
+    attempt = 0
+    while True:
+        try:
+            futures = [await send(topic, value, key=key) for topic, key, value in records]
+            await asyncio.gather(*futures)
+            return
+        except KafkaError as exc:
+            attempt += 1
+            log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
+            await asyncio.sleep(min(0.5 * attempt, 5.0))

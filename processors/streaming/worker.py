@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 from collections.abc import Callable, Iterable
 from functools import partial
 
@@ -33,7 +34,7 @@ from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import observe_store, sync_labels
 from processors.settings import Settings
 from processors.streaming.broker import find_broker
-from processors.streaming.errors import report_startup_error
+from processors.streaming.errors import STARTUP_FAILURE, report_startup_error
 from processors.streaming.history_feed import consumption_store_of, history_writer
 from processors.streaming.kafka import make_producer, partitions_of, start_client
 from processors.streaming.local_state import LocalStates
@@ -355,8 +356,20 @@ async def serve(
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Entry point of `meterflow worker [--no-clock] [--state-dir DIR]`; serves the
-    dashboard too when Settings.dashboard_port (METERFLOW_DASHBOARD_PORT) is set."""
+    """Entry point of `meterflow worker [--runtime aiokafka|faust] [--no-clock] [--state-dir DIR]`;
+    serves the dashboard too when Settings.dashboard_port (METERFLOW_DASHBOARD_PORT) is set.
+    `--runtime faust` runs the same core as a faust application (`faust_app`)."""
+    if getattr(args, "runtime", "aiokafka") == "faust":
+        try:
+            from processors.streaming import faust_app  # noqa: PLC0415 - faust only when asked for
+        except ImportError as exc:
+            print(
+                f"meterflow worker: the faust runtime needs faust-streaming ({exc}): "
+                "pip install 'meterflow[faust]'",
+                file=sys.stderr,
+            )
+            return STARTUP_FAILURE
+        return faust_app.run(args, settings)
     policy = DEFAULT_POLICY
     policy_path = getattr(args, "policy", None)
     if policy_path:

@@ -106,3 +106,18 @@ def test_the_examples_hand_off_across_partitions(monkeypatch: pytest.MonkeyPatch
         folding.feed(p, records)
     folding.step(lambda p: True, out)
     assert commands_in(out) != replayed()
+
+
+def test_the_read_ahead_is_counted_in_bytes_until_folded() -> None:
+    logs = partitioned_log(2)
+    folding = lockstep(2)
+    first_tick = next(i for i, r in enumerate(logs[0]) if type(serde.decode_event(r.value)) is DayClosed)
+    folding.feed(0, logs[0])  # partition 1 has read nothing: partition 0 waits at its first tick
+    folding.step(lambda p: False, Outgoing())
+    waiting = logs[0][first_tick:]
+    assert folding.done[0] == first_tick
+    assert folding.buffered_bytes(0) == sum(len(r.value) for r in waiting)
+    assert folding.buffered_bytes(1) == 0
+    folding.feed(1, logs[1])
+    folding.step(lambda p: True, Outgoing())
+    assert folding.buffered_bytes(0) == folding.buffered_bytes(1) == 0
