@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from processors.streaming.security import client_options
 from processors.streaming.topics import BrokerUnavailable
 
 Record: TypeAlias = Any  # aiokafka.structs.ConsumerRecord[bytes, bytes]; aiokafka is untyped
@@ -31,6 +32,7 @@ def make_producer(bootstrap: str, *, linger_ms: int = 5) -> AIOKafkaProducer:
         max_batch_size=256 * 1024,
         request_timeout_ms=15000,
         client_id="meterflow",
+        **client_options(),
     )
 
 
@@ -54,6 +56,7 @@ def make_reader(bootstrap: str, *, fetch_max_wait_ms: int = 100) -> AIOKafkaCons
         fetch_max_wait_ms=fetch_max_wait_ms,
         max_partition_fetch_bytes=4 * 1024 * 1024,
         client_id="meterflow-reader",
+        **client_options(),
     )
 
 

@@ -38,6 +38,7 @@ from processors.streaming.lockstep import LockStep
 from processors.streaming.loop import FoldLoop
 from processors.streaming.processor import PartitionProcessor
 from processors.streaming.recovery import Recovery, SnapshotWriter
+from processors.streaming.security import client_options
 from processors.streaming.rejection_feed import follow_rejections
 from processors.streaming.stack import run_stack
 from processors.streaming.stats import WorkerStats
@@ -154,6 +155,7 @@ class Worker:
             fetch_max_wait_ms=200,
             max_partition_fetch_bytes=8 * 1024 * 1024,
             client_id="meterflow-worker",
+            **client_options(),
         )
         await start_client(self._consumer, self.bootstrap, timeout)
         self._loop = FoldLoop(
