@@ -46,11 +46,14 @@ async def run_stack(
     host: str,
     port: int | None,
     on_ready: Callable[[str | None, list[int]], None] | None = None,
+    token: str | None = None,
+    names: tuple[str, ...] = (),
 ) -> int:
     """Run `service`, and the dashboard over `ops` on host:port when `port` is not None
-    (0: any free port), until SIGINT/SIGTERM; then stop both. `on_ready(dashboard_url,
-    partitions)` is called once, when the service holds its partitions, with the dashboard
-    already up (else a "dashboard on" line is printed when it starts)."""
+        (0: any free port), until SIGINT/SIGTERM; then stop both. `on_ready(dashboard_url,
+        partitions)` is called once, when the service holds its partitions, with the dashboard
+        already up (else a "dashboard on" line is printed when it starts). `token` and `names`:
+    the dashboard's bearer token and the extra host names it answers to."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, service.stop_soon)
@@ -59,7 +62,7 @@ async def run_stack(
     try:
         url: str | None = None
         if ops is not None and port is not None:
-            runner = await start_dashboard(ops, service.engine_view(), host, port)
+            runner = await start_dashboard(ops, service.engine_view(), host, port, token=token, names=names)
             url = f"http://{host}:{bound_port(runner)}/"
             if on_ready is None:
                 print(f"meterflow: dashboard on {url}", file=sys.stderr, flush=True)

@@ -38,8 +38,8 @@ from processors.streaming.lockstep import LockStep
 from processors.streaming.loop import FoldLoop
 from processors.streaming.processor import PartitionProcessor
 from processors.streaming.recovery import Recovery, SnapshotWriter
-from processors.streaming.security import client_options
 from processors.streaming.rejection_feed import follow_rejections
+from processors.streaming.security import client_options
 from processors.streaming.stack import run_stack
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics, ensure_topics
@@ -326,7 +326,15 @@ async def serve(
     None, until SIGINT/SIGTERM; `on_ready` as `run_stack` has it."""
     ops = OpsRecorder() if port is not None else None
     worker = Worker(bootstrap, settings, policy=policy, use_clock=use_clock, ops=ops)
-    return await run_stack(worker, ops, host=settings.dashboard_host, port=port, on_ready=on_ready)
+    return await run_stack(
+        worker,
+        ops,
+        host=settings.dashboard_host,
+        port=port,
+        on_ready=on_ready,
+        token=settings.dashboard_token,
+        names=settings.dashboard_names,
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,6 +16,14 @@ Every view of the page has a JSON endpoint behind it:
     GET /api/supply-points/{mpan}  one supply point: state, timeline, pending deadlines
     GET /metrics                   Prometheus text format
 
+Every response carries a Content-Security-Policy (scripts and styles from the page's own
+origin only, no framing), X-Frame-Options DENY and nosniff. A request whose Host header
+is not the bound address, a loopback name or one of the configured names
+(METERFLOW_DASHBOARD_NAMES) is refused with 421, so a DNS-rebinding page cannot read the
+dashboard. With a token (METERFLOW_DASHBOARD_TOKEN) every request needs it: an
+`Authorization: Bearer` header, or `?token=` once, which sets an HttpOnly, SameSite=Strict
+cookie the page's own requests then carry.
+
 Every URL the page uses is relative, so the dashboard can be served at the root of its
 own server (`create_web_app`, `start_dashboard`) or mounted under a prefix of another
 aiohttp application (`app.add_subapp("/dashboard/", create_web_app(ops, engine))`).
@@ -23,6 +31,7 @@ aiohttp application (`app.add_subapp("/dashboard/", create_web_app(ops, engine))
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -41,6 +50,18 @@ STATIC_DIR = Path(__file__).parent / "static"
 DEFAULT_PORT = 6080
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TOKEN_COOKIE = "meterflow_token"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 _MPAN = re.compile(r"^\d{13}$")
 _dumps = partial(json.dumps, default=str)
 
@@ -160,19 +181,94 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
 
 
-def create_web_app(ops: OpsRecorder, engine: EngineView) -> web.Application:
-    """The dashboard as its own aiohttp application (serve it, or mount it as a sub-app)."""
-    app = web.Application()
+def _host_name(header: str) -> str:
+    """The host of a Host header, without its port ("[::1]:6066" -> "::1")."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def allowed_hosts(bound: str, names: tuple[str, ...] = ()) -> frozenset[str]:
+    """The Host names the dashboard answers to: its bound address (unless a wildcard), the
+    loopback names and `names`."""
+    hosts = set(LOOPBACK_NAMES) | {n.lower() for n in names}
+    if bound not in ("", "0.0.0.0", "::"):
+        hosts.add(bound.lower().strip("[]"))
+    return frozenset(hosts)
+
+
+def guard(hosts: frozenset[str] | None, token: str | None) -> Any:
+    """The middleware that checks Host (when `hosts` is given) and the token (when set),
+    and adds the security headers to every response."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if hosts is not None and _host_name(request.headers.get("Host", "")) not in hosts:
+            response: web.StreamResponse = web.Response(
+                status=421, text="meterflow: this dashboard does not answer to that host name\n"
+            )
+        elif token is not None and not _authorised(request, token):
+            response = web.Response(
+                status=401,
+                text="meterflow: this dashboard needs its token (Authorization: Bearer ..., or ?token=...)\n",
+                headers={"WWW-Authenticate": 'Bearer realm="meterflow"'},
+            )
+        else:
+            try:
+                response = await handler(request)
+            except web.HTTPException as exc:  # 400s and 404s get the headers too
+                exc.headers.update(SECURITY_HEADERS)
+                raise
+            if token is not None and _matches(request.query.get("token"), token):
+                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", path="/")
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return middleware
+
+
+def _matches(given: str | None, token: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+
+def _authorised(request: web.Request, token: str) -> bool:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and _matches(value.strip(), token):
+        return True
+    return _matches(request.cookies.get(TOKEN_COOKIE), token) or _matches(request.query.get("token"), token)
+
+
+def create_web_app(
+    ops: OpsRecorder,
+    engine: EngineView,
+    *,
+    hosts: frozenset[str] | None = None,
+    token: str | None = None,
+) -> web.Application:
+    """The dashboard as its own aiohttp application (serve it, or mount it as a sub-app).
+    `hosts`: the Host names it answers to (None: any, for a mounted sub-app whose parent
+    checks); `token`: required of every request when set. The security headers are always
+    sent."""
+    app = web.Application(middlewares=[guard(hosts, token)])
     add_dashboard_routes(app, ops, engine)
     return app
 
 
 async def start_dashboard(
-    ops: OpsRecorder, engine: EngineView, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+    ops: OpsRecorder,
+    engine: EngineView,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    *,
+    token: str | None = None,
+    names: tuple[str, ...] = (),
 ) -> web.AppRunner:
     """Serve the dashboard on `host:port` inside the running event loop (port 0: any free
-    port). Stop it with `await runner.cleanup()`."""
-    runner = web.AppRunner(create_web_app(ops, engine), access_log=None)
+    port), answering only to `host`, loopback names and `names`, and requiring `token` when
+    given. Stop it with `await runner.cleanup()`."""
+    app = create_web_app(ops, engine, hosts=allowed_hosts(host, names), token=token)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
