@@ -28,14 +28,18 @@ from typing import Any
 
 from aiokafka.partitioner import DefaultPartitioner
 
+from flows.event_checks import check_event
+from flows.json_fields import Problems
 from processors.codecs import serde
 from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
 from processors.vocabulary.events import DayClosed, DomainEvent
 
-# (offset, event or None, raw value, reason it could not be decoded or None, timestamp)
-Item = tuple[int, DomainEvent | None, bytes | None, str | None, int | None]
+# Why a record is not folded: (the field at fault or None, the reason)
+Refusal = tuple[str | None, str]
+# (offset, event or None, raw value, why it is refused or None, timestamp)
+Item = tuple[int, DomainEvent | None, bytes | None, Refusal | None, int | None]
 
 _partitioner = DefaultPartitioner()
 
@@ -86,7 +90,9 @@ class LockStep:
 
     # -- reading ------------------------------------------------------------------------
     def feed(self, partition: int, records: Iterable[Any]) -> int:
-        """Decode and queue records (anything with `offset` and `value`); returns how many."""
+        """Decode and queue records (anything with `offset` and `value`); returns how many.
+        A record that does not decode, or whose event the file reader would have refused
+        (`flows.event_checks`: another producer wrote it), is queued as a refusal."""
         buffer = self.buffers.get(partition)
         if buffer is None:
             return 0
@@ -102,8 +108,14 @@ class LockStep:
             timestamp = getattr(record, "timestamp", None)
             try:
                 event = decode(value or b"")
+                check_event(event)
             except serde.DecodeError as exc:
-                buffer.append((offset, None, value, str(exc), timestamp))
+                buffer.append((offset, None, value, (None, str(exc)), timestamp))
+            except Problems as exc:
+                field = exc.problems[0].field or None
+                buffer.append(
+                    (offset, None, value, (field, f"the event's content is not valid: {exc}"), timestamp)
+                )
             else:
                 buffer.append((offset, event, value, None, timestamp))
                 if type(event) is DayClosed:
@@ -152,7 +164,8 @@ class LockStep:
             buffer.popleft()
             last = item
             if event is None:
-                processor.reject(offset, value, reason or "undecodable", out)
+                field, why = reason or (None, "undecodable")
+                processor.reject(offset, value, why, out, field=field)
                 continue
             found = processor.handle(event, offset, value, out)
             if found:
