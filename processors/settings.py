@@ -21,6 +21,7 @@ EMBEDDED_SESSION_TIMEOUT_MS = 3000  # `meterflow up` with its own broker: joins 
 DEFAULT_SNAPSHOT_SECONDS = 600.0
 DEFAULT_MAX_BATCH = 20_000
 DEFAULT_STATE_CACHE_KEYS = 20_000
+DEFAULT_COMMIT_RECORDS = 2_000
 DEFAULT_DASHBOARD_HOST = "127.0.0.1"
 DEFAULT_DASHBOARD_PORT = 6066  # `meterflow up`; `meterflow worker` serves none unless given
 
@@ -56,6 +57,9 @@ class Settings:
     """METERFLOW_SNAPSHOT_SECONDS: how often a worker snapshots its partitions."""
     max_batch: int = DEFAULT_MAX_BATCH
     """METERFLOW_MAX_BATCH: records a worker fetches per batch at most."""
+    commit_records: int = DEFAULT_COMMIT_RECORDS
+    """METERFLOW_COMMIT_RECORDS: records (commands, anomalies, ...) a worker produces per
+    commit, about: what a crash can make it send again."""
     dashboard_host: str = DEFAULT_DASHBOARD_HOST
     """METERFLOW_DASHBOARD_HOST: the interface the dashboard listens on."""
     dashboard_port: int | None = None
@@ -110,6 +114,7 @@ ENVIRONMENT: dict[str, str] = {
     "METERFLOW_SESSION_TIMEOUT_MS": "session_timeout_ms",
     "METERFLOW_SNAPSHOT_SECONDS": "snapshot_seconds",
     "METERFLOW_MAX_BATCH": "max_batch",
+    "METERFLOW_COMMIT_RECORDS": "commit_records",
     "METERFLOW_DASHBOARD_HOST": "dashboard_host",
     "METERFLOW_DASHBOARD_PORT": "dashboard_port",
     "METERFLOW_KAFKA_SECURITY_PROTOCOL": "kafka_security_protocol",
@@ -220,6 +225,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> Setti
         session_timeout_ms=_parsed(env, "METERFLOW_SESSION_TIMEOUT_MS", _whole, "a whole number of ms"),
         snapshot_seconds=base.snapshot_seconds if snapshot_seconds is None else snapshot_seconds,
         max_batch=number("METERFLOW_MAX_BATCH", base.max_batch, positive=True),
+        commit_records=number("METERFLOW_COMMIT_RECORDS", base.commit_records, positive=True),
         dashboard_host=text("METERFLOW_DASHBOARD_HOST", base.dashboard_host),
         dashboard_port=_parsed(env, "METERFLOW_DASHBOARD_PORT", _whole, "a port number"),
         kafka_security_protocol=protocol,

@@ -88,6 +88,14 @@ class LockStep:
     def buffered(self, partition: int) -> int:
         return len(self.buffers.get(partition, ()))
 
+    def due(self, caught_up: Callable[[int], bool]) -> bool:
+        """Whether `step` could fold something now (a budget stopped it short)."""
+        if any(buffer and type(buffer[0][1]) is not DayClosed for buffer in self.buffers.values()):
+            return True
+        if not any(self.ticks.values()):
+            return False
+        return all(self.ticks[p] or caught_up(p) for p in self.processors)
+
     # -- reading ------------------------------------------------------------------------
     def feed(self, partition: int, records: Iterable[Any]) -> int:
         """Decode and queue records (anything with `offset` and `value`); returns how many.
@@ -126,14 +134,19 @@ class LockStep:
         return queued
 
     # -- folding ------------------------------------------------------------------------
-    def step(self, caught_up: Callable[[int], bool], out: Outgoing) -> bool:
+    def step(self, caught_up: Callable[[int], bool], out: Outgoing, *, budget: int | None = None) -> bool:
         """Fold everything the lock-step rules allow now; True if anything was folded.
 
         `caught_up(p)` says that partition p has nothing more to read at the moment: a
         partition waits at its tick for the others unless they are at theirs or caught up.
+        With `budget`, stop at the first day tick once `out` holds that many records, so
+        what one commit covers stays bounded (the closing days of a back-fill would
+        otherwise fold as one batch); `due` then says more can be folded at once.
         """
         progressed = False
         while True:
+            if budget is not None and len(out.records) >= budget:
+                return progressed
             for partition in self.processors:
                 progressed = self._drain_events(partition, out) or progressed
             waiting = {p: t[0] for p, t in self.ticks.items() if t}

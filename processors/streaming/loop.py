@@ -24,6 +24,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from processors.codecs import serde
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import batch_observer
+from processors.settings import DEFAULT_COMMIT_RECORDS
 from processors.streaming import clock
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
@@ -51,9 +52,12 @@ class FoldLoop:
         local: LocalStates | None = None,
         ops: OpsRecorder | None = None,
         clock_interval: float = 30.0,
+        commit_records: int = DEFAULT_COMMIT_RECORDS,
     ) -> None:
         """`local`: flush these local states after each commit; `ops`: record every batch and
-        the lag for the dashboard; `clock_interval`: seconds between day-tick checks."""
+        the lag for the dashboard; `clock_interval`: seconds between day-tick checks;
+        `commit_records`: records produced per commit, about (checked between day ticks)."""
+        self.commit_records = commit_records
         self.consumer = consumer
         self.producer = producer
         self.topics = topics
@@ -75,15 +79,26 @@ class FoldLoop:
 
     # -- one batch ----------------------------------------------------------------------
     async def fold(self, lockstep: LockStep, batch: dict[TopicPartition, list[Any]]) -> None:
-        """Fold one fetched batch, produce what it caused, commit, flush the local states."""
+        """Fold one fetched batch, produce what it caused, commit, flush the local states;
+        in commits of about `commit_records` records each (a crash re-sends at most one)."""
         for partition in lockstep.processors:
             self._empty_rounds[partition] = self._empty_rounds.get(partition, 0) + 1
         for tp, records in batch.items():
             if records and tp.partition in lockstep.processors:
                 lockstep.feed(tp.partition, records)
                 self._empty_rounds[tp.partition] = 0
-        out = Outgoing(keep=self.observer is not None)
-        lockstep.step(partial(self._caught_up, lockstep), out)
+        caught_up = partial(self._caught_up, lockstep)
+        while True:
+            out = Outgoing(keep=self.observer is not None)
+            lockstep.step(caught_up, out, budget=self.commit_records)
+            await self._commit(lockstep, out)
+            if len(out.records) < self.commit_records or not lockstep.due(caught_up):
+                break
+        self._flow_control(lockstep)
+
+    async def _commit(self, lockstep: LockStep, out: Outgoing) -> None:
+        """Produce what one step caused, wait for the acknowledgements, commit the offsets
+        it folded and flush the local states to them."""
         if self.observer is not None:
             self.observer(lockstep.processors, out)
         await self._produce(out.records)
@@ -106,7 +121,6 @@ class FoldLoop:
                 lockstep,
                 only=[p for p in lockstep.processors if lockstep.done.get(p) == self.committed.get(p)],
             )
-        self._flow_control(lockstep)
         self.stats.batches += 1
         self.stats.events += out.events
         self.stats.ticks += out.ticks

@@ -166,6 +166,7 @@ class Worker:
             local=self.local,
             ops=self.ops,
             clock_interval=self.clock_interval,
+            commit_records=self.settings.commit_records,
         )
         self._consumer.subscribe([self.topics.input], listener=_Rebalance(self))
         if self.ops is not None:

@@ -43,6 +43,7 @@ def test_every_variable_sets_its_field(tmp_path: Path) -> None:
         "METERFLOW_SESSION_TIMEOUT_MS": "10000",
         "METERFLOW_SNAPSHOT_SECONDS": "2.5",
         "METERFLOW_MAX_BATCH": "7",
+        "METERFLOW_COMMIT_RECORDS": "300",
         "METERFLOW_DASHBOARD_HOST": "0.0.0.0",
         "METERFLOW_DASHBOARD_PORT": "6067",
         "METERFLOW_KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
