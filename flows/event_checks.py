@@ -17,7 +17,6 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
-from functools import cache
 from typing import Any
 
 from flows.json_fields import Problem, Problems, Spec, amount, fields_of, instant, mpan, text
@@ -84,10 +83,19 @@ def _is_mpan_name(name: str) -> bool:
     return name == "mpan" or name.endswith("_mpan")
 
 
-@cache
+_MPAN_FIELDS: dict[type, list[str]] = {}
+
+
 def _mpan_fields(kind: type) -> list[str]:
     """The fields of the record class `kind` that hold an MPAN (named `mpan` or `*_mpan`),
-    or records or sequences of records that do."""
+    or records or sequences of records that do (worked out once per class)."""
+    known = _MPAN_FIELDS.get(kind)
+    if known is None:
+        known = _MPAN_FIELDS[kind] = _find_mpan_fields(kind)
+    return known
+
+
+def _find_mpan_fields(kind: type) -> list[str]:
     hints = typing.get_type_hints(kind)
     return [
         f.name

@@ -12,6 +12,7 @@ clock on, writes the day ticks that are due.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import date
 from functools import partial
@@ -35,6 +36,11 @@ from processors.streaming.topics import Topics
 log = structlog.get_logger("meterflow.worker")
 
 
+class Stopping(Exception):
+    """The worker is stopping and what a batch caused could not be sent: nothing of it is
+    committed, so the partition's next owner folds those records again."""
+
+
 class FoldLoop:
     """Folds fetched batches into the lock-step, produces what they caused and commits."""
 
@@ -53,11 +59,14 @@ class FoldLoop:
         ops: OpsRecorder | None = None,
         clock_interval: float = 30.0,
         commit_records: int = DEFAULT_COMMIT_RECORDS,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         """`local`: flush these local states after each commit; `ops`: record every batch and
         the lag for the dashboard; `clock_interval`: seconds between day-tick checks;
-        `commit_records`: records produced per commit, about (checked between day ticks)."""
+        `commit_records`: records produced per commit, about (checked between day ticks);
+        `stopping`: once set, a send that fails gives up (Stopping) instead of retrying."""
         self.commit_records = commit_records
+        self.stopping = stopping
         self.consumer = consumer
         self.producer = producer
         self.topics = topics
@@ -156,7 +165,8 @@ class FoldLoop:
 
         While the broker is away the whole batch is sent again until it is acknowledged
         (records already acknowledged become duplicates, which command ids make harmless):
-        the offsets that caused them are not committed before that.
+        the offsets that caused them are not committed before that. Once the worker is
+        stopping, a failure raises Stopping instead (nothing is committed).
         """
         if not records:
             return
@@ -168,9 +178,19 @@ class FoldLoop:
                 await asyncio.gather(*futures)
                 return
             except KafkaError as exc:
+                if self.stopping is not None and self.stopping.is_set():
+                    raise Stopping(f"stopping with {len(records)} records unsent ({exc!r})") from exc
                 attempt += 1
                 log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
-                await asyncio.sleep(min(0.5 * attempt, 5.0))
+                await self._pause(min(0.5 * attempt, 5.0))
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less when the worker is asked to stop."""
+        if self.stopping is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
 
     def sample_lag(self, lockstep: LockStep) -> None:
         """Lag per partition: records not yet folded, measured against the broker's high
