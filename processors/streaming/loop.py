@@ -29,6 +29,7 @@ from processors.settings import DEFAULT_COMMIT_RECORDS
 from processors.streaming import clock
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
+from processors.streaming.outage import BrokerStatus
 from processors.streaming.processor import Outgoing
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics
@@ -60,6 +61,7 @@ class FoldLoop:
         clock_interval: float = 30.0,
         commit_records: int = DEFAULT_COMMIT_RECORDS,
         stopping: asyncio.Event | None = None,
+        status: BrokerStatus | None = None,
     ) -> None:
         """`local`: flush these local states after each commit; `ops`: record every batch and
         the lag for the dashboard; `clock_interval`: seconds between day-tick checks;
@@ -67,6 +69,7 @@ class FoldLoop:
         `stopping`: once set, a send that fails gives up (Stopping) instead of retrying."""
         self.commit_records = commit_records
         self.stopping = stopping
+        self.status = status or BrokerStatus("?")
         self.consumer = consumer
         self.producer = producer
         self.topics = topics
@@ -122,6 +125,7 @@ class FoldLoop:
                 for tp, done in offsets.items():
                     self.committed[tp.partition] = done
             except (CommitFailedError, KafkaError) as exc:
+                self.status.failed(exc)
                 log.warning(
                     "commit failed; the partition's owner will fold those records again", error=repr(exc)
                 )
@@ -176,12 +180,13 @@ class FoldLoop:
             try:
                 futures = [await send(topic, value, key=key) for topic, key, value in records]
                 await asyncio.gather(*futures)
+                self.status.ok()
                 return
             except KafkaError as exc:
                 if self.stopping is not None and self.stopping.is_set():
                     raise Stopping(f"stopping with {len(records)} records unsent ({exc!r})") from exc
                 attempt += 1
-                log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
+                self.status.failed(exc)  # one rate-limited line, not one per attempt
                 await self._pause(min(0.5 * attempt, 5.0))
 
     async def _pause(self, seconds: float) -> None:

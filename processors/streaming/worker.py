@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Iterable
 
 import structlog
@@ -27,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 
 from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
+from processors.drivers.log_setup import LIBRARY_ERROR_LISTENERS
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import observe_store, sync_labels
 from processors.settings import Settings
@@ -36,6 +38,7 @@ from processors.streaming.kafka import make_producer, partitions_of, start_clien
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
 from processors.streaming.loop import FoldLoop, Stopping
+from processors.streaming.outage import BrokerStatus
 from processors.streaming.processor import PartitionProcessor
 from processors.streaming.recovery import Recovery, SnapshotWriter
 from processors.streaming.rejection_feed import follow_rejections
@@ -118,6 +121,7 @@ class Worker:
             self.topics, interval=settings.snapshot_seconds, enabled=snapshots, local=self.local
         )
         self.lock = asyncio.Lock()
+        self.broker_status = BrokerStatus(bootstrap)
         self.lockstep: LockStep | None = None
         self.ready = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -165,6 +169,7 @@ class Worker:
             **client_options(),
         )
         await start_client(self._consumer, self.bootstrap, timeout)
+        LIBRARY_ERROR_LISTENERS.append(self._library_error)
         self._loop = FoldLoop(
             self._consumer,
             self._producer,
@@ -175,6 +180,7 @@ class Worker:
             clock_interval=self.clock_interval,
             commit_records=self.settings.commit_records,
             stopping=self._stopping,
+            status=self.broker_status,
         )
         self._consumer.subscribe([self.topics.input], listener=_Rebalance(self))
         if self.ops is not None:
@@ -195,6 +201,9 @@ class Worker:
             clock=self.use_clock,
             state_dir=str(self.settings.state_dir) if self.settings.state_dir else None,
         )
+
+    def _library_error(self, record: logging.LogRecord) -> None:
+        self.broker_status.failed(record.getMessage())
 
     def stop_soon(self) -> None:
         """Ask the loop to finish its batch, commit and stop."""
@@ -221,6 +230,8 @@ class Worker:
             self._stopping.set()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._rejection_feed, STOP_CLIENT_SECONDS)
+        with contextlib.suppress(ValueError):
+            LIBRARY_ERROR_LISTENERS.remove(self._library_error)
         for client in (self._consumer, self._producer):  # leaving the group needs the broker
             if client is not None:
                 await _stop_client(client)
@@ -243,9 +254,11 @@ class Worker:
             try:
                 batch = await consumer.getmany(timeout_ms=200, max_records=self.settings.max_batch)
             except KafkaError as exc:
-                log.warning("fetch failed; retrying", error=repr(exc))
+                self.broker_status.failed(exc)
                 await asyncio.sleep(0.5)
                 continue
+            if batch:
+                self.broker_status.ok()
             async with self.lock:
                 lockstep = self.lockstep
                 if lockstep is None or self._suspended:

@@ -67,7 +67,13 @@ async def test_a_broker_restarted_empty_is_named_folded_and_sigterm_still_stops_
         assert "the log went backwards" in worker.stderr()
 
         broker.kill()  # now gone for good: the stop must not wait for it
-        await asyncio.sleep(2)
+        for _ in range(150):  # the worker says so in its own words, once, not per error
+            if "broker unreachable since" in worker.stderr():
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(3)
+        said = worker.stderr()
+        assert said.count("broker unreachable since") == 1, said[-3000:]
         started = time.monotonic()
         worker.popen.send_signal(signal.SIGTERM)
         _, errors = await asyncio.to_thread(worker.communicate, 60)
