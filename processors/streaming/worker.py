@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Callable, Iterable
 
 import structlog
@@ -28,6 +29,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 
 from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
+from processors.drivers.exit_codes import EXIT_CANNOT_RUN
 from processors.drivers.log_setup import LIBRARY_ERROR_LISTENERS
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import observe_store, sync_labels
@@ -74,7 +76,15 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         async with self.worker.lock:
-            await self.worker.adopt(assigned)
+            try:
+                await self.worker.adopt(assigned)
+            except Exception as exc:  # aiokafka would log it and go on with states never rebuilt
+                log.error(
+                    "cannot rebuild the assigned partitions' states; stopping (a restart retries)",
+                    error=str(exc) or repr(exc),
+                )
+                self.worker.failure = exc
+                self.worker.stop_soon()
 
 
 class Worker:
@@ -122,6 +132,7 @@ class Worker:
         )
         self.lock = asyncio.Lock()
         self.broker_status = BrokerStatus(bootstrap)
+        self.failure: Exception | None = None  # why the worker stopped by itself, if it did
         self.lockstep: LockStep | None = None
         self.ready = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -422,7 +433,7 @@ async def serve(
     None, until SIGINT/SIGTERM; `on_ready` as `run_stack` has it."""
     ops = OpsRecorder() if port is not None else None
     worker = Worker(bootstrap, settings, policy=policy, use_clock=use_clock, ops=ops)
-    return await run_stack(
+    status = await run_stack(
         worker,
         ops,
         host=settings.dashboard_host,
@@ -431,6 +442,10 @@ async def serve(
         token=settings.dashboard_token,
         names=settings.dashboard_names,
     )
+    if worker.failure is not None:
+        print(f"meterflow worker: stopped: {worker.failure}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    return status
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
