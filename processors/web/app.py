@@ -24,6 +24,10 @@ dashboard. With a token (METERFLOW_DASHBOARD_TOKEN) every request needs it: an
 `Authorization: Bearer` header, or `?token=` once, which sets an HttpOnly, SameSite=Strict
 cookie the page's own requests then carry.
 
+The page shares the worker's event loop, so what it costs must not grow with its
+audience: every JSON answer (and /metrics) is kept for `CACHE_SECONDS` per URL, and any
+number of clients polling cost the worker at most one computation of each per second.
+
 Every URL the page uses is relative, so the dashboard can be served at the root of its
 own server (`create_web_app`, `start_dashboard`) or mounted under a prefix of another
 aiohttp application (`app.add_subapp("/dashboard/", create_web_app(ops, engine))`).
@@ -34,6 +38,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -51,6 +56,7 @@ DEFAULT_PORT = 6080
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN_COOKIE = "meterflow_token"
+CACHE_SECONDS = 1.0
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -158,8 +164,34 @@ class DashboardViews:
         return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
 
 
+def cached(handler: Handler, seconds: float = CACHE_SECONDS) -> Handler:
+    """`handler` with its answers kept `seconds` per path and query (a monotonic clock)."""
+    kept: dict[str, tuple[float, int, bytes, dict[str, str]]] = {}
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        now = time.monotonic()
+        hit = kept.get(request.path_qs)
+        if hit is None or hit[0] <= now:
+            response = await handler(request)
+            if not isinstance(response, web.Response) or not isinstance(response.body, bytes):
+                return response
+            if len(kept) > 256:
+                kept.clear()
+            hit = kept[request.path_qs] = (
+                now + seconds,
+                response.status,
+                response.body,
+                dict(response.headers),
+            )
+        _, status, body, headers = hit
+        return web.Response(status=status, body=body, headers=headers)
+
+    return answer
+
+
 def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineView) -> None:
-    """Register the dashboard's routes on `app` (before it starts)."""
+    """Register the dashboard's routes on `app` (before it starts); the JSON endpoints and
+    /metrics are `cached`."""
     views = DashboardViews(ops, engine)
     routes: list[tuple[str, Handler]] = [
         ("/", views.index),
@@ -177,7 +209,7 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
         ("/metrics", views.metrics),
     ]
     for path, handler in routes:
-        app.router.add_get(path, handler)
+        app.router.add_get(path, handler if path == "/" else cached(handler))
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
 
 

@@ -3,6 +3,7 @@ nosniff, and with a token answers only to requests that carry it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -10,6 +11,7 @@ import pytest
 from aiohttp import web
 from web_world import World
 
+from processors.web import app as web_app
 from processors.web import bound_port, start_dashboard
 
 TOKEN = "Zx9-long-random-token"
@@ -73,3 +75,33 @@ async def test_the_token_in_the_url_sets_a_cookie_the_page_then_uses(guarded_url
             assert then.status == 200
     async with aiohttp.ClientSession() as stranger, stranger.get(f"{guarded_url}/?token=guess") as denied:
         assert denied.status == 401
+
+
+async def test_fifty_clients_cost_one_computation_per_second(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page shares the worker's loop: its audience must not multiply its cost."""
+    calls = 0
+    real = web_app.deadlines_report
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(web_app, "deadlines_report", counted)
+    runner = await start_dashboard(world.ops, world.engine, port=0)
+    url = f"http://127.0.0.1:{bound_port(runner)}/api/deadlines"
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def one() -> object:
+                async with session.get(url) as response:
+                    assert response.status == 200
+                    return await response.json()
+
+            answers = await asyncio.gather(*(one() for _ in range(50)))
+        assert calls == 1
+        assert all(a == answers[0] for a in answers)
+    finally:
+        await runner.cleanup()
