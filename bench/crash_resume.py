@@ -6,8 +6,11 @@ again, and how long from the kill until a new worker folds again and has caught 
 For each commit bound (METERFLOW_COMMIT_RECORDS: the default 2000, and one too large
 to ever apply, which is how the worker committed before issue 17), on a fresh broker:
 ingests a synthetic log with 45 closing days of ticks, runs `meterflow worker --no-clock`,
-SIGKILLs it once half of replay's commands are on the topic, starts a new worker and
+SIGKILLs it once it has folded half of replay's commands (its log says so as it folds,
+before the batch is sent and committed), starts a new worker and
 reports: commands sent twice (records on `billing-commands` minus distinct command ids),
+the commands the first worker had folded but not committed, so the resumed one issued
+them again (`issued_again_after_kill`: its commands minus those never folded before),
 seconds from the kill to the new worker's first commit past the old one, and to caught up.
 """
 
@@ -42,11 +45,15 @@ UNBOUNDED = 10**9
 
 
 async def ends_of(broker: str, topic: str) -> dict[int, int]:
+    """The real end of each partition, found by reading (Tansu's watermark trails, D14)."""
     reader = make_reader(broker)
     await start_client(reader, broker, 10)
     try:
         tps = [TopicPartition(topic, p) for p in await partitions_of(reader, topic)]
-        return {tp.partition: end for tp, end in (await reader.end_offsets(tps)).items()}
+        ends = dict.fromkeys((tp.partition for tp in tps), 0)
+        async for batch in read_partitions(reader, tps):
+            ends[batch[-1].partition] = max(ends[batch[-1].partition], batch[-1].offset + 1)
+        return ends
     finally:
         await reader.stop()
 
@@ -75,7 +82,7 @@ async def committed(broker: str, group: str, topic: str, partitions: list[int]) 
 
 
 def start_worker(
-    broker: str, topics: Topics, group: str, commit_records: int, home: Path
+    broker: str, topics: Topics, group: str, commit_records: int, home: Path, log: str = "worker.log"
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -87,11 +94,20 @@ def start_worker(
         "METERFLOW_HOME": str(home),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "processors.drivers.cli", "--log-level", "WARNING", "worker", "--no-clock"],
+        [
+            sys.executable,
+            "-m",
+            "processors.drivers.cli",
+            "--log-level",
+            "INFO",
+            "--log-json",
+            "worker",
+            "--no-clock",
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(home / log).open("ab"),
     )
 
 
@@ -103,14 +119,24 @@ async def one_run(folder: Path, until: object, expected: int, commit_records: in
     try:
         await ingest(broker.bootstrap, [folder], until, topics=topics)  # type: ignore[arg-type]
         worker = start_worker(broker.bootstrap, topics, group, commit_records, home)
-        while sum((await ends_of(broker.bootstrap, topics.commands)).values()) < expected // 2:
-            await asyncio.sleep(0.05)
+        # the worker logs each command as it folds it, before the batch is sent and committed:
+        # killing it once half are logged is a crash in the middle of a back-fill's close
+        logged, read_at = 0, 0
+        while logged < expected // 2:
+            if worker.poll() is not None:
+                raise RuntimeError(f"the worker died: {(home / 'worker.log').read_text()[-2000:]}")
+            with (home / "worker.log").open("rb") as handle:
+                handle.seek(read_at)
+                chunk = handle.read()
+            read_at += chunk.rfind(b"\n") + 1
+            logged += chunk[: chunk.rfind(b"\n") + 1].count(b'"command issued"')
+            await asyncio.sleep(0.005)
         worker.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         worker.wait()
         inputs = await ends_of(broker.bootstrap, topics.input)
         before = await committed(broker.bootstrap, group, topics.input, list(inputs))
-        worker = start_worker(broker.bootstrap, topics, group, commit_records, home)
+        worker = start_worker(broker.bootstrap, topics, group, commit_records, home, "resumed.log")
         resumed = caught_up = None
         while caught_up is None:
             done = await committed(broker.bootstrap, group, topics.input, list(inputs))
@@ -129,6 +155,9 @@ async def one_run(folder: Path, until: object, expected: int, commit_records: in
             "commands": len(ids),
             "distinct": len(set(ids)),
             "sent_twice": len(ids) - len(set(ids)),
+            "folded_at_kill": logged,
+            "issued_again_after_kill": (home / "resumed.log").read_bytes().count(b'"command issued"')
+            - (expected - logged),
             "kill_to_first_commit_s": round(resumed or caught_up, 1),
             "kill_to_caught_up_s": round(caught_up, 1),
         }
