@@ -21,6 +21,7 @@ EMBEDDED_SESSION_TIMEOUT_MS = 3000  # `meterflow up` with its own broker: joins 
 DEFAULT_SNAPSHOT_SECONDS = 600.0
 DEFAULT_MAX_BATCH = 20_000
 DEFAULT_STATE_CACHE_KEYS = 20_000
+DEFAULT_COMMIT_RECORDS = 2_000
 DEFAULT_DASHBOARD_HOST = "127.0.0.1"
 DEFAULT_DASHBOARD_PORT = 6066  # `meterflow up`; `meterflow worker` serves none unless given
 
@@ -56,11 +57,36 @@ class Settings:
     """METERFLOW_SNAPSHOT_SECONDS: how often a worker snapshots its partitions."""
     max_batch: int = DEFAULT_MAX_BATCH
     """METERFLOW_MAX_BATCH: records a worker fetches per batch at most."""
+    commit_records: int = DEFAULT_COMMIT_RECORDS
+    """METERFLOW_COMMIT_RECORDS: records (commands, anomalies, ...) a worker produces per
+    commit, about: what a crash can make it send again."""
     dashboard_host: str = DEFAULT_DASHBOARD_HOST
     """METERFLOW_DASHBOARD_HOST: the interface the dashboard listens on."""
     dashboard_port: int | None = None
     """METERFLOW_DASHBOARD_PORT: the dashboard's port (0: any free one); None: `up` uses
     6066, `worker` serves no dashboard."""
+    kafka_security_protocol: str = "PLAINTEXT"
+    """METERFLOW_KAFKA_SECURITY_PROTOCOL: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (every
+    client: worker, ingest, tail, up with --broker)."""
+    kafka_ssl_cafile: Path | None = None
+    """METERFLOW_KAFKA_SSL_CAFILE: the CA bundle the broker's certificate is checked against
+    (None: the system's)."""
+    kafka_ssl_certfile: Path | None = None
+    """METERFLOW_KAFKA_SSL_CERTFILE: this client's certificate (mutual TLS)."""
+    kafka_ssl_keyfile: Path | None = None
+    """METERFLOW_KAFKA_SSL_KEYFILE: the key of METERFLOW_KAFKA_SSL_CERTFILE."""
+    kafka_sasl_mechanism: str | None = None
+    """METERFLOW_KAFKA_SASL_MECHANISM: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."""
+    kafka_sasl_username: str | None = None
+    """METERFLOW_KAFKA_SASL_USERNAME."""
+    kafka_sasl_password: str | None = field(default=None, repr=False)
+    """METERFLOW_KAFKA_SASL_PASSWORD (never logged)."""
+    dashboard_token: str | None = field(default=None, repr=False)
+    """METERFLOW_DASHBOARD_TOKEN: when set, every dashboard request needs it (a bearer token,
+    or `?token=` once, which sets a cookie for the page)."""
+    dashboard_names: tuple[str, ...] = ()
+    """METERFLOW_DASHBOARD_NAMES: host names (comma-separated) the dashboard answers to
+    besides its bound address, localhost and 127.0.0.1 (e.g. its DNS name behind a proxy)."""
     broker_log: str = "warn"
     """RUST_LOG: the log filter of the embedded Tansu broker."""
     log_level: str = "INFO"
@@ -88,8 +114,18 @@ ENVIRONMENT: dict[str, str] = {
     "METERFLOW_SESSION_TIMEOUT_MS": "session_timeout_ms",
     "METERFLOW_SNAPSHOT_SECONDS": "snapshot_seconds",
     "METERFLOW_MAX_BATCH": "max_batch",
+    "METERFLOW_COMMIT_RECORDS": "commit_records",
     "METERFLOW_DASHBOARD_HOST": "dashboard_host",
     "METERFLOW_DASHBOARD_PORT": "dashboard_port",
+    "METERFLOW_KAFKA_SECURITY_PROTOCOL": "kafka_security_protocol",
+    "METERFLOW_KAFKA_SSL_CAFILE": "kafka_ssl_cafile",
+    "METERFLOW_KAFKA_SSL_CERTFILE": "kafka_ssl_certfile",
+    "METERFLOW_KAFKA_SSL_KEYFILE": "kafka_ssl_keyfile",
+    "METERFLOW_KAFKA_SASL_MECHANISM": "kafka_sasl_mechanism",
+    "METERFLOW_KAFKA_SASL_USERNAME": "kafka_sasl_username",
+    "METERFLOW_KAFKA_SASL_PASSWORD": "kafka_sasl_password",
+    "METERFLOW_DASHBOARD_TOKEN": "dashboard_token",
+    "METERFLOW_DASHBOARD_NAMES": "dashboard_names",
     "RUST_LOG": "broker_log",
 }
 """Environment variable -> the Settings field it sets."""
@@ -100,6 +136,9 @@ class SettingsError(ValueError):
 
 
 T = TypeVar("T")
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 def _parsed(environ: Mapping[str, str], name: str, parse: Callable[[str], T], what: str) -> T | None:
@@ -155,6 +194,25 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> Setti
     state_dir = env.get("METERFLOW_STATE_DIR")
     schemas = env.get("METERFLOW_SCHEMAS")
     snapshot_seconds = _parsed(env, "METERFLOW_SNAPSHOT_SECONDS", _seconds, "a number of seconds")
+
+    def path(name: str) -> Path | None:
+        value = env.get(name, "").strip()
+        return Path(value) if value else None
+
+    def one_of(name: str, choices: tuple[str, ...]) -> str | None:
+        value = env.get(name, "").strip().upper()
+        if value and value not in choices:
+            raise SettingsError(f"{name}={value!r} is not one of {', '.join(choices)}")
+        return value or None
+
+    protocol = one_of("METERFLOW_KAFKA_SECURITY_PROTOCOL", SECURITY_PROTOCOLS) or base.kafka_security_protocol
+    mechanism = one_of("METERFLOW_KAFKA_SASL_MECHANISM", SASL_MECHANISMS)
+    if protocol.startswith("SASL_") and mechanism is None:
+        raise SettingsError(
+            f"METERFLOW_KAFKA_SECURITY_PROTOCOL={protocol} needs METERFLOW_KAFKA_SASL_MECHANISM "
+            f"({', '.join(SASL_MECHANISMS)})"
+        )
+    names = tuple(n.strip().lower() for n in env.get("METERFLOW_DASHBOARD_NAMES", "").split(",") if n.strip())
     return Settings(
         broker=env.get("METERFLOW_BROKER") or None,
         home=Path(home) if home else base.home,
@@ -167,7 +225,17 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> Setti
         session_timeout_ms=_parsed(env, "METERFLOW_SESSION_TIMEOUT_MS", _whole, "a whole number of ms"),
         snapshot_seconds=base.snapshot_seconds if snapshot_seconds is None else snapshot_seconds,
         max_batch=number("METERFLOW_MAX_BATCH", base.max_batch, positive=True),
+        commit_records=number("METERFLOW_COMMIT_RECORDS", base.commit_records, positive=True),
         dashboard_host=text("METERFLOW_DASHBOARD_HOST", base.dashboard_host),
         dashboard_port=_parsed(env, "METERFLOW_DASHBOARD_PORT", _whole, "a port number"),
+        kafka_security_protocol=protocol,
+        kafka_ssl_cafile=path("METERFLOW_KAFKA_SSL_CAFILE"),
+        kafka_ssl_certfile=path("METERFLOW_KAFKA_SSL_CERTFILE"),
+        kafka_ssl_keyfile=path("METERFLOW_KAFKA_SSL_KEYFILE"),
+        kafka_sasl_mechanism=mechanism,
+        kafka_sasl_username=env.get("METERFLOW_KAFKA_SASL_USERNAME") or None,
+        kafka_sasl_password=env.get("METERFLOW_KAFKA_SASL_PASSWORD") or None,
+        dashboard_token=env.get("METERFLOW_DASHBOARD_TOKEN") or None,
+        dashboard_names=names,
         broker_log=text("RUST_LOG", base.broker_log),
     )

@@ -67,9 +67,12 @@ HEADER_SIZE = len(MAGIC) + 8
 SCHEMAS_DIR = REPO_SCHEMAS_DIR
 """The schemas of this checkout; `use_schemas` reads and writes with another folder."""
 
-# Aware instants (`start`, `end`: a device dispatch); every other datetime field is a naive UK
-# clock time as written in a flow.
-AWARE_DATETIME_FIELDS = frozenset({"occurred_at", "created_at", "start", "end"})
+# Aware instants (`start`, `end`: a device dispatch), by field name or, where a name means
+# a UK clock time elsewhere (`read_at` of a D0010 register), by `Class.field`; every other
+# datetime field is a naive UK clock time as written in a flow.
+AWARE_DATETIME_FIELDS = frozenset(
+    {"occurred_at", "created_at", "start", "end", "SmartMeterReadingTaken.read_at"}
+)
 
 Json = dict[str, Any]
 Encoder = Callable[[Any], Any]
@@ -173,7 +176,8 @@ def _record(cls: type, defined: set[str], namespace: str | None) -> Json:
     defaults = dict(field_defaults(cls))
     out_fields: list[Json] = []
     for name, hint in field_hints(cls):
-        avro = _avro_type(hint, name, defined)
+        qualified = f"{cls.__name__}.{name}"
+        avro = _avro_type(hint, qualified if qualified in AWARE_DATETIME_FIELDS else name, defined)
         entry: Json = {"name": name, "type": avro}
         default = defaults[name]
         if default is not MISSING:

@@ -295,11 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "replay":
             return run_replay(args)
+        # every Kafka client of this process connects with the TLS/SASL settings
+        importlib.import_module("processors.streaming.security").use_security(settings)
         if args.command == "consumption":
             return run_consumption(args)
         module = importlib.import_module(f"processors.streaming.{args.command}")
         return int(module.run(args, settings))
-    except CannotRun as exc:
+    except (CannotRun, SettingsError) as exc:
         print(f"meterflow {args.command}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:

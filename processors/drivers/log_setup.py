@@ -7,13 +7,19 @@ records (`tail`).
 The libraries' standard-library logs (aiokafka, aiohttp, asyncio) are rendered by the same
 structlog processors, so every line has one format, and they start at WARNING: aiokafka's
 INFO chatter ("Updating subscribed topics to ...") says nothing an operator acts on.
-`--log-level DEBUG` lets them through too.
+`--log-level DEBUG` lets them through too. While a broker is away aiokafka logs an ERROR
+for every failed connection (thousands a minute): `LibraryFlood` lets the first line of
+each kind through per minute and puts the count of the ones it held back on the next
+(meterflow's own rate-limited line, "broker unreachable since ..., retrying", says what
+is going on).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -48,6 +54,45 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 LIBRARY_LEVEL = logging.WARNING
+FLOOD_WINDOW = 60.0
+FLOODING = ("aiokafka",)
+
+
+LIBRARY_ERROR_LISTENERS: list[Callable[[logging.LogRecord], None]] = []
+"""Called with every ERROR record of FLOODING's loggers, held back or not (the worker's
+broker status listens: aiokafka's errors are its only sign of a broker gone while idle)."""
+
+
+class LibraryFlood(logging.Filter):
+    """Lets one record per (logger, message template) through per `window` seconds, for
+    the loggers of FLOODING; the next one that passes says how many were held back."""
+
+    def __init__(self, window: float = FLOOD_WINDOW) -> None:
+        super().__init__()
+        self.window = window
+        self.started = time.monotonic()
+        self.seen: set[tuple[str, str]] = set()
+        self.suppressed: dict[tuple[str, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(FLOODING):
+            return True
+        if record.levelno >= logging.ERROR:
+            for listener in list(LIBRARY_ERROR_LISTENERS):
+                listener(record)
+        now = time.monotonic()
+        if now - self.started >= self.window:
+            self.started = now
+            self.seen.clear()
+        key = (record.name, str(record.msg))
+        if key in self.seen:
+            self.suppressed[key] = self.suppressed.get(key, 0) + 1
+            return False
+        self.seen.add(key)
+        held = self.suppressed.pop(key, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} more like it in the last {self.window:.0f} s not shown)"
+        return True
 
 
 def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
@@ -78,6 +123,7 @@ def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
         cache_logger_on_first_use=False,
     )
     handler = _StderrHandler()
+    handler.addFilter(LibraryFlood())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],

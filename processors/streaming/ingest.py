@@ -8,6 +8,15 @@ partition the tick follows every event of its day. Rejected records go to
 `rejected-records`; a file already ingested (same sender and file id, remembered in
 `ingested-files`) is skipped and reported. Every file's report (read, rejected,
 duplicate, test data) goes to `ingest-reports`, where the workers' dashboards read them.
+
+A broker that stalls or goes away is waited for: the records in flight (at most
+IN_FLIGHT) are kept until acknowledged and sent again after a failure, with backoff and
+one rate-limited status line, for up to `outage` seconds. Ticks are sent only once
+everything before them is acknowledged, and acknowledged before anything after them is
+sent, so a window sent again cannot move an event past its day's tick.
+Past that, ingest stops with `IngestIncomplete`, saying how many records were
+acknowledged and where; no file is marked ingested then, so running the same command
+again is safe (event ids and command ids make what is published twice harmless).
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from flows import iter_input_files
 from flows.rejections import FileReport, FileStatus, RejectedRecord
@@ -32,6 +43,7 @@ from processors.settings import Settings
 from processors.streaming.broker import find_broker
 from processors.streaming.errors import report_startup_error
 from processors.streaming.kafka import make_producer, start_client
+from processors.streaming.outage import BrokerStatus
 from processors.streaming.progress import Progress
 from processors.streaming.seen import KafkaSeenFiles
 from processors.streaming.topics import Topics, ensure_topics
@@ -40,6 +52,78 @@ from processors.vocabulary.events import DayClosed, DomainEvent
 log = structlog.get_logger("meterflow.ingest")
 
 IN_FLIGHT = 20000
+DEFAULT_OUTAGE_SECONDS = 300.0
+
+# (topic, value, key, partition) of a record sent but not yet acknowledged
+Outbound = tuple[str, bytes, bytes | None, int | None]
+
+
+class IngestIncomplete(RuntimeError):
+    """The broker stayed away too long: the message says what was and was not published."""
+
+
+class _Sender:
+    """Sends records in windows of IN_FLIGHT and waits for their acknowledgements, sending
+    a window again while the broker is away (up to `outage` seconds)."""
+
+    def __init__(self, producer: AIOKafkaProducer, status: BrokerStatus, outage: float) -> None:
+        self.producer = producer
+        self.status = status
+        self.outage = outage
+        self.window: list[Outbound] = []
+        self.futures: list[Awaitable[Any]] = []
+        self.acknowledged = 0
+        self.last_source: str | None = None
+
+    async def send(
+        self, topic: str, value: bytes, *, key: bytes | None = None, partition: int | None = None
+    ) -> None:
+        record = (topic, value, key, partition)
+        self.window.append(record)
+        try:
+            self.futures.append(await self.producer.send(topic, value, key=key, partition=partition))
+        except KafkaError as exc:  # the whole window is sent again by `flush`
+            self.status.failed(exc)
+        if len(self.window) >= IN_FLIGHT:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Wait until every record of the window is acknowledged, resending it after failures."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        attempt = 0
+        while self.window:
+            try:
+                if len(self.futures) != len(self.window):
+                    raise KafkaError("some records of the window were never sent")
+                await asyncio.gather(*self.futures)
+            except KafkaError as exc:
+                self.status.failed(exc)
+                waited = loop.time() - started
+                if waited > self.outage:
+                    raise IngestIncomplete(
+                        f"the broker did not acknowledge for {waited:.0f} s ({exc!r}); "
+                        f"{self.acknowledged} records were published and acknowledged"
+                        + (f" (through {self.last_source})" if self.last_source else "")
+                        + f", the next {len(self.window)} and everything after were not; no file was "
+                        "marked ingested: run the same command again (event ids make it safe)"
+                    ) from exc
+                attempt += 1
+                await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
+                self.futures = []
+                for topic, value, key, partition in self.window:
+                    try:
+                        self.futures.append(
+                            await self.producer.send(topic, value, key=key, partition=partition)
+                        )
+                    except KafkaError as send_error:
+                        self.status.failed(send_error)
+                        break
+                continue
+            self.status.ok()
+            self.acknowledged += len(self.window)
+            self.window.clear()
+            self.futures.clear()
 
 
 @dataclass(slots=True)
@@ -81,46 +165,49 @@ async def ingest(
     topics: Topics | None = None,
     progress: Progress | None = None,
     timeout: float = 15.0,
+    outage: float = DEFAULT_OUTAGE_SECONDS,
 ) -> IngestSummary:
-    """Publish the event-time log of `paths` (ticks through `until`) and return a summary."""
+    """Publish the event-time log of `paths` (ticks through `until`) and return a summary;
+    `outage`: seconds to wait for a broker that stopped acknowledging (IngestIncomplete)."""
     topics = topics or Topics()
     await ensure_topics(bootstrap, topics.specs(), timeout)
     seen = await KafkaSeenFiles.load(bootstrap, topics.ingested_files, timeout)
     producer = make_producer(bootstrap, linger_ms=20)
     await start_client(producer, bootstrap, timeout)
     summary = IngestSummary()
-    pending: list[Awaitable[Any]] = []
+    sender = _Sender(producer, BrokerStatus(bootstrap), outage)
+    send = sender.send
     try:
         partitions = sorted(await producer.partitions_for(topics.input))
-        send = producer.send
         for outcome in event_time_log(list(paths), until, seen):
             if isinstance(outcome, DayClosed):
+                # acknowledged on both sides, so a window sent again never puts an event
+                # of the day after its tick (within a day the order does not matter)
+                await sender.flush()
                 payload = serde.encode_event(outcome)
                 for partition in partitions:
-                    pending.append(await send(topics.input, payload, partition=partition))
+                    await send(topics.input, payload, partition=partition)
+                await sender.flush()
                 summary.ticks += 1
                 summary.tick_records += len(partitions)
             elif isinstance(outcome, DomainEvent):
                 key = outcome.partition_key
-                pending.append(
-                    await send(topics.input, serde.encode_event(outcome), key=key.encode() if key else None)
-                )
+                await send(topics.input, serde.encode_event(outcome), key=key.encode() if key else None)
                 summary.events += 1
                 if outcome.test_data:
                     summary.test_data_events += 1
-                if progress is not None and outcome.source is not None:
-                    progress.saw(outcome.source.path, outcome.source.line, summary.events)
+                if outcome.source is not None:
+                    sender.last_source = f"{outcome.source.path} line {outcome.source.line}"
+                    if progress is not None:
+                        progress.saw(outcome.source.path, outcome.source.line, summary.events)
             elif isinstance(outcome, RejectedRecord):
-                pending.append(await send(topics.rejected, serde.encode_rejection(outcome)))
+                await send(topics.rejected, serde.encode_rejection(outcome))
                 summary.rejected += 1
                 log.warning("record rejected", path=outcome.path, line=outcome.line, reason=outcome.reason)
             elif isinstance(outcome, FileReport):
                 _report(outcome, summary)
-                pending.append(await send(topics.file_reports, serde.encode_file_report(outcome)))
-            if len(pending) >= IN_FLIGHT:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
+                await send(topics.file_reports, serde.encode_file_report(outcome))
+        await sender.flush()
         await seen.save(producer)
     finally:
         await producer.stop()
@@ -161,6 +248,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         bootstrap = find_broker(settings)
         progress = Progress.for_terminal(iter_input_files(paths))
         summary = asyncio.run(ingest(bootstrap, paths, until, topics=Topics.of(settings), progress=progress))
+    except IngestIncomplete as exc:
+        print(f"meterflow ingest: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     except Exception as exc:
         return report_startup_error(exc)
     print(f"meterflow: {summary.line()}", file=sys.stderr)

@@ -28,14 +28,18 @@ from typing import Any
 
 from aiokafka.partitioner import DefaultPartitioner
 
+from flows.event_checks import check_event
+from flows.json_fields import Problems
 from processors.codecs import serde
 from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
 from processors.vocabulary.events import DayClosed, DomainEvent
 
-# (offset, event or None, raw value, reason it could not be decoded or None, timestamp)
-Item = tuple[int, DomainEvent | None, bytes | None, str | None, int | None]
+# Why a record is not folded: (the field at fault or None, the reason)
+Refusal = tuple[str | None, str]
+# (offset, event or None, raw value, why it is refused or None, timestamp)
+Item = tuple[int, DomainEvent | None, bytes | None, Refusal | None, int | None]
 
 _partitioner = DefaultPartitioner()
 
@@ -88,9 +92,19 @@ class LockStep:
         bounded by the loop's flow control: a decoded event costs a few times its bytes)."""
         return self.held.get(partition, 0)
 
+    def due(self, caught_up: Callable[[int], bool]) -> bool:
+        """Whether `step` could fold something now (a budget stopped it short)."""
+        if any(buffer and type(buffer[0][1]) is not DayClosed for buffer in self.buffers.values()):
+            return True
+        if not any(self.ticks.values()):
+            return False
+        return all(self.ticks[p] or caught_up(p) for p in self.processors)
+
     # -- reading ------------------------------------------------------------------------
     def feed(self, partition: int, records: Iterable[Any]) -> int:
-        """Decode and queue records (anything with `offset` and `value`); returns how many."""
+        """Decode and queue records (anything with `offset` and `value`); returns how many.
+        A record that does not decode, or whose event the file reader would have refused
+        (`flows.event_checks`: another producer wrote it), is queued as a refusal."""
         buffer = self.buffers.get(partition)
         if buffer is None:
             return 0
@@ -109,8 +123,14 @@ class LockStep:
             timestamp = getattr(record, "timestamp", None)
             try:
                 event = decode(value or b"")
+                check_event(event)
             except serde.DecodeError as exc:
-                buffer.append((offset, None, value, str(exc), timestamp))
+                buffer.append((offset, None, value, (None, str(exc)), timestamp))
+            except Problems as exc:
+                field = exc.problems[0].field or None
+                buffer.append(
+                    (offset, None, value, (field, f"the event's content is not valid: {exc}"), timestamp)
+                )
             else:
                 buffer.append((offset, event, value, None, timestamp))
                 if type(event) is DayClosed:
@@ -122,14 +142,19 @@ class LockStep:
         return queued
 
     # -- folding ------------------------------------------------------------------------
-    def step(self, caught_up: Callable[[int], bool], out: Outgoing) -> bool:
+    def step(self, caught_up: Callable[[int], bool], out: Outgoing, *, budget: int | None = None) -> bool:
         """Fold everything the lock-step rules allow now; True if anything was folded.
 
         `caught_up(p)` says that partition p has nothing more to read at the moment: a
         partition waits at its tick for the others unless they are at theirs or caught up.
+        With `budget`, stop at the first day tick once `out` holds that many records, so
+        what one commit covers stays bounded (the closing days of a back-fill would
+        otherwise fold as one batch); `due` then says more can be folded at once.
         """
         progressed = False
         while True:
+            if budget is not None and len(out.records) >= budget:
+                return progressed
             for partition in self.processors:
                 progressed = self._drain_events(partition, out) or progressed
             waiting = {p: t[0] for p, t in self.ticks.items() if t}
@@ -163,7 +188,8 @@ class LockStep:
             if value is not None:
                 freed += len(value)
             if event is None:
-                processor.reject(offset, value, reason or "undecodable", out)
+                field, why = reason or (None, "undecodable")
+                processor.reject(offset, value, why, out, field=field)
                 continue
             found = processor.handle(event, offset, value, out)
             if found:

@@ -12,6 +12,7 @@ clock on, writes the day ticks that are due.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -25,9 +26,11 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from processors.codecs import serde
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import batch_observer
+from processors.settings import DEFAULT_COMMIT_RECORDS
 from processors.streaming import clock
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
+from processors.streaming.outage import BrokerStatus
 from processors.streaming.processor import Outgoing
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics
@@ -38,6 +41,11 @@ EventsSink = Callable[[Iterable[DomainEvent]], None]
 BatchObserver = Callable[[Any, Any], None]
 
 log = structlog.get_logger("meterflow.worker")
+
+
+class Stopping(Exception):
+    """The worker is stopping and what a batch caused could not be sent: nothing of it is
+    committed, so the partition's next owner folds those records again."""
 
 
 class FoldLoop:
@@ -60,10 +68,18 @@ class FoldLoop:
         ops: OpsRecorder | None = None,
         clock_interval: float = 30.0,
         on_events: EventsSink | None = None,
+        commit_records: int = DEFAULT_COMMIT_RECORDS,
+        stopping: asyncio.Event | None = None,
+        status: BrokerStatus | None = None,
     ) -> None:
         """`local`: flush these local states after each commit; `ops`: record every batch and
         the lag for the dashboard; `clock_interval`: seconds between day-tick checks;
-        `on_events`: given each folded batch's events (the half-hourly history)."""
+        `on_events`: given each folded batch's events (the half-hourly history);
+        `commit_records`: records produced per commit, about (checked between day ticks);
+        `stopping`: once set, a send that fails gives up (Stopping) instead of retrying."""
+        self.commit_records = commit_records
+        self.stopping = stopping
+        self.status = status or BrokerStatus("?")
         self.consumer = consumer
         self.producer = producer
         self.topics = topics
@@ -86,15 +102,26 @@ class FoldLoop:
 
     # -- one batch ----------------------------------------------------------------------
     async def fold(self, lockstep: LockStep, batch: dict[TopicPartition, list[Any]]) -> None:
-        """Fold one fetched batch, produce what it caused, commit, flush the local states."""
+        """Fold one fetched batch, produce what it caused, commit, flush the local states;
+        in commits of about `commit_records` records each (a crash re-sends at most one)."""
         for partition in lockstep.processors:
             self._empty_rounds[partition] = self._empty_rounds.get(partition, 0) + 1
         for tp, records in batch.items():
             if records and tp.partition in lockstep.processors:
                 lockstep.feed(tp.partition, records)
                 self._empty_rounds[tp.partition] = 0
-        out = Outgoing(keep=self.observer is not None)
-        lockstep.step(partial(self._caught_up, lockstep), out)
+        caught_up = partial(self._caught_up, lockstep)
+        while True:
+            out = Outgoing(keep=self.observer is not None)
+            lockstep.step(caught_up, out, budget=self.commit_records)
+            await self._commit(lockstep, out)
+            if len(out.records) < self.commit_records or not lockstep.due(caught_up):
+                break
+        self._flow_control(lockstep)
+
+    async def _commit(self, lockstep: LockStep, out: Outgoing) -> None:
+        """Produce what one step caused, wait for the acknowledgements, commit the offsets
+        it folded and flush the local states to them."""
         if self.observer is not None:
             self.observer(lockstep.processors, out)
         await self._produce(out.records)
@@ -109,6 +136,7 @@ class FoldLoop:
                 for tp, done in offsets.items():
                     self.committed[tp.partition] = done
             except (CommitFailedError, KafkaError) as exc:
+                self.status.failed(exc)
                 log.warning(
                     "commit failed; the partition's owner will fold those records again", error=repr(exc)
                 )
@@ -117,7 +145,6 @@ class FoldLoop:
                 lockstep,
                 only=[p for p in lockstep.processors if lockstep.done.get(p) == self.committed.get(p)],
             )
-        self._flow_control(lockstep)
         self.stats.batches += 1
         self.stats.events += out.events
         self.stats.ticks += out.ticks
@@ -149,7 +176,7 @@ class FoldLoop:
                 self._paused.discard(partition)
 
     async def _produce(self, records: list[tuple[str, bytes | None, bytes]]) -> None:
-        await produce_all(self.producer, records)
+        await produce_all(self.producer, records, status=self.status, stopping=self.stopping)
 
     def sample_lag(self, lockstep: LockStep) -> None:
         """Lag per partition: records not yet folded, measured against the broker's high
@@ -201,12 +228,20 @@ def with_events(on_events: EventsSink, recorder: BatchObserver | None) -> BatchO
     return observe
 
 
-async def produce_all(producer: AIOKafkaProducer, records: list[tuple[str, bytes | None, bytes]]) -> None:
+async def produce_all(
+    producer: AIOKafkaProducer,
+    records: list[tuple[str, bytes | None, bytes]],
+    *,
+    status: BrokerStatus | None = None,
+    stopping: asyncio.Event | None = None,
+) -> None:
     """Send every (topic, key, value) record and wait until the broker acknowledged all of them.
 
     While the broker is away the whole batch is sent again until it is acknowledged
     (records already acknowledged become duplicates, which command ids make harmless):
-    the offsets that caused them are not committed before that.
+    the offsets that caused them are not committed before that. Once `stopping` is set, a
+    failure raises Stopping instead (nothing is committed). `status` gets one rate-limited
+    line per outage rather than one per attempt. Both runtimes produce through this.
     """
     if not records:
         return
@@ -216,8 +251,24 @@ async def produce_all(producer: AIOKafkaProducer, records: list[tuple[str, bytes
         try:
             futures = [await send(topic, value, key=key) for topic, key, value in records]
             await asyncio.gather(*futures)
+            if status is not None:
+                status.ok()
             return
         except KafkaError as exc:
+            if stopping is not None and stopping.is_set():
+                raise Stopping(f"stopping with {len(records)} records unsent ({exc!r})") from exc
             attempt += 1
-            log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
-            await asyncio.sleep(min(0.5 * attempt, 5.0))
+            if status is not None:
+                status.failed(exc)
+            else:
+                log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
+            await _pause(min(0.5 * attempt, 5.0), stopping)
+
+
+async def _pause(seconds: float, stopping: asyncio.Event | None) -> None:
+    """Sleep `seconds`, or less when the worker is asked to stop."""
+    if stopping is None:
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)

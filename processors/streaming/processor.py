@@ -62,14 +62,15 @@ def event_log_fields(event: DomainEvent, subject: str | None = None) -> dict[str
 
 
 def message_rejection(
-    topic: str, partition: int, offset: int, value: bytes | None, reason: str
+    topic: str, partition: int, offset: int, value: bytes | None, reason: str, *, field: str | None = None
 ) -> RejectedRecord:
-    """The rejected record for an input message that could not be decoded."""
+    """The rejected record for an input message that could not be decoded or read
+    (`field`: the field at fault, when one is)."""
     raw = (value or b"")[:RAW_PREVIEW].decode("utf-8", errors="replace")
     return RejectedRecord(
         path=f"{topic}[{partition}]@{offset}",
         line=None,
-        field=None,
+        field=field,
         raw=raw,
         reason=reason,
         scope=RejectionScope.MESSAGE,
@@ -99,14 +100,17 @@ class PartitionProcessor:
         """How many keys (supply points, applications, the engine's own) this partition holds."""
         return len(self.store)
 
-    def reject(self, offset: int, value: bytes | None, reason: str, out: Outgoing) -> None:
-        """Send an input record that cannot be folded to the rejected sink, with the reason."""
+    def reject(
+        self, offset: int, value: bytes | None, reason: str, out: Outgoing, *, field: str | None = None
+    ) -> None:
+        """Send an input record that cannot be folded to the rejected sink, with the reason
+        (and the field at fault, when one is)."""
         if out.mute:
             return
-        rejection = message_rejection(self.topics.input, self.partition, offset, value, reason)
+        rejection = message_rejection(self.topics.input, self.partition, offset, value, reason, field=field)
         out.records.append((self.topics.rejected, None, serde.encode_rejection(rejection)))
         out.rejected += 1
-        log.warning("input rejected", reason=reason, source=rejection.path)
+        log.warning("input rejected", reason=reason, field=field, source=rejection.path)
 
     def handle(
         self, event: DomainEvent, offset: int, value: bytes | None, out: Outgoing

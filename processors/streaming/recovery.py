@@ -23,7 +23,13 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 
 from processors.codecs.state_codec import StateDecodeError
 from processors.core.policy import Policy
-from processors.streaming.kafka import make_reader, read_partitions, start_client
+from processors.streaming.kafka import (
+    LogWentBackwards,
+    ReadStalled,
+    make_reader,
+    read_partitions,
+    start_client,
+)
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
 from processors.streaming.processor import Outgoing, PartitionProcessor
@@ -48,6 +54,9 @@ class Recovered:
 
     processors: dict[int, PartitionProcessor]
     from_snapshot: dict[int, int]
+    offsets: dict[int, int]
+    """The offset each processor stands at: the committed one, or the end of a log that
+    went backwards and now ends before it."""
 
 
 class Recovery:
@@ -74,7 +83,25 @@ class Recovery:
 
     async def recover(self, upto: dict[int, int], count: int) -> Recovered:
         """The state of each partition of `upto` at its committed offset `upto[p]` (`count`:
-        the input topic's partitions). With local states the result is flushed to them."""
+        the input topic's partitions). With local states the result is flushed to them.
+        A partition whose log now ends before its committed offset (a new broker, a
+        recreated topic) is named in an error line and recovered at the log's end."""
+        try:
+            return await self._recover(upto, count)
+        except LogWentBackwards as exc:
+            ends = {tp.partition: end for tp, end in exc.ends.items() if tp.topic == self.topics.input}
+            log.error(
+                "the log went backwards: the broker's log ends before the committed offset "
+                "(a new broker, or the topic was recreated); recovering at the log's end",
+                topic=self.topics.input,
+                committed={p: upto[p] for p in ends},
+                log_ends=ends,
+            )
+            return await self._recover(
+                {p: min(offset, ends.get(p, offset)) for p, offset in upto.items()}, count
+            )
+
+    async def _recover(self, upto: dict[int, int], count: int) -> Recovered:
         started = time.perf_counter()
         rebuild = LockStep(self.topics, count, self.policy)
         tps = {TopicPartition(self.topics.input, p): offset for p, offset in upto.items()}
@@ -95,11 +122,12 @@ class Recovery:
                     reused[partition] = marker.offset
                     rebuild.add(partition, processor, marker.offset)
             wanted = {p: offset for p, offset in upto.items() if p not in reused}
-            found = (
-                await latest_snapshots(reader, self.topics.snapshots, wanted)
-                if self.snapshots and wanted
-                else {}
-            )
+            found: dict[int, Snapshot] = {}
+            if self.snapshots and wanted:
+                try:
+                    found = await latest_snapshots(reader, self.topics.snapshots, wanted)
+                except ReadStalled as exc:  # the same state comes from the log, only slower
+                    log.warning("snapshots unreadable; folding from the beginning", error=str(exc))
             for partition in wanted:
                 processor, start = self._from_snapshot(partition, found.get(partition), stores.get(partition))
                 if start:
@@ -135,7 +163,7 @@ class Recovery:
             keys=keys,
             seconds=round(elapsed, 3),
         )
-        return Recovered({p: rebuild.processors[p] for p in upto}, loaded)
+        return Recovered({p: rebuild.processors[p] for p in upto}, loaded, dict(upto))
 
     def _from_snapshot(
         self, partition: int, snapshot: Snapshot | None, store: RocksStateStore | None

@@ -26,4 +26,5 @@ class WorkerStats:
     local_discarded: int = 0  # local states found untrusted (another log, corrupt) and cleared
     state_flushes: int = 0
     flushed_states: int = 0
+    logs_replaced: int = 0  # partitions whose log went backwards (a new broker, a recreated topic)
     lag: dict[int, int] = field(default_factory=dict)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from processors.settings import DEFAULT_PARTITIONS, Settings
+from processors.streaming.security import client_options
 
 INPUT_TOPIC = "meterflow-events"
 COMMANDS_TOPIC = "billing-commands"
@@ -113,7 +114,9 @@ class TopicMissing(RuntimeError):
 
 
 async def _admin(bootstrap: str, timeout: float) -> AIOKafkaAdminClient:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000), **client_options()
+    )
     try:
         await asyncio.wait_for(admin.start(), timeout)
     except Exception as exc:

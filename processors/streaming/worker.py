@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -29,6 +30,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 
 from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
+from processors.drivers.exit_codes import EXIT_CANNOT_RUN
+from processors.drivers.log_setup import LIBRARY_ERROR_LISTENERS
 from processors.drivers.policy_warning import warn_regulated_changes
 from processors.ops.recorder import OpsRecorder
 from processors.ops.tap import observe_store, sync_labels
@@ -39,10 +42,12 @@ from processors.streaming.history_feed import consumption_store_of, history_writ
 from processors.streaming.kafka import make_producer, partitions_of, start_client
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
-from processors.streaming.loop import EventsSink, FoldLoop
+from processors.streaming.loop import EventsSink, FoldLoop, Stopping
+from processors.streaming.outage import BrokerStatus
 from processors.streaming.processor import PartitionProcessor
 from processors.streaming.recovery import Recovery, SnapshotWriter
 from processors.streaming.rejection_feed import follow_rejections
+from processors.streaming.security import client_options
 from processors.streaming.stack import run_stack
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics, ensure_topics
@@ -50,6 +55,13 @@ from processors.streaming.view import PartitionedEngineView
 from processors.web.consumption import add_consumption_routes
 
 log = structlog.get_logger("meterflow.worker")
+
+# A stop (SIGTERM, SIGINT) is over within about these bounds even with the broker gone:
+# the batch in hand, the snapshot, leaving the group and closing each client.
+STOP_LOCK_SECONDS = 2.0
+STOP_SNAPSHOT_SECONDS = 5.0
+STOP_CLIENT_SECONDS = 3.0
+REVOKE_SNAPSHOT_SECONDS = 15.0  # a rebalance waits for it (the next owner starts from it)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -61,14 +73,22 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
             partitions = sorted(tp.partition for tp in revoked if tp.topic == self.worker.topics.input)
             log.info("partitions revoked", partitions=partitions)
             try:  # the next owner starts from it
-                await asyncio.wait_for(self.worker.snapshot(partitions), 60)
+                await asyncio.wait_for(self.worker.snapshot(partitions), REVOKE_SNAPSHOT_SECONDS)
             except Exception as exc:
                 log.warning("no snapshot at revocation", error=repr(exc))
             self.worker.release(partitions)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         async with self.worker.lock:
-            await self.worker.adopt(assigned)
+            try:
+                await self.worker.adopt(assigned)
+            except Exception as exc:  # aiokafka would log it and go on with states never rebuilt
+                log.error(
+                    "cannot rebuild the assigned partitions' states; stopping (a restart retries)",
+                    error=str(exc) or repr(exc),
+                )
+                self.worker.failure = exc
+                self.worker.stop_soon()
 
 
 class Worker:
@@ -118,6 +138,8 @@ class Worker:
             self.topics, interval=settings.snapshot_seconds, enabled=snapshots, local=self.local
         )
         self.lock = asyncio.Lock()
+        self.broker_status = BrokerStatus(bootstrap)
+        self.failure: Exception | None = None  # why the worker stopped by itself, if it did
         self.lockstep: LockStep | None = None
         self.ready = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -162,8 +184,10 @@ class Worker:
             fetch_max_wait_ms=200,
             max_partition_fetch_bytes=8 * 1024 * 1024,
             client_id="meterflow-worker",
+            **client_options(),
         )
         await start_client(self._consumer, self.bootstrap, timeout)
+        LIBRARY_ERROR_LISTENERS.append(self._library_error)
         self._loop = FoldLoop(
             self._consumer,
             self._producer,
@@ -173,6 +197,9 @@ class Worker:
             ops=self.ops,
             clock_interval=self.clock_interval,
             on_events=self.on_events,
+            commit_records=self.settings.commit_records,
+            stopping=self._stopping,
+            status=self.broker_status,
         )
         self._consumer.subscribe([self.topics.input], listener=_Rebalance(self))
         if self.ops is not None:
@@ -194,6 +221,9 @@ class Worker:
             state_dir=str(self.settings.state_dir) if self.settings.state_dir else None,
         )
 
+    def _library_error(self, record: logging.LogRecord) -> None:
+        self.broker_status.failed(record.getMessage())
+
     def stop_soon(self) -> None:
         """Ask the loop to finish its batch, commit and stop."""
         self._stopping.set()
@@ -202,23 +232,28 @@ class Worker:
         """Snapshot the owned partitions (a clean stop makes the next start fast), then
         leave the group and disconnect."""
         if self._producer is not None and self.lockstep is not None:
-            try:
-                async with self.lock:
-                    await asyncio.wait_for(self.snapshot(), 60)
-            except Exception as exc:  # the broker may be gone: the next start folds the log
-                log.warning("no snapshot at stop", error=repr(exc))
+            try:  # a recovery still holding the lock must not keep the process up
+                await asyncio.wait_for(self.lock.acquire(), STOP_LOCK_SECONDS)
+            except TimeoutError:
+                log.warning("no snapshot at stop: a rebalance is still recovering")
+            else:
+                try:
+                    await asyncio.wait_for(self.snapshot(), STOP_SNAPSHOT_SECONDS)
+                except Exception as exc:  # the broker may be gone: the next start folds the log
+                    log.warning("no snapshot at stop", error=repr(exc))
+                finally:
+                    self.lock.release()
         if self.lockstep is not None:
             self.release(list(self.lockstep.processors))
         if self._rejection_feed is not None:
             self._stopping.set()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._rejection_feed, 5)
-        if self._consumer is not None:
-            with contextlib.suppress(Exception):
-                await self._consumer.stop()
-        if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
+                await asyncio.wait_for(self._rejection_feed, STOP_CLIENT_SECONDS)
+        with contextlib.suppress(ValueError):
+            LIBRARY_ERROR_LISTENERS.remove(self._library_error)
+        for client in (self._consumer, self._producer):  # leaving the group needs the broker
+            if client is not None:
+                await _stop_client(client)
         stats = self.stats
         log.info(  # named as ingest and the dashboard name them (D22)
             "worker stopped",
@@ -238,14 +273,28 @@ class Worker:
             try:
                 batch = await consumer.getmany(timeout_ms=200, max_records=self.settings.max_batch)
             except KafkaError as exc:
-                log.warning("fetch failed; retrying", error=repr(exc))
+                self.broker_status.failed(exc)
                 await asyncio.sleep(0.5)
                 continue
+            if batch:
+                self.broker_status.ok()
             async with self.lock:
                 lockstep = self.lockstep
                 if lockstep is None or self._suspended:
                     continue
-                await loop.fold(lockstep, batch)
+                rewound = {
+                    tp.partition: records[0].offset
+                    for tp, records in batch.items()
+                    if records
+                    and tp.topic == self.topics.input
+                    and records[0].offset < lockstep.done.get(tp.partition, -1)
+                }
+                if rewound:  # the consumer was reset to the start of a log we never folded
+                    await self._rewind(lockstep, rewound)
+                try:
+                    await loop.fold(lockstep, batch)
+                except Stopping:  # nothing was committed for what could not be sent
+                    break
                 loop.sample_lag(lockstep)
                 if self.use_clock:
                     await loop.tick_if_due(lockstep)
@@ -285,11 +334,14 @@ class Worker:
             else:
                 self._close_local(partition)
                 stale[partition] = committed
+        await self._name_replaced_logs(stale)
         if stale:
             recovered = await self.recovery.recover(stale, count)
             self.snapshots.loaded(recovered.from_snapshot)
             for partition, processor in recovered.processors.items():
-                lockstep.add(partition, processor, stale[partition])
+                offset = recovered.offsets[partition]
+                lockstep.add(partition, processor, offset)
+                loop.committed[partition] = offset
         if self.ops is not None:
             self.ops.record_rebalance(sorted(wanted))
             for partition in stale:
@@ -298,6 +350,48 @@ class Worker:
                 observe_store(processor.engine)  # from now on, relabel every key a batch writes
         log.info("partitions assigned", partitions=sorted(wanted), rebuilt=sorted(stale))
         self.ready.set()
+
+    async def _name_replaced_logs(self, stale: dict[int, int]) -> None:
+        """Name, in one error line, the partitions this worker had folded past the end of
+        the log the broker now has (a new broker, or a recreated topic: the group's offsets
+        are gone too); their states are rebuilt from the log as it is."""
+        assert self._consumer is not None
+        folded = {p: self.lockstep.done[p] for p in stale if self.lockstep and p in self.lockstep.done}
+        ahead = {p: done for p, done in folded.items() if done > stale[p]}
+        if not ahead:
+            return
+        tps = [TopicPartition(self.topics.input, p) for p in ahead]
+        try:
+            ends = await asyncio.wait_for(self._consumer.end_offsets(tps), 10)
+        except Exception as exc:
+            log.warning("could not read the log's end offsets", error=repr(exc))
+            return
+        replaced = {tp.partition: end for tp, end in ends.items() if end < ahead[tp.partition]}
+        if replaced:
+            self.log_went_backwards(replaced, {p: ahead[p] for p in replaced})
+
+    def log_went_backwards(self, now_at: dict[int, int], folded: dict[int, int]) -> None:
+        log.error(
+            "the log went backwards: the broker's log is not the one this worker folded "
+            "(a new broker, or the topic was recreated); rebuilding those partitions from the log it has",
+            topic=self.topics.input,
+            folded=folded,
+            log_now=now_at,
+        )
+        self.stats.logs_replaced += len(now_at)
+
+    async def _rewind(self, lockstep: LockStep, offsets: dict[int, int]) -> None:
+        """The log of these partitions went backwards under us (records come from offsets we
+        had folded past): name it, and rebuild their states at those offsets from the log."""
+        assert self._loop is not None
+        self.log_went_backwards(offsets, {p: lockstep.done[p] for p in offsets})
+        for partition in offsets:
+            self._close_local(partition)
+        recovered = await self.recovery.recover(offsets, lockstep.partitions)
+        for partition, processor in recovered.processors.items():
+            offset = recovered.offsets[partition]
+            lockstep.add(partition, processor, offset)
+            self._loop.committed[partition] = offset
 
     def release(self, partitions: Iterable[int]) -> None:
         """At revocation and stop: flush the local stores of `partitions` whose folded offset
@@ -318,6 +412,20 @@ class Worker:
         if self.lockstep is None or self._producer is None or self._loop is None:
             return 0
         return await self.snapshots.write(self._producer, self.lockstep, self._loop.committed, partitions)
+
+
+async def _stop_client(client: AIOKafkaConsumer | AIOKafkaProducer) -> None:
+    """Stop an aiokafka client within STOP_CLIENT_SECONDS. aiokafka's fetcher lets the
+    CancelledError of its own cancelled fetch escape from `stop()`; that one is swallowed,
+    a cancellation of this task is not."""
+    try:
+        await asyncio.wait_for(client.stop(), STOP_CLIENT_SECONDS)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception as exc:
+        log.debug("client stop failed", error=repr(exc))
 
 
 async def serve(
@@ -342,17 +450,23 @@ async def serve(
         on_events=None if history is None else history_writer(history),
     )
     try:
-        return await run_stack(
+        status = await run_stack(
             worker,
             ops,
             host=settings.dashboard_host,
             port=port,
             on_ready=on_ready,
             extend_app=None if history is None else partial(add_consumption_routes, store=history),
+            token=settings.dashboard_token,
+            names=settings.dashboard_names,
         )
     finally:
         if history is not None:
             history.close()
+    if worker.failure is not None:
+        print(f"meterflow worker: stopped: {worker.failure}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    return status
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -20,6 +20,18 @@ Every view of the page has a JSON endpoint behind it:
                                    late or awaiting approval
     GET /metrics                   Prometheus text format
 
+Every response carries a Content-Security-Policy (scripts and styles from the page's own
+origin only, no framing), X-Frame-Options DENY and nosniff. A request whose Host header
+is not the bound address, a loopback name or one of the configured names
+(METERFLOW_DASHBOARD_NAMES) is refused with 421, so a DNS-rebinding page cannot read the
+dashboard. With a token (METERFLOW_DASHBOARD_TOKEN) every request needs it: an
+`Authorization: Bearer` header, or `?token=` once, which sets an HttpOnly, SameSite=Strict
+cookie the page's own requests then carry.
+
+The page shares the worker's event loop, so what it costs must not grow with its
+audience: every JSON answer (and /metrics) is kept for `CACHE_SECONDS` per URL, and any
+number of clients polling cost the worker at most one computation of each per second.
+
 Every URL the page uses is relative, so the dashboard can be served at the root of its
 own server (`create_web_app`, `start_dashboard`) or mounted under a prefix of another
 aiohttp application (`app.add_subapp("/dashboard/", create_web_app(ops, engine))`).
@@ -27,8 +39,10 @@ aiohttp application (`app.add_subapp("/dashboard/", create_web_app(ops, engine))
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -53,6 +67,19 @@ STATIC_DIR = Path(__file__).parent / "static"
 DEFAULT_PORT = 6080
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TOKEN_COOKIE = "meterflow_token"
+CACHE_SECONDS = 1.0
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 _MPAN = re.compile(r"^\d{13}$")
 _dumps = partial(json.dumps, default=str)
 
@@ -165,8 +192,34 @@ class DashboardViews:
         return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
 
 
+def cached(handler: Handler, seconds: float = CACHE_SECONDS) -> Handler:
+    """`handler` with its answers kept `seconds` per path and query (a monotonic clock)."""
+    kept: dict[str, tuple[float, int, bytes, dict[str, str]]] = {}
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        now = time.monotonic()
+        hit = kept.get(request.path_qs)
+        if hit is None or hit[0] <= now:
+            response = await handler(request)
+            if not isinstance(response, web.Response) or not isinstance(response.body, bytes):
+                return response
+            if len(kept) > 256:
+                kept.clear()
+            hit = kept[request.path_qs] = (
+                now + seconds,
+                response.status,
+                response.body,
+                dict(response.headers),
+            )
+        _, status, body, headers = hit
+        return web.Response(status=status, body=body, headers=headers)
+
+    return answer
+
+
 def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineView) -> None:
-    """Register the dashboard's routes on `app` (before it starts)."""
+    """Register the dashboard's routes on `app` (before it starts); the JSON endpoints and
+    /metrics are `cached`."""
     views = DashboardViews(ops, engine)
     routes: list[tuple[str, Handler]] = [
         ("/", views.index),
@@ -187,13 +240,80 @@ def add_dashboard_routes(app: web.Application, ops: OpsRecorder, engine: EngineV
         ("/metrics", views.metrics),
     ]
     for path, handler in routes:
-        app.router.add_get(path, handler)
+        app.router.add_get(path, handler if path == "/" else cached(handler))
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
 
 
-def create_web_app(ops: OpsRecorder, engine: EngineView) -> web.Application:
-    """The dashboard as its own aiohttp application (serve it, or mount it as a sub-app)."""
-    app = web.Application()
+def _host_name(header: str) -> str:
+    """The host of a Host header, without its port ("[::1]:6066" -> "::1")."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def allowed_hosts(bound: str, names: tuple[str, ...] = ()) -> frozenset[str]:
+    """The Host names the dashboard answers to: its bound address (unless a wildcard), the
+    loopback names and `names`."""
+    hosts = set(LOOPBACK_NAMES) | {n.lower() for n in names}
+    if bound not in ("", "0.0.0.0", "::"):
+        hosts.add(bound.lower().strip("[]"))
+    return frozenset(hosts)
+
+
+def guard(hosts: frozenset[str] | None, token: str | None) -> Any:
+    """The middleware that checks Host (when `hosts` is given) and the token (when set),
+    and adds the security headers to every response."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if hosts is not None and _host_name(request.headers.get("Host", "")) not in hosts:
+            response: web.StreamResponse = web.Response(
+                status=421, text="meterflow: this dashboard does not answer to that host name\n"
+            )
+        elif token is not None and not _authorised(request, token):
+            response = web.Response(
+                status=401,
+                text="meterflow: this dashboard needs its token (Authorization: Bearer ..., or ?token=...)\n",
+                headers={"WWW-Authenticate": 'Bearer realm="meterflow"'},
+            )
+        else:
+            try:
+                response = await handler(request)
+            except web.HTTPException as exc:  # 400s and 404s get the headers too
+                exc.headers.update(SECURITY_HEADERS)
+                raise
+            if token is not None and _matches(request.query.get("token"), token):
+                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", path="/")
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return middleware
+
+
+def _matches(given: str | None, token: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+
+def _authorised(request: web.Request, token: str) -> bool:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and _matches(value.strip(), token):
+        return True
+    return _matches(request.cookies.get(TOKEN_COOKIE), token) or _matches(request.query.get("token"), token)
+
+
+def create_web_app(
+    ops: OpsRecorder,
+    engine: EngineView,
+    *,
+    hosts: frozenset[str] | None = None,
+    token: str | None = None,
+) -> web.Application:
+    """The dashboard as its own aiohttp application (serve it, or mount it as a sub-app).
+    `hosts`: the Host names it answers to (None: any, for a mounted sub-app whose parent
+    checks); `token`: required of every request when set. The security headers are always
+    sent."""
+    app = web.Application(middlewares=[guard(hosts, token)])
     add_dashboard_routes(app, ops, engine)
     return app
 
@@ -205,10 +325,13 @@ async def start_dashboard(
     port: int = DEFAULT_PORT,
     *,
     extend: Callable[[web.Application], None] | None = None,
+    token: str | None = None,
+    names: tuple[str, ...] = (),
 ) -> web.AppRunner:
     """Serve the dashboard on `host:port` inside the running event loop (port 0: any free
-    port), with the routes `extend` adds. Stop it with `await runner.cleanup()`."""
-    app = create_web_app(ops, engine)
+    port), with the routes `extend` adds, answering only to `host`, loopback names and
+    `names`, and requiring `token` when given. Stop it with `await runner.cleanup()`."""
+    app = create_web_app(ops, engine, hosts=allowed_hosts(host, names), token=token)
     if extend is not None:
         extend(app)
     runner = web.AppRunner(app, access_log=None)

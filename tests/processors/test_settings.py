@@ -43,8 +43,18 @@ def test_every_variable_sets_its_field(tmp_path: Path) -> None:
         "METERFLOW_SESSION_TIMEOUT_MS": "10000",
         "METERFLOW_SNAPSHOT_SECONDS": "2.5",
         "METERFLOW_MAX_BATCH": "7",
+        "METERFLOW_COMMIT_RECORDS": "300",
         "METERFLOW_DASHBOARD_HOST": "0.0.0.0",
         "METERFLOW_DASHBOARD_PORT": "6067",
+        "METERFLOW_KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+        "METERFLOW_KAFKA_SSL_CAFILE": str(tmp_path / "ca.pem"),
+        "METERFLOW_KAFKA_SSL_CERTFILE": str(tmp_path / "client.pem"),
+        "METERFLOW_KAFKA_SSL_KEYFILE": str(tmp_path / "client.key"),
+        "METERFLOW_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "METERFLOW_KAFKA_SASL_USERNAME": "meterflow",
+        "METERFLOW_KAFKA_SASL_PASSWORD": "secret",
+        "METERFLOW_DASHBOARD_TOKEN": "t0ken",
+        "METERFLOW_DASHBOARD_NAMES": "Ops.Example, dash.internal",
         "RUST_LOG": "debug",
     }
     assert set(values) == set(ENVIRONMENT)
@@ -59,6 +69,9 @@ def test_every_variable_sets_its_field(tmp_path: Path) -> None:
         2.5,
         6067,
     )
+    assert (settings.kafka_security_protocol, settings.kafka_sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-512")
+    assert settings.dashboard_names == ("ops.example", "dash.internal")
+    assert "secret" not in repr(settings) and "t0ken" not in repr(settings)
 
 
 def test_blank_values_mean_the_default() -> None:
@@ -78,6 +91,9 @@ def test_blank_values_mean_the_default() -> None:
             "METERFLOW_SNAPSHOT_SECONDS='soon' is not a number of seconds",
         ),
         ("METERFLOW_DASHBOARD_PORT", "http", "METERFLOW_DASHBOARD_PORT='http' is not a port number"),
+        ("METERFLOW_KAFKA_SECURITY_PROTOCOL", "tls", "METERFLOW_KAFKA_SECURITY_PROTOCOL='TLS' is not one of"),
+        ("METERFLOW_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "needs METERFLOW_KAFKA_SASL_MECHANISM"),
+        ("METERFLOW_KAFKA_SASL_MECHANISM", "GSSAPI", "METERFLOW_KAFKA_SASL_MECHANISM='GSSAPI' is not one of"),
     ],
 )
 def test_a_bad_value_is_named(name: str, value: str, said: str) -> None:

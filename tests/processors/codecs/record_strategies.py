@@ -70,6 +70,15 @@ def values_of(hint: Any, field_name: str = "", *, edges: bool = False) -> st.Sea
         return st.text(max_size=80 if edges else 12)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         hints = typing.get_type_hints(hint)
-        fields = {f.name: values_of(hints[f.name], f.name, edges=edges) for f in dataclasses.fields(hint)}
+        fields = {
+            f.name: values_of(hints[f.name], _field_name(hint, f.name), edges=edges)
+            for f in dataclasses.fields(hint)
+        }
         return st.builds(hint, **fields)
     raise TypeError(f"no strategy for {hint!r}")
+
+
+def _field_name(cls: type, name: str) -> str:
+    """The name serde decides a datetime's kind by: `Class.field` where it names one."""
+    qualified = f"{cls.__name__}.{name}"
+    return qualified if qualified in serde.AWARE_DATETIME_FIELDS else name

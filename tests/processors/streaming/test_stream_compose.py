@@ -75,3 +75,24 @@ def test_each_worker_keeps_its_local_state_on_its_own_volume() -> None:
         assert any(target == "/src" for _, target, *_ in mounts)  # the checkout is still mounted
         volumes.append(source)
     assert len(set(volumes)) == len(workers)  # one RocksDB owner per volume
+
+
+def test_published_ports_are_bound_to_loopback_only() -> None:
+    published = [
+        (name, str(mapping))
+        for name, service in load()["services"].items()
+        for mapping in service.get("ports", [])
+    ]
+    assert {port.rsplit(":", 1)[-1] for _, port in published} >= {"9092", "6066"}
+    for name, mapping in published:
+        assert mapping.startswith("127.0.0.1:"), (name, mapping)
+
+
+def test_the_dashboard_worker_requires_a_token() -> None:
+    services = load()["services"]
+    serving = [s for s in services.values() if "METERFLOW_DASHBOARD_PORT" in s.get("environment", {})]
+    assert serving
+    for service in serving:
+        token = service["environment"]["METERFLOW_DASHBOARD_TOKEN"]
+        # taken from the operator's environment, and compose refuses to start without it
+        assert re.fullmatch(r"\$\{METERFLOW_DASHBOARD_TOKEN:\?.+\}", token), token

@@ -121,3 +121,36 @@ def test_the_read_ahead_is_counted_in_bytes_until_folded() -> None:
     folding.feed(1, logs[1])
     folding.step(lambda p: True, Outgoing())
     assert folding.buffered_bytes(0) == folding.buffered_bytes(1) == 0
+
+
+def fold_in_commits(partitions: int, budget: int) -> tuple[list[Outgoing], LockStep]:
+    """The whole examples' log, already read, folded as FoldLoop commits it."""
+    logs = partitioned_log(partitions)
+    folding = lockstep(partitions)
+    for p, records in logs.items():
+        folding.feed(p, records)
+    commits: list[Outgoing] = []
+    while True:
+        out = Outgoing()
+        folding.step(lambda p: True, out, budget=budget)
+        commits.append(out)
+        if not folding.due(lambda p: True):
+            return commits, folding
+
+
+def test_a_budget_bounds_what_one_commit_covers_and_loses_nothing() -> None:
+    """A back-fill read whole would fold in one step: one commit of every command. With a
+    budget each commit stops at the first tick past it, and together they give replay's
+    commands."""
+    whole, _ = fold_in_commits(2, budget=10**9)
+    assert len(whole) == 1
+    per_day, _ = fold_in_commits(2, budget=1)  # one tick (a day's records) per commit
+    largest_day = max(len(out.records) for out in per_day)
+    budget = 6
+    commits, folding = fold_in_commits(2, budget=budget)
+    assert len(commits) > 3
+    assert max(len(out.records) for out in commits) <= budget - 1 + largest_day
+    assert max(len(out.records) for out in commits) < len(whole[0].records) / 3
+    got: set[str] = set().union(*(commands_in(out) for out in commits))
+    assert got == commands_in(whole[0]) == replayed()
+    assert all(not folding.buffers[p] for p in folding.processors)

@@ -79,3 +79,66 @@ async def test_malformed_messages_are_rejected_and_the_worker_keeps_going(
     # the switch after the bad records was still folded: its deadlines fired on the ticks
     assert commands, "no command after the malformed records: the worker stopped"
     assert {c.cause for c in commands} and all(c.subject == mpan for c in commands)
+
+
+async def test_events_the_reader_would_refuse_are_rejected_with_the_field_named(
+    broker: str, topics: Topics
+) -> None:
+    """Another producer writes well-formed Avro whose content the file reader refuses."""
+    good = MPAN[:12] + str(check_digit(MPAN[:12]))
+    wrong_digit = good[:12] + str((int(good[12]) + 1) % 10)
+    await ensure_topics(broker, topics.specs(partitions=1))
+
+    def registered(event_id: str, mpan: str, account: str = "A1") -> SupplyPointRegistered:
+        return SupplyPointRegistered(
+            event_id=event_id,
+            occurred_at=_at(date(2024, 1, 1)),
+            mpan=mpan,
+            account_id=account,
+            meter_kind=MeterKind.TRADITIONAL,
+            ssd=date(2020, 1, 1),
+        )
+
+    hostile = SwitchSecured(
+        event_id="sw-img",
+        occurred_at=_at(date(2024, 1, 2)),
+        mpan='<img src=x onerror="alert(1)">',
+        ssd=date(2024, 1, 10),
+        gaining_supplier="GAIN",
+    )
+    values = [
+        serde.encode_event(hostile),
+        serde.encode_event(registered("reg-digit", wrong_digit)),
+        serde.encode_event(registered("reg-blank", good, account=" ")),
+        serde.encode_event(registered("reg-good", good)),
+        serde.encode_event(DayClosed.for_day(date(2024, 1, 2), datetime(2024, 1, 2, 23, 59, tzinfo=UTC))),
+    ]
+    producer = make_producer(broker)
+    await start_client(producer, broker, 10)
+    try:
+        for value in values:
+            await producer.send_and_wait(topics.input, value, partition=0)
+    finally:
+        await producer.stop()
+
+    group = f"{topics.prefix}v"
+    worker = Worker(broker, streamkit.worker_settings(topics, group=group), use_clock=False)
+    await worker.start()
+    task = asyncio.create_task(worker.run())
+    try:
+        await streamkit.wait_caught_up(broker, group, topics)
+    finally:
+        worker.stop_soon()
+        await task
+        await worker.close()
+
+    rejected = [serde.decode_rejection(r.value) for r in await streamkit.read_topic(broker, topics.rejected)]
+    by_path = {r.path: r for r in rejected}
+    assert sorted(by_path) == [f"{topics.input}[0]@{n}" for n in (0, 1, 2)]
+    img, digit, blank = (by_path[f"{topics.input}[0]@{n}"] for n in (0, 1, 2))
+    assert (img.field, digit.field, blank.field) == ("mpan", "mpan", "account_id")
+    assert "13 digits" in img.reason and "<img" in img.raw
+    assert "check digit" in digit.reason
+    assert "non-empty text" in blank.reason
+    assert worker.stats.events == 2  # reg-good and the day tick were folded
+    assert worker.stats.rejected == 3

@@ -15,6 +15,7 @@ from playwright.async_api import async_playwright
 from web_world import World
 
 from flows.rejections import RejectedRecord
+from processors.web import bound_port, start_dashboard
 
 DISPUTED = mpan(1009)
 HOSTILE = '999|<img src=x onerror="document.title=1"><b>bold</b>|'
@@ -252,3 +253,34 @@ async def test_the_page_lists_what_it_counts_and_says_states_in_words(
             assert "caught up, last event 67 s ago" in (await pill.get_attribute("title") or "")
         finally:
             await browser.close()
+
+
+async def test_the_page_works_behind_a_token(world: World) -> None:
+    token = "browser-token-7f3a"
+    runner = await start_dashboard(world.ops, world.engine, port=0, token=token)
+    url = f"http://127.0.0.1:{bound_port(runner)}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with session.get(f"{url}/api/health", headers=headers) as response:
+                health = await response.json()
+        async with async_playwright() as p:
+            browser, page, errors = await open_page(p, f"{url}/?token={token}")
+            try:  # every API call of the page carried the cookie; CSP refused nothing
+                assert (
+                    number(await page.get_by_test_id("kpi-events").inner_text())
+                    == health["input_events_total"]
+                )
+                await page.goto(f"{url}/")  # the cookie alone, no token in the address
+                await page.wait_for_selector("body[data-renders]")
+                assert (
+                    number(await page.get_by_test_id("kpi-commands").inner_text()) == health["commands_total"]
+                )
+                assert errors == []
+                other = await browser.new_page()
+                denied = await other.goto(f"{url}/")
+                assert denied is not None and denied.status == 401
+            finally:
+                await browser.close()
+    finally:
+        await runner.cleanup()
