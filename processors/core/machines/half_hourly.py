@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import repeat
 from operator import is_
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
@@ -229,8 +229,9 @@ def rate_values(
         peak_kwh = sum([v for i in peak_index if (v := values[i]) is not None], _ZERO)
     else:  # the common case: each band summed in period order, as above
         missing = ()
-        off_kwh = sum([values[i] for i in off_index], _ZERO) if off_index else _ZERO
-        peak_kwh = sum([values[i] for i in peak_index], _ZERO) if peak_index else _ZERO
+        whole = cast("tuple[Decimal, ...]", values)
+        off_kwh = sum([whole[i] for i in off_index], _ZERO) if off_index else _ZERO
+        peak_kwh = sum([whole[i] for i in peak_index], _ZERO) if peak_index else _ZERO
     off_cost = off_kwh * off_peak_rate if off_peak_rate is not None else _ZERO
     return (
         RatedEnergy(
@@ -360,7 +361,9 @@ def _hand_total(  # noqa: PLR0917 - one module's helper
     if state.account_id is None or rec.import_text is None:
         return
     values = fresh if fresh is not None else text_values(rec.import_text)
-    present = [v for v in values if v is not None] if _has_gaps(values) else values
+    present = (
+        [v for v in values if v is not None] if _has_gaps(values) else cast("tuple[Decimal, ...]", values)
+    )
     ctx.follow_ups.append(
         DailyImportTotalled(
             event_id=follow_up_id(cause, f"daily_import/{rec.day.isoformat()}", state.account_id),
