@@ -48,15 +48,15 @@ def _no_constants(name: str) -> Any:
 
 
 def _has_float(value: Any) -> bool:
-    kind = type(value)
-    if kind is float:
-        return True
-    if kind is dict:
-        return any(map(_has_float, value.values()))
-    if kind is list:
-        kinds = set(map(type, value))
-        return float in kinds or ((dict in kinds or list in kinds) and any(map(_has_float, value)))
-    return False
+    """Whether a float is anywhere in a parsed dict or list (one type check per item)."""
+    items = value.values() if type(value) is dict else value
+    kinds = set(map(type, items))
+    return float in kinds or (
+        (dict in kinds or list in kinds) and any(_has_float(v) for v in items if type(v) in _NESTED)
+    )
+
+
+_NESTED = (dict, list)
 
 
 def _loads(line_text: str) -> Any:
@@ -68,7 +68,7 @@ def _loads(line_text: str) -> Any:
     except orjson.JSONDecodeError:
         pass
     else:
-        if not _has_float(data):
+        if type(data) is dict and not _has_float(data):
             return data
     try:
         return json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
