@@ -31,13 +31,15 @@ from processors.vocabulary.events import (
 )
 from processors.vocabulary.periods import periods_in_day
 
+_TEXT = {str}
+
 
 def half_hour_values(value: Any) -> tuple[Decimal | None, ...]:
     """A list of kWh values, null where missing; each a non-negative number."""
     if not isinstance(value, list):
         raise ValueError(f"expected a list of kWh values (null where missing), got {value!r}")
     present = [item for item in value if item is not None]
-    if all(type(item) is str for item in present):  # the common case, read in bulk
+    if set(map(type, present)) <= _TEXT:  # the common case, read in bulk
         try:
             numbers = list(map(Decimal, present))
             if not numbers or (min(numbers) >= 0 and max(numbers).is_finite()):

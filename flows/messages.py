@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from flows import (
     event_types,
     event_types_accounts,
@@ -53,24 +55,52 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def parse_event(line_text: str, source: Source) -> DomainEvent:
-    """One JSON line to its event; raises Problem (one problem) or Problems (several)."""
+def _has_float(value: Any) -> bool:
+    """Whether a float is anywhere in a parsed dict or list (one type check per item)."""
+    items = value.values() if type(value) is dict else value
+    kinds = set(map(type, items))
+    return float in kinds or (
+        (dict in kinds or list in kinds) and any(_has_float(v) for v in items if type(v) in _NESTED)
+    )
+
+
+_NESTED = (dict, list)
+
+
+def _loads(line_text: str) -> Any:
+    """The line's JSON: orjson's reading when it is exact (it reads a number with a fraction
+    or an exponent as a float), else the standard parser's with such numbers as Decimal from
+    their text; a line orjson refuses is read (or refused, with its message) by the latter."""
     try:
-        data = json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
+        data = orjson.loads(line_text)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if type(data) is dict and not _has_float(data):
+            return data
+    try:
+        return json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
     except ValueError as exc:
         raise Problem("", f"not valid JSON ({exc})") from None
+
+
+_ENVELOPE_SPECS = {"event_id": Spec(text), "occurred_at": Spec(instant)}
+
+
+def parse_event(line_text: str, source: Source) -> DomainEvent:
+    """One JSON line to its event; raises Problem (one problem) or Problems (several)."""
+    data = _loads(line_text)
     if not isinstance(data, dict):
         raise Problem("", f"expected one JSON object per line, got {type(data).__name__}")
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in TYPES:
         raise Problem("type", f"unknown event type {kind!r} (expected one of {', '.join(TYPES)})")
     cls, fields = TYPES[kind]
-    envelope = {"event_id": Spec(text), "occurred_at": Spec(instant)}
     body = {name: value for name, value in data.items() if name not in _ENVELOPE}
     head = {name: value for name, value in data.items() if name in _ENVELOPE and name != "type"}
     problems: list[Problem] = []
     values: dict[str, Any] = {}
-    for part, specs in ((head, envelope), (body, fields)):
+    for part, specs in ((head, _ENVELOPE_SPECS), (body, fields)):
         try:
             values.update(fields_of(part, specs, ""))
         except Problems as exc:

@@ -4,17 +4,22 @@ the event and the other malformed lines are rejected with their line, field and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from flow_helpers import Read
 
+from flows.json_fields import Problem
+from flows.messages import parse_event
 from processors.vocabulary.events import (
     ConsumptionTrackerRemoved,
     ConsumptionTrackerSet,
     DeviceDispatch,
     HalfHourlyConsumption,
+    Source,
     TariffAgreementStarted,
 )
 
@@ -68,3 +73,33 @@ def test_malformed_half_hourly_lines_are_rejected_with_their_reason(read: Reader
     assert "export_peak" in reasons[7]
     assert "period" in reasons[9] and "check digit" in reasons[9]
     assert all(r.raw and r.path.endswith("halfhourly_bad.jsonl") for r in result.rejections)
+
+
+def _day_line(values: str) -> str:
+    return (
+        '{"type": "consumption.half_hourly", "event_id": "e1", "occurred_at": "2025-04-02T06:30:00Z",'
+        ' "mpan": "1200000000011", "day": "2025-04-01", "direction": "import", "source": "smart",'
+        f' "values": {values}}}'
+    )
+
+
+def test_values_stay_exact_whichever_json_parser_reads_the_line() -> None:
+    """Strings are read by the fast parser; a JSON number with a fraction (which it would
+    read as a float) makes the line go through the exact one, so no value is rounded."""
+    source = Source(path="day.jsonl", line=1)
+    tenth = "0.1000000000000000055511151231257827"
+    as_text = parse_event(_day_line(json.dumps([tenth] * 48)), source)
+    as_numbers = parse_event(_day_line("[" + ", ".join([tenth] * 48) + "]"), source)
+    big = parse_event(_day_line("[" + ", ".join(["18446744073709551617"] * 48) + "]"), source)
+    assert isinstance(as_text, HalfHourlyConsumption) and isinstance(as_numbers, HalfHourlyConsumption)
+    assert isinstance(big, HalfHourlyConsumption)
+    assert as_text.values == as_numbers.values == (Decimal(tenth),) * 48
+    assert str(as_numbers.values[0]) == tenth
+    assert big.values[0] == Decimal(2**64 + 1)
+
+
+def test_a_line_neither_parser_accepts_names_the_json_error() -> None:
+    with pytest.raises(Problem, match=r"not valid JSON \(Expecting"):
+        parse_event(_day_line("[0.1, ]"), Source(path="day.jsonl", line=1))
+    with pytest.raises(Problem, match="NaN is not a number JSON allows"):
+        parse_event(_day_line("[NaN]"), Source(path="day.jsonl", line=1))

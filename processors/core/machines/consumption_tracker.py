@@ -8,6 +8,7 @@ account from its registration. An account's sites are the MPANs whose totals arr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -53,6 +54,7 @@ class TrackerState(MachineState):
     trackers: tuple[Tracker, ...] = ()
     sites: tuple[str, ...] = ()
     totals: list[SiteTotal] = field(default_factory=list)
+    """Ordered by (day, mpan), so a site-day is found by bisection and the oldest is first."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,16 +141,22 @@ def apply_removed(state: TrackerState, inp: TrackerRemovedIn, ctx: Ctx) -> bool:
     return True
 
 
+def _total_order(total: SiteTotal) -> tuple[date, str]:
+    return total.day, total.mpan
+
+
 def apply_total(state: TrackerState, inp: DailyTotalIn, ctx: Ctx) -> bool:
     total = inp.total
-    for current in reversed(state.totals):  # the recent days are at the end
-        if current.mpan == total.mpan and current.day == total.day:
-            if (current.kwh, current.missing) == (total.kwh, total.missing):
-                return False
-            current.kwh, current.missing = total.kwh, total.missing
-            break
+    at = bisect_left(state.totals, (total.day, total.mpan), key=_total_order)
+    current = state.totals[at] if at < len(state.totals) else None
+    if current is not None and current.day == total.day and current.mpan == total.mpan:
+        if (current.kwh, current.missing) == (total.kwh, total.missing):
+            return False
+        current.kwh, current.missing = total.kwh, total.missing
     else:
-        state.totals.append(SiteTotal(mpan=total.mpan, day=total.day, kwh=total.kwh, missing=total.missing))
+        state.totals.insert(
+            at, SiteTotal(mpan=total.mpan, day=total.day, kwh=total.kwh, missing=total.missing)
+        )
     if total.mpan not in state.sites:
         state.sites = (*state.sites, total.mpan)
     horizon = total.day - timedelta(days=ctx.policy.tracker_window_days)

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from functools import lru_cache
+from itertools import repeat
+from operator import is_
+from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
@@ -166,41 +169,69 @@ def tariff_on(state: HalfHourlyState, day: date) -> TariffTerm | None:
     return found
 
 
-def off_peak_periods(term: TariffTerm, day: date, slots: Iterable[SmartSlot]) -> frozenset[int]:
-    """The 1-based periods of `day` rated off-peak under `term`."""
+@lru_cache(maxsize=1024)
+def _time_of_day_off_peak(product: str, day: date) -> frozenset[int]:
+    """The periods of `day` off-peak by the clock alone: the same for every site, so
+    worked out once per product and day."""
     minutes = local_minutes(day)
-    if term.product == SmartProduct.FLAT:
+    if product == SmartProduct.FLAT:
         return frozenset()
-    if term.product == SmartProduct.IO_FLUX:
+    if product == SmartProduct.IO_FLUX:
         return frozenset(
             i for i, m in enumerate(minutes, start=1) if not IO_FLUX_PEAK_FROM <= m < IO_FLUX_PEAK_TO
         )
-    off = {i for i, m in enumerate(minutes, start=1) if m >= IO_GO_OFF_PEAK_FROM or m < IO_GO_OFF_PEAK_TO}
-    starts = period_starts(day)
-    first, last = int(starts[0].timestamp()), int(starts[-1].timestamp()) + 1800
+    return frozenset(
+        i for i, m in enumerate(minutes, start=1) if m >= IO_GO_OFF_PEAK_FROM or m < IO_GO_OFF_PEAK_TO
+    )
+
+
+@lru_cache(maxsize=1024)
+def _epoch_starts(day: date) -> tuple[int, ...]:
+    return tuple(int(start.timestamp()) for start in period_starts(day))
+
+
+def off_peak_periods(term: TariffTerm, day: date, slots: Iterable[SmartSlot]) -> frozenset[int]:
+    """The 1-based periods of `day` rated off-peak under `term`."""
+    base = _time_of_day_off_peak(term.product, day)
+    if term.product != SmartProduct.IO_GO:
+        return base
+    off: set[int] | None = None
+    starts = _epoch_starts(day)
+    first, last = starts[0], starts[-1] + 1800
     for slot in slots:
         if slot.end <= first or slot.start >= last:
             continue
-        for i, start in enumerate(starts, start=1):
-            begin = int(start.timestamp())
+        if off is None:
+            off = set(base)
+        for i, begin in enumerate(starts, start=1):
             if slot.start < begin + 1800 and slot.end > begin:
                 off.add(i)
-    return frozenset(off)
+    return base if off is None else frozenset(off)
+
+
+@lru_cache(maxsize=1024)
+def _bands(off_peak: frozenset[int], count: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The 0-based indices of a day's `count` values off-peak and peak, each ascending."""
+    return (
+        tuple(i for i in range(count) if i + 1 in off_peak),
+        tuple(i for i in range(count) if i + 1 not in off_peak),
+    )
 
 
 def rate_values(
     values: Values, off_peak: frozenset[int], peak_rate: Decimal, off_peak_rate: Decimal | None
 ) -> tuple[RatedEnergy, tuple[int, ...]]:
     """The day's kWh and cost per band (missing values listed, never rated)."""
-    off_kwh = peak_kwh = _ZERO
-    missing: list[int] = []
-    for i, value in enumerate(values, start=1):
-        if value is None:
-            missing.append(i)
-        elif i in off_peak:
-            off_kwh += value
-        else:
-            peak_kwh += value
+    off_index, peak_index = _bands(off_peak, len(values))
+    if _has_gaps(values):
+        missing = _missing(values)
+        off_kwh = sum([v for i in off_index if (v := values[i]) is not None], _ZERO)
+        peak_kwh = sum([v for i in peak_index if (v := values[i]) is not None], _ZERO)
+    else:  # the common case: each band summed in period order, as above
+        missing = ()
+        whole = cast("tuple[Decimal, ...]", values)
+        off_kwh = sum([whole[i] for i in off_index], _ZERO) if off_index else _ZERO
+        peak_kwh = sum([whole[i] for i in peak_index], _ZERO) if peak_index else _ZERO
     off_cost = off_kwh * off_peak_rate if off_peak_rate is not None else _ZERO
     return (
         RatedEnergy(
@@ -209,7 +240,7 @@ def rate_values(
             off_peak_cost=off_cost.quantize(_COST_STEP),
             peak_cost=(peak_kwh * peak_rate).quantize(_COST_STEP),
         ),
-        tuple(missing),
+        missing,
     )
 
 
@@ -219,7 +250,10 @@ def values_text(values: Values) -> str:
 
 
 def text_values(text: str) -> Values:
-    return tuple(None if item == "" else Decimal(item) for item in text.split(","))
+    items = text.split(",")
+    if "" not in items:
+        return tuple(map(Decimal, items))
+    return tuple(None if item == "" else Decimal(item) for item in items)
 
 
 def rating_of(
@@ -291,13 +325,21 @@ def rate_day(
 
 
 def _find(state: HalfHourlyState, day: date) -> SiteDay | None:
-    for rec in state.days:
+    for rec in reversed(state.days):  # the latest days are the likeliest
         if rec.day == day:
             return rec
     return None
 
 
+def _has_gaps(values: Values) -> bool:
+    """Whether a value is missing, by identity: `None in values` would compare each
+    Decimal with None, an abstract-class isinstance check per value."""
+    return any(map(is_, values, repeat(None)))
+
+
 def _missing(values: Values) -> tuple[int, ...]:
+    if not _has_gaps(values):
+        return ()
     return tuple(i for i, v in enumerate(values, start=1) if v is None)
 
 
@@ -319,7 +361,9 @@ def _hand_total(  # noqa: PLR0917 - one module's helper
     if state.account_id is None or rec.import_text is None:
         return
     values = fresh if fresh is not None else text_values(rec.import_text)
-    present = [v for v in values if v is not None]
+    present = (
+        [v for v in values if v is not None] if _has_gaps(values) else cast("tuple[Decimal, ...]", values)
+    )
     ctx.follow_ups.append(
         DailyImportTotalled(
             event_id=follow_up_id(cause, f"daily_import/{rec.day.isoformat()}", state.account_id),
@@ -337,9 +381,11 @@ def _trim(state: HalfHourlyState, policy: Policy) -> None:
     if not state.days:
         return
     horizon = state.days[-1].day - timedelta(days=policy.half_hourly_window_days)
-    state.days = [rec for rec in state.days if rec.day >= horizon]
-    edge = int(datetime(horizon.year, horizon.month, horizon.day, tzinfo=UTC).timestamp())
-    state.slots = tuple(s for s in state.slots if s.end >= edge)
+    if state.days[0].day < horizon:
+        state.days = [rec for rec in state.days if rec.day >= horizon]
+    if state.slots:
+        edge = int(datetime(horizon.year, horizon.month, horizon.day, tzinfo=UTC).timestamp())
+        state.slots = tuple(s for s in state.slots if s.end >= edge)
 
 
 def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> bool:
@@ -355,7 +401,8 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
             return False
         rec = SiteDay(day=inp.consumption_day)
         state.days.append(rec)
-        state.days.sort(key=lambda r: r.day)
+        if len(state.days) > 1 and state.days[-2].day > rec.day:
+            state.days.sort(key=lambda r: r.day)
     importing = inp.direction == Direction.IMPORT
     old = rec.import_text if importing else rec.export_text
     merged = inp.values if old is None else _merge(text_values(old), inp.values)

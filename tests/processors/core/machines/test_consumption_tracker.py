@@ -104,3 +104,16 @@ def test_a_tracker_of_named_sites_counts_only_them() -> None:
         until=MONDAY + timedelta(days=1),
     )
     assert s.of_type("NotifyConsumptionExceeded") == []
+
+
+def test_a_site_day_resent_late_replaces_its_total_and_the_totals_stay_in_day_order() -> None:
+    days = [MONDAY + timedelta(days=i) for i in range(3)]
+    events = [tracker_set(ACCOUNT, "week", "150", on=MONDAY)]
+    events += [half_hourly(d_site, d) for d in days for d_site in (OFFICE, SHOP)]  # 24 kWh a site-day
+    events.append(half_hourly(SHOP, MONDAY, flat_values(MONDAY, "1.5"), on=days[-1] + timedelta(days=1)))
+    s = account_sites().play(events, until=days[-1] + timedelta(days=2))
+    note = s.one("NotifyConsumptionExceeded")  # 6 x 24 = 144, then 5 x 24 + 72: replaced, not added
+    assert (note.used_kwh, note.complete) == (Decimal(192), False)
+    state = s.engine.state_of(ACCOUNT, "consumption_tracker")
+    assert [(t.day, t.mpan) for t in state.totals] == sorted((d, m) for d in days for m in (SHOP, OFFICE))
+    assert [t.kwh for t in state.totals if (t.day, t.mpan) == (MONDAY, SHOP)] == [Decimal(72)]
