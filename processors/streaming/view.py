@@ -26,6 +26,13 @@ class PartitionedEngineView:
         known = [d for d in days if d is not None]
         return max(known) if known else None
 
+    @property
+    def policy(self) -> Any:
+        """The policy the partitions fold under (one per worker), for the dashboard."""
+        for processor in self._processors().values():
+            return processor.engine.policy
+        return None
+
     def states_of(self, key: str) -> dict[str, Any]:
         for processor in self._processors().values():
             states = processor.engine.states_of(key)

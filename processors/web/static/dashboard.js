@@ -150,6 +150,12 @@
     pill.textContent = state === "idle" ? "healthy · idle" : state;
     pill.dataset.state = state;
     pill.title = h.status.reason;
+    // a regulation-backed number changed by --policy is allowed, but never silent (D23)
+    const changes = h.policy_changes || [];
+    const banner = $("policy-banner");
+    banner.hidden = changes.length === 0;
+    banner.textContent = changes.length === 0 ? "" : "Regulated numbers changed by the policy: " +
+      changes.map((c) => `${c.key} ${c.value} (default ${c.default}; ${c.regulation})`).join("; ");
 
     const inputs = h.inputs.map((i) => el("tr", { "data-input": i.input },
       el("td", { text: i.input }), el("td", { class: "num", text: fmtInt(i.events) }),

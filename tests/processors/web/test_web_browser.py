@@ -4,6 +4,7 @@ an MPAN search shows its timeline, and a screenshot is kept as a test artifact."
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -280,6 +281,34 @@ async def test_the_page_works_behind_a_token(world: World) -> None:
                 other = await browser.new_page()
                 denied = await other.goto(f"{url}/")
                 assert denied is not None and denied.status == 401
+            finally:
+                await browser.close()
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_changed_regulated_number_is_shown_on_the_page(world: World) -> None:
+    plain = await start_dashboard(world.ops, world.engine, port=0)
+    try:
+        async with async_playwright() as p:
+            browser, page, errors = await open_page(p, f"http://127.0.0.1:{bound_port(plain)}/")
+            try:
+                assert not await page.get_by_test_id("policy-banner").is_visible()
+            finally:
+                await browser.close()
+    finally:
+        await plain.cleanup()
+    world.engine.policy = replace(world.engine.policy, estimated_final_bill_days=50)
+    runner = await start_dashboard(world.ops, world.engine, port=0)
+    try:
+        async with async_playwright() as p:
+            browser, page, errors = await open_page(p, f"http://127.0.0.1:{bound_port(runner)}/")
+            try:
+                banner = page.get_by_test_id("policy-banner")
+                assert await banner.is_visible()
+                text = await banner.inner_text()
+                assert "estimated_final_bill_days 50 (default 42" in text
+                assert errors == []
             finally:
                 await browser.close()
     finally:
