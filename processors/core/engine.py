@@ -100,6 +100,8 @@ class Engine:
         """Store keys are `name:key`, but the first machine's (the supply point's: a state
         per MPAN we supply, the most numerous by far) are the bare key, which saves a string
         per supply point and a concatenation on every D0010."""
+        self._subject_prefix = {m.name: f"{m.keyspace.value}:" for m in self.machines}
+        """A subject (a key of a keyspace, shared by its machines) is `keyspace:key`."""
         if self.machines:
             self._by_name[""] = self.machines[0]
         self._routes: dict[type[DomainEvent], tuple[_Route, ...]] = {}
@@ -108,6 +110,15 @@ class Engine:
                 self._routes[event_type] = (
                     *self._routes.get(event_type, ()),
                     _Route(machine, index, convert, self._prefix[machine.name]),
+                )
+        self._quiet: dict[type[DomainEvent], tuple[tuple[str, Any, Any], ...]] = {}
+        """Per event type that every machine taking it declares `quiet` for: (store key
+        prefix, quiet test, claims) of each, for the one-pass shortcut of `handle`."""
+        for event_type, event_routes in self._routes.items():
+            tests = [getattr(r.machine, "quiet", {}).get(event_type) for r in event_routes]
+            if all(t is not None for t in tests):
+                self._quiet[event_type] = tuple(
+                    (r.prefix, t, r.machine.claims) for r, t in zip(event_routes, tests, strict=True)
                 )
         self._unknown: dict[type[DomainEvent], str] = {}
         for machine in self.machines:
@@ -138,14 +149,14 @@ class Engine:
 
     def handle(self, event: DomainEvent) -> Outcome:
         """Fold one event (a tick included) and return what it caused."""
+        event_type = type(event)
+        if event_type is DayClosed:
+            out = Outcome()
+            self._close_through(event.closed_day, out)  # type: ignore[attr-defined]
+            return out
+        routes = self._routes.get(event_type)
         out = Outcome()
-        if type(event) is DayClosed:
-            self._close_through(event.closed_day, out)
-            return out
-        if event.test_data:
-            return out
-        routes = self._routes.get(type(event))
-        if not routes:
+        if routes is None or event.test_data:
             return out
         key = event.partition_key
         if not key:
@@ -160,10 +171,49 @@ class Engine:
             )
             return out
         get = self._get
-        states = [get(route.prefix + key) for route in routes]
-        settled = [route.machine.settled(state, event) for route, state in zip(routes, states, strict=True)]
-        unknown = self._unknown.get(type(event))
-        if unknown is not None and not self._known(event, key, routes, states, settled, out, unknown):
+        shortcut = self._quiet.get(event_type)
+        if shortcut is not None:
+            # The routine D0010 of a known point: every machine's state (or its absence)
+            # is quiet for it and one of them claims the key: nothing to do.
+            claimed = False
+            for prefix, is_quiet, claims in shortcut:
+                state = get(prefix + key)
+                if state is None:
+                    continue
+                if not is_quiet(state):
+                    break
+                claimed = claimed or claims(state)
+            else:
+                if claimed:
+                    return out
+        states: list[Any] = []
+        settled: list[bool] = []
+        quiet = True
+        for route in routes:
+            state = get(route.prefix + key)
+            states.append(state)
+            done = route.machine.settled(state, event)
+            settled.append(done)
+            quiet = quiet and done
+        unknown = self._unknown.get(event_type)
+        if quiet:
+            # The routine case (a D0010 where nothing waits for one): nothing to hold, and
+            # an anomaly only when no machine knows the key.
+            if unknown is not None:
+                for route, state in zip(routes, states, strict=True):
+                    if state is not None and route.machine.claims(state):
+                        return out
+                self._unknown_subject(event, key, out, unknown)
+            return out
+        # no state of these machines: another machine of the keyspace may still know the key
+        if (
+            unknown is not None
+            and all(state is None for state in states)
+            and not any(
+                self._get(self._prefix[m.name] + key) is not None for _, m in self._subject_machines(routes)
+            )
+        ):
+            self._unknown_subject(event, key, out, unknown)
             return out
         converted: dict[int, Input | None] = {}
         for route, state, done in zip(routes, states, settled, strict=True):
@@ -178,45 +228,17 @@ class Engine:
                 self._accept(route.machine, key, state, inp, out)
         return out
 
-    def _known(  # noqa: PLR0917 - one call site, in handle
-        self,
-        event: DomainEvent,
-        key: str,
-        routes: tuple[_Route, ...],
-        states: list[Any],
-        settled: list[bool],
-        out: Outcome,
-        detail: str,
-    ) -> bool:
-        """For an event that needs a known key: False (and the anomaly) when no machine
-        knows it and none can change that before the event applies."""
-        if all(settled):
-            known = False
-            for route, state in zip(routes, states, strict=True):
-                if state is not None and route.machine.claims(state):
-                    known = True
-                    break
-        else:
-            known = True
-            for state in states:
-                if state is not None:
-                    break
-            else:  # no state of these machines: other machines of the keyspace may know it
-                known = any(
-                    self._get(self._prefix[m.name] + key) is not None
-                    for _, m in self._subject_machines(routes)
-                )
-        if not known:
-            out.anomalies.append(
-                Anomaly(
-                    event_id=event.event_id,
-                    subject=key,
-                    day=event.day,
-                    kind="unknown_supply_point",
-                    detail=detail,
-                )
+    @staticmethod
+    def _unknown_subject(event: DomainEvent, key: str, out: Outcome, detail: str) -> None:
+        out.anomalies.append(
+            Anomaly(
+                event_id=event.event_id,
+                subject=key,
+                day=event.day,
+                kind="unknown_supply_point",
+                detail=detail,
             )
-        return known
+        )
 
     def _subject_machines(self, routes: tuple[_Route, ...]) -> tuple[tuple[int, Machine[Any]], ...]:
         return self._keyspace_machines[str(routes[0].machine.keyspace)]
@@ -313,7 +335,7 @@ class Engine:
     # -- internals --
 
     def _subject_id(self, machine: Machine[Any], key: str) -> str:
-        return f"{machine.keyspace}:{key}"
+        return self._subject_prefix[machine.name] + key
 
     def _subject(self, subject_id: str) -> _Subject:
         keyspace, _, key = subject_id.partition(":")

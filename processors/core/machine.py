@@ -222,6 +222,11 @@ class Machine(Protocol[S]):
         """The dashboard's name for the state, or None when it has nothing to show."""
         ...
 
+    # Optional: `quiet`, {event type: test(state) -> bool}, says that a state passing the
+    # test (or no state at all) cannot be changed by an event of that type. When every
+    # machine taking the type has one, the engine decides the routine event in one pass
+    # without calling `settled` (the D0010 of a point where nothing waits for a reading).
+
     def settled(self, state: S | None, event: Any) -> bool:
         """Whether `event` certainly changes nothing here (the engine then neither converts
         nor holds it): the cheap test of the common case. False when unsure."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -688,6 +688,12 @@ _TRANSITIONS: dict[type[Input], Any] = {
 }
 
 
+def _quiet(state: ExportEnrolmentState) -> bool:
+    """Nothing held and no export link waiting for readings: no D0010 can change this."""
+    link = state.export_link
+    return state.pending is None and (link is None or not link.wants_readings)
+
+
 class ExportEnrolmentMachine:
     """The export enrolment machine as the engine sees it."""
 
@@ -702,6 +708,12 @@ class ExportEnrolmentMachine:
         *_TRANSITIONS,
     )
     idle_label: str | None = None
+    quiet: ClassVar[dict[type[Any], Callable[[Any], bool]]] = {
+        MeterReadingsReceived: lambda s: (
+            s.pending is None and (s.export_link is None or not s.export_link.wants_readings)
+        )
+    }
+    """The engine's shortcut for the routine D0010 (see `Machine`)."""
     self_guarded: tuple[type[Input], ...] = (MeterReadingsIn,)
 
     def __init__(self) -> None:

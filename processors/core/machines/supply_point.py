@@ -11,7 +11,7 @@ every event id. The rules and their edges are written down in docs/rules.md.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -1162,6 +1162,11 @@ _TRANSITIONS: dict[type[Input], Any] = {
 }
 
 
+def _quiet(state: SupplyPointState) -> bool:
+    """Nothing held and nothing waiting for a reading: no D0010 can change this state."""
+    return state.pending is None and not state.wants_meter_readings()
+
+
 def _held_before(state: SupplyPointState, day: date) -> bool:
     """Whether the state holds inputs of a day before `day` (not applied yet, so the state
     does not yet show what a reading of `day` will meet)."""
@@ -1184,6 +1189,8 @@ class SupplyPointMachine:
         *_TRANSITIONS,
     )
     idle_label: str | None = "supplying"
+    quiet: ClassVar[dict[type[Any], Callable[[Any], bool]]] = {MeterReadingsReceived: _quiet}
+    """The engine's shortcut for the routine D0010 (see `Machine`)."""
     self_guarded: tuple[type[Input], ...] = (RegisteredIn, MeterReadingsIn)
     """Inputs whose duplicates the state recognises by itself (not kept in `recent`)."""
 

@@ -140,5 +140,5 @@ async def test_events_the_reader_would_refuse_are_rejected_with_the_field_named(
     assert "13 digits" in img.reason and "<img" in img.raw
     assert "check digit" in digit.reason
     assert "non-empty text" in blank.reason
-    assert worker.stats.events == 2  # reg-good and the day tick were folded
+    assert worker.stats.events - worker.stats.derived == 2  # reg-good and the day tick were folded
     assert worker.stats.rejected == 3

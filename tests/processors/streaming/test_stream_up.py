@@ -203,7 +203,7 @@ def test_ingest_exit_status_says_whether_anything_usable_was_published(
     _, err = first.communicate(timeout=120)
     assert first.returncode == 0, err.decode()
     said = err.decode().strip().splitlines()[-1]
-    assert said.startswith("meterflow: ingested 13 file(s): ")
+    assert said.startswith("meterflow: ingested 14 file(s): ")
     assert "input events (" in said and "test data)" in said and "1 rejected records" in said
     again = streamkit.meterflow("ingest", flows, env=cli_env)  # every file already ingested
     _, err = again.communicate(timeout=120)

@@ -10,7 +10,7 @@ reading settled, which costs the D0010 fast path one dictionary lookup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -103,6 +103,10 @@ class AccountFeedMachine:
     state_type: type[AccountFeedState] = AccountFeedState
     state_classes: tuple[type[Any], ...] = (AccountFeedState, MarkedIn)
     idle_label: str | None = None
+    quiet: ClassVar[dict[type[Any], Callable[[Any], bool]]] = {
+        MeterReadingsReceived: lambda s: s.account_id is None and not s.pending
+    }
+    """The engine's shortcut for the routine D0010 (see `Machine`)."""
     self_guarded: tuple[type[Input], ...] = (MarkedIn,)
 
     def __init__(self) -> None:
