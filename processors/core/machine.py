@@ -233,6 +233,15 @@ class Machine(Protocol[S]):
         ...
 
 
+def apply_by_type(
+    transitions: Mapping[type[Input], Callable[..., bool]], state: Any, inp: Input, ctx: Ctx
+) -> bool:
+    """The usual `Machine.apply`: the transition its table names for the input's type (an
+    input it has no transition for changes nothing)."""
+    transition = transitions.get(type(inp))
+    return False if transition is None else bool(transition(state, inp, ctx))
+
+
 def split_store_key(stored: str) -> tuple[str, str]:
     """(machine name, key) of a store key (`name:key`); a bare key (the first machine's,
     or the engine's own entry) has the name ""."""

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.policy import Policy
 from processors.vocabulary.commands import NotifyConsumptionExceeded
 from processors.vocabulary.events import (
@@ -206,8 +206,7 @@ class ConsumptionTrackerMachine:
         }
 
     def apply(self, state: TrackerState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: TrackerState) -> bool:
         return bool(state.trackers)

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.policy import Policy
 from processors.vocabulary.commands import HoldExportCredit, ReleaseExportCredit
 from processors.vocabulary.events import (
@@ -129,8 +129,7 @@ class ExportCreditMachine:
         }
 
     def apply(self, state: ExportCreditState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: ExportCreditState) -> bool:
         return bool(state.export_mpans or state.held)

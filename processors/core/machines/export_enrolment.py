@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.machines.supply_point import (
     SUPPLY_POINT,
     CustomerReadingIn,
@@ -769,8 +769,7 @@ class ExportEnrolmentMachine:
         }
 
     def apply(self, state: ExportEnrolmentState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: ExportEnrolmentState) -> bool:
         return state.export_link is not None

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.policy import Policy
 from processors.vocabulary.commands import (
     CorrectHalfHourlyRating,
@@ -567,8 +567,7 @@ class HalfHourlyMachine:
         }
 
     def apply(self, state: HalfHourlyState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: HalfHourlyState) -> bool:
         return False

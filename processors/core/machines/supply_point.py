@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from processors.core.calendar import country_for, working_days_after
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.policy import Policy
 from processors.core.readings import (
     ReadingValue,
@@ -1225,8 +1225,7 @@ class SupplyPointMachine:
         }
 
     def apply(self, state: SupplyPointState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: SupplyPointState) -> bool:
         return state.registered

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from processors.core.calendar import country_for, working_days_after
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.machines.accounts.backbilling import (
     ZERO,
     PriorBill,
@@ -607,8 +607,7 @@ class AccountMachine:
         }
 
     def apply(self, state: AccountState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: AccountState) -> bool:
         return state.known

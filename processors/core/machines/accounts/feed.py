@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.machines.supply_point import (
     CustomerReadingIn,
     MeterReadingsIn,
@@ -120,8 +120,7 @@ class AccountFeedMachine:
         }
 
     def apply(self, state: AccountFeedState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: AccountFeedState) -> bool:
         return False

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
-from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
+from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
 from processors.core.machines.gas.months import (
     business_days_after,
     days_of,
@@ -600,8 +600,7 @@ class GasPointMachine:
         }
 
     def apply(self, state: GasPointState, inp: Input, ctx: Ctx) -> bool:
-        transition = _TRANSITIONS.get(type(inp))
-        return False if transition is None else bool(transition(state, inp, ctx))
+        return apply_by_type(_TRANSITIONS, state, inp, ctx)
 
     def claims(self, state: GasPointState) -> bool:
         return state.known
