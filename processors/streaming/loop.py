@@ -266,7 +266,10 @@ async def produce_all(
 
 
 async def send_batches(
-    producer: AIOKafkaProducer, records: list[tuple[str, bytes | None, bytes]]
+    producer: AIOKafkaProducer,
+    records: Iterable[tuple[str, bytes | None, bytes]],
+    *,
+    partition: int | None = None,
 ) -> list[asyncio.Future[Any]]:
     """Queue `records` as one record batch per topic partition (more when one fills up) and
     return the futures of their acknowledgements.
@@ -275,29 +278,32 @@ async def send_batches(
     which was most of the worker's produce time (D29). Records go to the partition the
     producer's own partitioner gives their key (murmur2, a random one for no key), in the
     order they were decided within each partition, so what a consumer reads is what one
-    `send` per record gave.
+    `send` per record gave. `partition`: every record to that partition instead (snapshots).
     """
     partitions: dict[str, list[int]] = {}
     grouped: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = {}
     for topic, key, value in records:
-        every = partitions.get(topic)
-        if every is None:
-            every = partitions[topic] = sorted(await producer.partitions_for(topic))
-        target = (topic, int(_partitioner(key, every, every)))
+        if partition is None:
+            every = partitions.get(topic)
+            if every is None:
+                every = partitions[topic] = sorted(await producer.partitions_for(topic))
+            target = (topic, int(_partitioner(key, every, every)))
+        else:
+            target = (topic, partition)
         queued = grouped.get(target)
         if queued is None:
             queued = grouped[target] = []
         queued.append((key, value))
     futures: list[asyncio.Future[Any]] = []
-    for (topic, partition), queued in grouped.items():
+    for (topic, number), queued in grouped.items():
         batch = producer.create_batch()
         for key, value in queued:
             if batch.append(key=key, value=value, timestamp=None) is None:  # full: send, start another
-                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                futures.append(await producer.send_batch(batch, topic, partition=number))
                 batch = producer.create_batch()
                 if batch.append(key=key, value=value, timestamp=None) is None:
                     raise ValueError(f"a record of {len(value)} bytes does not fit a record batch")
-        futures.append(await producer.send_batch(batch, topic, partition=partition))
+        futures.append(await producer.send_batch(batch, topic, partition=number))
     return futures
 
 

@@ -23,10 +23,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from processors.codecs.state_codec import decode_state, encode_state
 from processors.streaming.kafka import read_partitions
+from processors.streaming.loop import send_batches
 
 BEGIN = b"\x00snapshot-begin"
 END = b"\x00snapshot-end"
-SEND_WINDOW = 10_000  # records sent before waiting for their acknowledgements
+SEND_WINDOW = 10_000  # records queued (as record batches) before waiting for their acknowledgements
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +63,15 @@ async def write_snapshot(
 ) -> int:
     """Send one snapshot run and wait until all of it is acknowledged; returns how many
     states it held."""
-    futures = []
     sent = 0
+    window: list[tuple[str, bytes | None, bytes]] = []
     for key, value in records:
-        futures.append(await producer.send(topic, value, key=key, partition=partition))
+        window.append((topic, key, value))
         sent += 1
-        if len(futures) >= SEND_WINDOW:
-            await asyncio.gather(*futures)
-            futures.clear()
-    await asyncio.gather(*futures)
+        if len(window) >= SEND_WINDOW:
+            await asyncio.gather(*await send_batches(producer, window, partition=partition))
+            window.clear()
+    await asyncio.gather(*await send_batches(producer, window, partition=partition))
     return sent - 2
 
 
