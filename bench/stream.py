@@ -2,6 +2,7 @@
 hand-written aiokafka loop, on the same embedded broker and the same data.
 
     .venv/bin/python bench/stream.py [--events N] [--supply-points N] [--faust-events N] [--profile FILE]
+        [--repeat N] [--skip SYSTEM...]  (also meterflow-rocksdb, recovery-fold: rows of our own)
 
 1. writes a realistic log (bench.synthetic_log: mostly routine D0010 readings,
    a few percent losses, move-outs and export applications) and ingests it with
