@@ -74,8 +74,15 @@ class _Subject:
     """A key of one keyspace: the machines that share it and their store keys."""
 
     key: str
-    machines: tuple[tuple[int, Machine[Any], str], ...]
-    """(machine index, machine, store key) in registration order."""
+    members: tuple[tuple[int, Machine[Any], str], ...]
+    """(machine index, machine, store key prefix) of its keyspace, in registration order:
+    built once per keyspace, so naming a subject concatenates no store key."""
+
+    @property
+    def machines(self) -> Iterator[tuple[int, Machine[Any], str]]:
+        """(machine index, machine, store key) in registration order."""
+        key = self.key
+        return ((index, machine, prefix + key) for index, machine, prefix in self.members)
 
 
 def _sort_key(inp: Input) -> tuple[date, int, str]:
@@ -125,14 +132,18 @@ class Engine:
             for event_type, detail in machine.unknown_subject.items():
                 self._unknown.setdefault(event_type, detail)
         self._keyspace_machines: dict[str, tuple[tuple[int, Machine[Any]], ...]] = {}
+        self._members: dict[str, tuple[tuple[int, Machine[Any], str], ...]] = {}
         for index, machine in enumerate(self.machines):
             ks = str(machine.keyspace)
             self._keyspace_machines[ks] = (*self._keyspace_machines.get(ks, ()), (index, machine))
+            self._members[ks] = (*self._members.get(ks, ()), (index, machine, self._prefix[machine.name]))
         self._store: StateStore = store if store is not None else DictStateStore()
         self._get = self._store.get
         self.last_closed_day: date | None = None
         self._wake = WakeUpIndex()
-        self._pending_days: dict[date, set[str]] = {}
+        self._pending_days: dict[date, dict[str, set[int]]] = {}
+        """Per open day, the subjects with inputs held for it, and which of their machines
+        (by index) hold them: closing a day reads only those states."""
         self.rebuild_deadlines()
 
     # -- public API --
@@ -225,7 +236,7 @@ class Engine:
             else:
                 inp = converted[ident] = route.convert(event, self.policy)
             if inp is not None:
-                self._accept(route.machine, key, state, inp, out)
+                self._accept(route.machine, route.index, key, state, inp, out)
         return out
 
     @staticmethod
@@ -256,8 +267,9 @@ class Engine:
                 continue
             subject = self._subject_id(machine, key)
             self._reschedule_state(machine, key, subject, state)
+            index = self.machines.index(machine)
             for inp in state.pending or ():
-                self._pending_days.setdefault(inp.day, set()).add(subject)
+                self._pending_days.setdefault(inp.day, {}).setdefault(subject, set()).add(index)
 
     def deadlines_between(self, first: date, last: date) -> list[Deadline]:
         """Pending deadlines due in [first, last], for the dashboard."""
@@ -339,19 +351,16 @@ class Engine:
 
     def _subject(self, subject_id: str) -> _Subject:
         keyspace, _, key = subject_id.partition(":")
-        return _Subject(
-            key=key,
-            machines=tuple((i, m, self._prefix[m.name] + key) for i, m in self._keyspace_machines[keyspace]),
-        )
+        return _Subject(key, self._members[keyspace])
 
     def _claims(self, subject: _Subject, states: dict[int, Any], asking: int) -> Any:
         """The `Ctx.claimed_by` of one machine of a subject, over live states."""
 
         def claimed(name: str | None) -> bool:
-            for index, machine, stored in subject.machines:
+            for index, machine, prefix in subject.members:
                 if index == asking or (name is not None and machine.name != name):
                     continue
-                state = states[index] if index in states else self.store.get(stored)
+                state = states[index] if index in states else self.store.get(prefix + subject.key)
                 if state is not None and machine.claims(state):
                     return True
             return False
@@ -361,7 +370,9 @@ class Engine:
     def _ctx(self, key: str, day: date, out: Outcome, claimed: Any) -> Ctx:
         return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, claimed)
 
-    def _accept(self, machine: Machine[Any], key: str, state: Any, inp: Input, out: Outcome) -> None:
+    def _accept(  # noqa: PLR0917 - one call site, the hot path of `handle`
+        self, machine: Machine[Any], index: int, key: str, state: Any, inp: Input, out: Outcome
+    ) -> None:
         store = self.store
         stored = self._prefix[machine.name] + key
         if state is None:
@@ -374,7 +385,6 @@ class Engine:
             ):
                 return
             subject = self._subject(self._subject_id(machine, key))
-            index = next(i for i, m, _ in subject.machines if m is machine)
             live = {index: state}
             ctx = self._ctx(key, last, out, self._claims(subject, live, index))
             self._apply(machine, state, inp, ctx)
@@ -392,9 +402,13 @@ class Engine:
         subject_id = self._subject_id(machine, key)
         days = self._pending_days.get(inp.day)
         if days is None:
-            self._pending_days[inp.day] = {subject_id}
+            self._pending_days[inp.day] = {subject_id: {index}}
         else:
-            days.add(subject_id)
+            holders = days.get(subject_id)
+            if holders is None:
+                days[subject_id] = {index}
+            else:
+                holders.add(index)
         store.put(stored, state)
 
     def _apply(self, machine: Machine[Any], state: Any, inp: Input, ctx: Ctx) -> bool:
@@ -427,12 +441,16 @@ class Engine:
     def _close_day(self, day: date, out: Outcome) -> None:
         """Apply the day's held inputs in canonical order, then fire what is due."""
         store = self.store
-        for subject_id in sorted(self._pending_days.pop(day, ())):
+        held_today = self._pending_days.pop(day, {})
+        for subject_id in sorted(held_today):
             subject = self._subject(subject_id)
             live: dict[int, Any] = {}
             todo: list[tuple[tuple[date, int, str], int, Input]] = []
-            for index, _, stored in subject.machines:
-                state = store.get(stored)
+            holders = held_today[subject_id]
+            for index, _, prefix in subject.members:
+                if index not in holders:
+                    continue
+                state = store.get(prefix + subject.key)
                 if not isinstance(state, MachineState) or not state.pending:
                     continue
                 live[index] = state
