@@ -4,8 +4,9 @@ Each of N worker processes walks the whole event-time log (it parses every file:
 no skip hook in the DTC reader yet), folds only the events of its partition of keys
 (crc32 of `partition_key`), and exchanges follow-ups for other partitions at each day
 tick, in rounds, before the tick (the follow-ups of the tick itself right after it).
-Every output is tagged (log position, depth, path of follow-up indexes); each worker
-sorts a day's outputs and the main process merges the workers' runs. The commands are
+Every output is tagged (log position, depth, path of follow-up indexes; for a tick's,
+the closed day, held inputs or deadlines, and the subject instead of an index); each
+worker writes a day's outputs sorted to its own file and the main process merges them. The commands are
 then compared with `replay(jobs=1)`'s, and the CPU times reported:
 
     .venv/bin/python bench/jobs_partitioned.py DIR --until 2024-06-09 [--jobs 2]
@@ -17,8 +18,10 @@ import argparse
 import heapq
 import json
 import multiprocessing
+import pickle
 import resource
 import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -90,11 +93,19 @@ def _owner(event: DomainEvent, jobs: int) -> int:
 
 
 def _worker(
-    me: int, jobs: int, paths: list[Path], until: date, links: list[Connection | None], out: Connection
+    me: int,
+    jobs: int,
+    paths: list[Path],
+    until: date,
+    links: list[Connection | None],
+    out: Path,
+    cpu: Connection,
 ) -> None:
     engine = _MarkedEngine()
     handle = engine.handle
     day: list[tuple[Tag, str]] = []
+    pairs = [(a, b) for a in range(jobs) for b in range(a + 1, jobs)]
+    runs = out.open("wb")
     pending: list[tuple[Tag, DomainEvent]] = []
 
     def fold(tag: Tag, event: DomainEvent) -> None:
@@ -112,26 +123,34 @@ def _worker(
         for index, follow_up in enumerate(outcome.follow_ups):
             pending.append(((position, depth + 1, (*path, index)), follow_up))
 
+    def swap(payload: list[Any]) -> list[Any]:
+        """Send payload[w] to every other worker w and gather theirs, pair by pair in one
+        order on every worker (the lower sends first): pipes with full buffers cannot
+        wait on each other in a cycle."""
+        got: list[Any] = []
+        for a, b in pairs:
+            if me not in (a, b):
+                continue
+            other = b if me == a else a
+            link = links[other]
+            assert link is not None
+            if me == a:
+                link.send(payload[other])
+                got.append(link.recv())
+            else:
+                got.append(link.recv())
+                link.send(payload[other])
+        return got
+
     def settle() -> None:
         """Rounds of exchange until no worker holds a follow-up."""
         while True:
             mine = [(t, e) for t, e in pending if _owner(e, jobs) == me]
             theirs = [[(t, e) for t, e in pending if _owner(e, jobs) == w] for w in range(jobs)]
             pending.clear()
-            for w, link in enumerate(links):
-                if link is not None:
-                    link.send(theirs[w])
-            for link in links:
-                if link is not None:
-                    mine.extend(link.recv())
-            busy = [bool(mine)]
-            for link in links:
-                if link is not None:
-                    link.send(bool(mine))
-            for link in links:
-                if link is not None:
-                    busy.append(link.recv())
-            if not any(busy):
+            for batch in swap(theirs):
+                mine.extend(batch)
+            if not any([bool(mine), *swap([bool(mine)] * jobs)]):
                 return
             mine.sort(key=lambda item: (item[0][1], item[0]))
             for tag, event in mine:
@@ -139,7 +158,7 @@ def _worker(
 
     def flush() -> None:
         day.sort(key=lambda item: item[0])
-        out.send(day[:])
+        pickle.dump(day, runs)
         day.clear()
 
     for position, item in enumerate(event_time_log(paths, until)):
@@ -152,17 +171,18 @@ def _worker(
             fold((position, 0, ()), item)
     settle()
     flush()
-    out.send(None)
-    out.send(time.process_time())
-    out.close()
+    runs.close()
+    cpu.send(time.process_time())
 
 
-def _run(conn: Connection) -> Iterator[tuple[Tag, str]]:
-    while True:
-        batch = conn.recv()
-        if batch is None:
-            return
-        yield from batch
+def _run(path: Path) -> Iterator[tuple[Tag, str]]:
+    """A worker's outputs, in tag order: its days' sorted batches one after another."""
+    with path.open("rb") as runs:
+        while True:
+            try:
+                yield from pickle.load(runs)
+            except EOFError:
+                return
 
 
 def partitioned(paths: list[Path], until: date, jobs: int) -> tuple[list[str], list[float]]:
@@ -171,17 +191,19 @@ def partitioned(paths: list[Path], until: date, jobs: int) -> tuple[list[str], l
     for a in range(jobs):
         for b in range(a + 1, jobs):
             links[a][b], links[b][a] = context.Pipe()
-    outs = [context.Pipe(duplex=False) for _ in range(jobs)]
-    workers = [
-        context.Process(target=_worker, args=(w, jobs, paths, until, links[w], outs[w][1]), daemon=True)
-        for w in range(jobs)
-    ]
-    for worker in workers:
-        worker.start()
-    lines = [line for _, line in heapq.merge(*(_run(r) for r, _ in outs), key=lambda item: item[0])]
-    cpu = [float(r.recv()) for r, _ in outs]
-    for worker in workers:
-        worker.join()
+    with tempfile.TemporaryDirectory(prefix="meterflow-jobs-") as scratch:
+        files = [Path(scratch) / f"worker-{w}.pickles" for w in range(jobs)]
+        cpus = [context.Pipe(duplex=False) for _ in range(jobs)]
+        workers = [
+            context.Process(target=_worker, args=(w, jobs, paths, until, links[w], files[w], cpus[w][1]))
+            for w in range(jobs)
+        ]
+        for worker in workers:
+            worker.start()
+        cpu = [float(r.recv()) for r, _ in cpus]
+        for worker in workers:
+            worker.join()
+        lines = [line for _, line in heapq.merge(*(_run(f) for f in files), key=lambda item: item[0])]
     return lines, cpu
 
 
