@@ -15,6 +15,7 @@ then compared with `replay(jobs=1)`'s, and the CPU times reported:
 from __future__ import annotations
 
 import argparse
+import bisect
 import heapq
 import json
 import multiprocessing
@@ -80,12 +81,11 @@ class _MarkedEngine(Engine):
 
 def _marked(items: list[Any], marks: list[tuple[Mark, int, int]], which: int) -> list[tuple[Any, Any]]:
     """Each item with the (mark, index) of the subject that emitted it."""
-    bounds: list[tuple[int, Mark]] = [(m[1] if which == 1 else m[2], m[0]) for m in marks]
-    found: list[tuple[Any, Any]] = []
-    for position, item in enumerate(items):
-        mark = next(mark for start, mark in reversed(bounds) if start <= position)
-        found.append(((*mark, position), item))
-    return found
+    starts = [m[1] if which == 1 else m[2] for m in marks]
+    return [
+        ((*marks[bisect.bisect_right(starts, position) - 1][0], position), item)
+        for position, item in enumerate(items)
+    ]
 
 
 def _owner(event: DomainEvent, jobs: int) -> int:
