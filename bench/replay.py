@@ -29,6 +29,14 @@ best of `--repeat` each by wall time (CPU time of the process and its children b
     .venv/bin/python bench/replay.py --whole-process --readings 400000 --points 40000
     .venv/bin/python bench/replay.py --whole-process --jobs 2 --repeat 2
     .venv/bin/python bench/replay.py --accounts     # with accounts and their monthly bills
+
+`--jobs-bound` (with `--whole-process`) adds the CPU time of `--jobs 1` and, for `--jobs N`,
+of the main process and of its workers apart, each in a fresh interpreter, and the
+speed-up those allow on N idle cores (`jobs_bound`): on a shared machine wall times
+vary with the others' load, CPU times much less. The report ends with the usable CPUs
+(`os.sched_getaffinity`) and the load average when it was written.
+
+    .venv/bin/python bench/replay.py --whole-process --jobs 2 --jobs-bound --readings 200000 --points 20000
 """
 
 from __future__ import annotations
@@ -404,8 +412,10 @@ def split_loop(directory: Path) -> int:
     return lines
 
 
-def run_phase(phase: str, directory: Path, until: date) -> dict[str, Any]:
-    """One phase in a fresh interpreter; both import the same modules, so the baselines match."""
+def run_phase(phase: str, directory: Path, until: date, jobs: int = 1) -> dict[str, Any]:
+    """One phase in a fresh interpreter; both import the same modules, so the baselines match.
+    `replay` with `jobs` > 1 also reports its worker processes' CPU time (they have ended
+    and been waited for when the replay's iterator is exhausted)."""
     started, cpu_started = time.perf_counter(), time.process_time()
     if phase == "split":
         events = outputs = split_loop(directory)
@@ -414,16 +424,38 @@ def run_phase(phase: str, directory: Path, until: date) -> dict[str, Any]:
         outputs = 0
     else:
         summary = ReplaySummary()
-        outputs = sum(1 for _ in replay([directory], until, summary=summary))
+        outputs = sum(1 for _ in replay([directory], until, summary=summary, jobs=jobs))
         events = summary.events
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "phase": phase,
+        "jobs": jobs,
         "events": events,
         "outputs": outputs,
         "seconds": seconds,
         "cpu_seconds": cpu,
+        "workers_cpu_seconds": workers.ru_utime + workers.ru_stime,
         "peak_mb": _peak_rss_mb(),
+    }
+
+
+def jobs_bound(directory: Path, until: date, jobs: int) -> dict[str, Any]:
+    """What `--jobs N` could reach on N idle cores, from CPU times (steady on a busy machine).
+
+    The main process folds every event in log order, so the wall time of `--jobs N` is
+    at least the larger of its CPU time (the critical path) and the CPU time of all its
+    processes spread over N cores. The bound is the `--jobs 1` CPU time over that: the
+    speed-up `--jobs N` would show on N cores with nothing else running."""
+    serial = _in_child("replay", directory, until)
+    parallel = _in_child("replay", directory, until, jobs)
+    main, workers = float(parallel["cpu_seconds"]), float(parallel["workers_cpu_seconds"])
+    floor = max(main, (main + workers) / jobs)
+    return {
+        "jobs_1_cpu_seconds": round(float(serial["cpu_seconds"]), 2),
+        f"jobs_{jobs}_main_cpu_seconds": round(main, 2),
+        f"jobs_{jobs}_workers_cpu_seconds": round(workers, 2),
+        f"jobs_{jobs}_bound_on_idle_cores": round(float(serial["cpu_seconds"]) / floor, 3),
     }
 
 
@@ -485,9 +517,10 @@ def whole_process(directory: Path, until: date, jobs: int, repeat: int) -> dict[
     }
 
 
-def _in_child(phase: str, directory: Path, until: date) -> dict[str, Any]:
+def _in_child(phase: str, directory: Path, until: date, jobs: int = 1) -> dict[str, Any]:
+    where = ["--dir", str(directory), "--until", until.isoformat(), "--phase-jobs", str(jobs)]
     done = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--dir", str(directory), "--until", until.isoformat()],
+        [sys.executable, __file__, "--phase", phase, *where],
         check=False,
         capture_output=True,
         text=True,
@@ -518,11 +551,17 @@ def main() -> int:
         "--accounts", action="store_true", help="add accounts with monthly bills (SPEC 8) to the log"
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="N for --whole-process")
+    parser.add_argument(
+        "--jobs-bound",
+        action="store_true",
+        help="with --whole-process: also the main process's and the workers' CPU time of --jobs N",
+    )
     parser.add_argument("--phase", choices=["split", "reader", "replay"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase-jobs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--until", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(run_phase(args.phase, args.dir, args.until)))
+        print(json.dumps(run_phase(args.phase, args.dir, args.until, args.phase_jobs)))
         return 0
 
     shape = Shape(readings=args.readings, points=args.points, days=args.days, accounts=args.accounts)
@@ -531,6 +570,12 @@ def main() -> int:
         made = generate(directory, shape)
         if args.whole_process:
             measured = whole_process(directory, shape.until, args.jobs, args.repeat)
+            if args.jobs_bound:
+                measured["cpu_bound"] = jobs_bound(directory, shape.until, args.jobs)
+            measured["machine"] = {
+                "cpus_usable": len(os.sched_getaffinity(0)),
+                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            }
             print(json.dumps({"input": {**made, "points": shape.points}, **measured}, indent=2))
             speedup = measured[f"jobs_{args.jobs}_speedup_wall"]
             print(
