@@ -10,14 +10,14 @@ lives in the consumption store, written by the shell, not here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from itertools import repeat
-from operator import is_
+from operator import is_, itemgetter
 from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
@@ -209,12 +209,25 @@ def off_peak_periods(term: TariffTerm, day: date, slots: Iterable[SmartSlot]) ->
     return base if off is None else frozenset(off)
 
 
+_Picker = Callable[[Values], tuple[Decimal | None, ...]]
+
+
+def _picker(indices: tuple[int, ...]) -> _Picker:
+    """The values at `indices`, picked in C (`itemgetter`), always as a tuple."""
+    if not indices:
+        return lambda _: ()
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda values: (values[only],)
+    return cast("_Picker", itemgetter(*indices))
+
+
 @lru_cache(maxsize=1024)
-def _bands(off_peak: frozenset[int], count: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The 0-based indices of a day's `count` values off-peak and peak, each ascending."""
+def _bands(off_peak: frozenset[int], count: int) -> tuple[_Picker, _Picker]:
+    """The pickers of a day's `count` values off-peak and peak, each in period order."""
     return (
-        tuple(i for i in range(count) if i + 1 in off_peak),
-        tuple(i for i in range(count) if i + 1 not in off_peak),
+        _picker(tuple(i for i in range(count) if i + 1 in off_peak)),
+        _picker(tuple(i for i in range(count) if i + 1 not in off_peak)),
     )
 
 
@@ -222,16 +235,15 @@ def rate_values(
     values: Values, off_peak: frozenset[int], peak_rate: Decimal, off_peak_rate: Decimal | None
 ) -> tuple[RatedEnergy, tuple[int, ...]]:
     """The day's kWh and cost per band (missing values listed, never rated)."""
-    off_index, peak_index = _bands(off_peak, len(values))
+    pick_off, pick_peak = _bands(off_peak, len(values))
     if _has_gaps(values):
         missing = _missing(values)
-        off_kwh = sum([v for i in off_index if (v := values[i]) is not None], _ZERO)
-        peak_kwh = sum([v for i in peak_index if (v := values[i]) is not None], _ZERO)
+        off_kwh = sum([v for v in pick_off(values) if v is not None], _ZERO)
+        peak_kwh = sum([v for v in pick_peak(values) if v is not None], _ZERO)
     else:  # the common case: each band summed in period order, as above
         missing = ()
-        whole = cast("tuple[Decimal, ...]", values)
-        off_kwh = sum([whole[i] for i in off_index], _ZERO) if off_index else _ZERO
-        peak_kwh = sum([whole[i] for i in peak_index], _ZERO) if peak_index else _ZERO
+        off_kwh = sum(cast("tuple[Decimal, ...]", pick_off(values)), _ZERO)
+        peak_kwh = sum(cast("tuple[Decimal, ...]", pick_peak(values)), _ZERO)
     off_cost = off_kwh * off_peak_rate if off_peak_rate is not None else _ZERO
     return (
         RatedEnergy(
