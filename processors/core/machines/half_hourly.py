@@ -44,7 +44,7 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
-from processors.vocabulary.periods import local_minutes, period_starts
+from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
 
 Values = tuple[Decimal | None, ...]
 
@@ -468,24 +468,57 @@ def apply_registered(state: HalfHourlyState, inp: SiteRegisteredIn, ctx: Ctx) ->
     return True
 
 
+def _flowing_through(state: HalfHourlyState, direction: str) -> date | None:
+    """The latest day held with values of `direction` or reported in it: the next day's
+    values are due. None when no day of the window has values of that direction, so a
+    site whose values stopped is reported for the window's days at most."""
+    importing = direction == Direction.IMPORT
+    through = None
+    for rec in reversed(state.days):
+        if (rec.import_text if importing else rec.export_text) is not None:
+            return rec.day if through is None else through
+        if through is None and direction in rec.reported:
+            through = rec.day
+    return None
+
+
 def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
-    """Each day with missing values not yet reported: due at the close of the next day."""
+    """Each day with missing values not yet reported: due at the close of the next day.
+    A day with no values at all counts as missing every period when the site's values
+    of that direction are flowing and it is on a smart tariff that day."""
     out: list[tuple[date, str]] = []
     for rec in state.days:
         if rec.import_missing and Direction.IMPORT not in rec.reported:
             out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_IMPORT))
         if rec.export_missing and Direction.EXPORT not in rec.reported:
             out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_EXPORT))
+    for kind, direction in _DEADLINE_DIRECTION.items():
+        through = _flowing_through(state, direction)
+        if through is not None and tariff_on(state, through + timedelta(days=1)) is not None:
+            out.append((through + timedelta(days=2), kind))
     return out
 
 
 def fire_missing(state: HalfHourlyState, kind: str, due: date, ctx: Ctx) -> None:
     direction = _DEADLINE_DIRECTION[HalfHourlyDeadline(kind)]
-    rec = _find(state, due - timedelta(days=1))
-    if rec is None:
-        return
-    missing = rec.import_missing if direction == Direction.IMPORT else rec.export_missing
+    day = due - timedelta(days=1)
+    rec = _find(state, day)
+    importing = direction == Direction.IMPORT
+    if rec is None or (rec.import_text if importing else rec.export_text) is None:
+        if (day, kind) not in {(d - timedelta(days=1), k) for d, k in missing_deadlines(state)}:
+            return
+        if rec is None:  # a day with no values at all: every period missing
+            rec = SiteDay(day=day)
+            state.days.append(rec)
+            state.days.sort(key=lambda r: r.day)
+        every = tuple(range(1, periods_in_day(day) + 1))
+        if importing:
+            rec.import_missing = every
+        else:
+            rec.export_missing = every
+    missing = rec.import_missing if importing else rec.export_missing
     rec.reported = (*rec.reported, direction.value)
+    _trim(state, ctx.policy)
     if not missing:
         return
     ctx.emit(
