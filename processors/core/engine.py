@@ -356,10 +356,18 @@ class Engine:
                     return True
             return False
 
+        def state_of(name: str) -> Any:
+            for index, machine, stored in subject.machines:
+                if machine.name == name:
+                    return states[index] if index in states else self.store.get(stored)
+            return None
+
+        claimed.state_of = state_of  # type: ignore[attr-defined]
         return claimed
 
     def _ctx(self, key: str, day: date, out: Outcome, claimed: Any) -> Ctx:
-        return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, claimed)
+        peek = getattr(claimed, "state_of", None)
+        return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, claimed, peek)
 
     def _accept(self, machine: Machine[Any], key: str, state: Any, inp: Input, out: Outcome) -> None:
         store = self.store

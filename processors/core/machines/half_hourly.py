@@ -400,7 +400,16 @@ def _trim(state: HalfHourlyState, policy: Policy) -> None:
         state.slots = tuple(s for s in state.slots if s.end >= edge)
 
 
+def _link_account(state: HalfHourlyState, ctx: Ctx) -> None:
+    """A state starts only with a site's half-hourly input (`settled`): its account is
+    then the supply point's, registered before it."""
+    if state.account_id is None:
+        point = ctx.state_of("supply_point")
+        state.account_id = getattr(point, "account_id", None)
+
+
 def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> bool:
+    _link_account(state, ctx)
     rec = _find(state, inp.consumption_day)
     if rec is None:
         window = ctx.policy.half_hourly_window_days
@@ -434,6 +443,7 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
 
 def apply_tariff(state: HalfHourlyState, inp: TariffIn, ctx: Ctx) -> bool:
     """A new term; days already held from its start are rated (or corrected) under it."""
+    _link_account(state, ctx)
     if inp.term in state.tariffs:
         return False
     kept = tuple(t for t in state.tariffs if t.valid_from != inp.term.valid_from)
@@ -447,6 +457,7 @@ def apply_tariff(state: HalfHourlyState, inp: TariffIn, ctx: Ctx) -> bool:
 def apply_dispatch(state: HalfHourlyState, inp: DispatchIn, ctx: Ctx) -> bool:
     """A completed smart dispatch: the half hours it overlaps become off-peak (IO Go), so a
     day already rated is corrected."""
+    _link_account(state, ctx)
     if inp.slot in state.slots:
         return False
     state.slots = (*state.slots, inp.slot)
@@ -627,7 +638,9 @@ class HalfHourlyMachine:
         return None
 
     def settled(self, state: HalfHourlyState | None, event: Any) -> bool:
-        return False
+        """A registration of a site with no half-hourly state keeps nothing: the state
+        starts with its first half-hourly input and takes the account then."""
+        return state is None and type(event) is SupplyPointRegistered
 
 
 HALF_HOURLY = HalfHourlyMachine()

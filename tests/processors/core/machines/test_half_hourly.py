@@ -325,3 +325,33 @@ def test_registration_is_not_needed_but_does_not_change_the_rating() -> None:
         until=DAY + timedelta(days=1),
     )
     assert [c.type for c in s.commands] == ["RateHalfHourlyConsumption"]
+
+
+# --- the state exists only for sites with half-hourly input ----------------------------------
+
+
+def test_a_registered_site_without_half_hourly_input_keeps_no_half_hourly_state() -> None:
+    other = make_mpan("14", 502)
+    s = Scenario().play(
+        [
+            registered(SITE, "smart_hh", START, account_id="A-9"),
+            registered(other, "smart_hh", START, account_id="A-9"),
+            tariff(SITE, "FLAT", START, on=START + timedelta(days=1)),
+        ],
+        until=START + timedelta(days=3),
+    )
+    kept = {key: set(states) for key, states in s.engine.subjects()}
+    assert "half_hourly" in kept[SITE]
+    assert "half_hourly" not in kept[other]
+    assert "supply_point" in kept[other]
+
+
+def test_a_site_registered_before_its_first_values_hands_its_totals_to_its_account() -> None:
+    s = Scenario().play(
+        [registered(SITE, "smart_hh", START, account_id="A-9"), half_hourly(SITE, DAY)],
+        until=DAY + timedelta(days=1),
+    )
+    states = dict(s.engine.subjects())
+    assert states[SITE]["half_hourly"].account_id == "A-9"
+    tracker = states["A-9"]["consumption_tracker"]
+    assert [(t.mpan, t.day, t.kwh) for t in tracker.totals] == [(SITE, DAY, Decimal(48))]
