@@ -365,10 +365,18 @@ class Engine:
                     return True
             return False
 
+        def state_of(name: str) -> Any:
+            for index, machine, stored in subject.machines:
+                if machine.name == name:
+                    return states[index] if index in states else self.store.get(stored)
+            return None
+
+        claimed.state_of = state_of  # type: ignore[attr-defined]
         return claimed
 
     def _ctx(self, key: str, day: date, out: Outcome, claimed: Any) -> Ctx:
-        return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, claimed)
+        peek = getattr(claimed, "state_of", None)
+        return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, claimed, peek)
 
     def _accept(  # noqa: PLR0917 - one call site, the hot path of `handle`
         self, machine: Machine[Any], index: int, key: str, state: Any, inp: Input, out: Outcome

@@ -89,6 +89,7 @@ class Ctx:
     __slots__ = (
         "_claimed",
         "_country",
+        "_peek",
         "anomalies",
         "commands",
         "follow_ups",
@@ -106,6 +107,7 @@ class Ctx:
         anomalies: list[Anomaly],
         follow_ups: list[DomainEvent],
         claimed: Callable[[str | None], bool] | None = None,
+        peek: Callable[[str], Any] | None = None,
     ) -> None:
         self.key = key
         self.policy = policy
@@ -114,6 +116,7 @@ class Ctx:
         self.anomalies = anomalies
         self.follow_ups = follow_ups
         self._claimed = claimed
+        self._peek = peek
         self._country: str | None = None
 
     @property
@@ -131,6 +134,12 @@ class Ctx:
     def claimed_by(self, machine_name: str) -> bool:
         """Whether the machine named so knows this key."""
         return self._claimed is not None and self._claimed(machine_name)
+
+    def state_of(self, machine_name: str) -> Any:
+        """The state of this key kept by the machine named so (None when it has none), to
+        read only: e.g. the half-hourly machine, whose state exists only for sites with
+        half-hourly input, takes the account from the supply point's when it starts."""
+        return None if self._peek is None else self._peek(machine_name)
 
     def emit(self, cls: type[Command], cause: str, **fields: Any) -> Command:
         """Build and record a command with its deterministic id (subject as Command.subject)."""

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from flow_helpers import Read
 
+from flows import event_types_halfhourly, messages
 from flows.json_fields import Problem
 from flows.messages import parse_event
 from processors.vocabulary.events import (
@@ -103,3 +104,59 @@ def test_a_line_neither_parser_accepts_names_the_json_error() -> None:
         parse_event(_day_line("[0.1, ]"), Source(path="day.jsonl", line=1))
     with pytest.raises(Problem, match="NaN is not a number JSON allows"):
         parse_event(_day_line("[NaN]"), Source(path="day.jsonl", line=1))
+
+
+def _line(**changes: object) -> str:
+    body: dict[str, object] = {
+        "type": "consumption.half_hourly",
+        "event_id": "hh-1",
+        "occurred_at": "2025-04-02T06:30:00+01:00",
+        "mpan": "1200023305967",
+        "day": "2025-04-01",
+        "direction": "import",
+        "values": ["0.250"] * 47 + [None],
+        "source": "smart",
+    }
+    body.update(changes)
+    return json.dumps(body)
+
+
+def test_a_clean_line_reads_the_same_by_the_specialised_converter_as_by_the_field_table() -> None:
+    """The specialised converter (FAST) must build the event the field table builds."""
+    source = Source(path="x.jsonl", line=1)
+    fast = parse_event(_line(), source)
+    saved = dict(messages.FAST)
+    messages.FAST.clear()
+    try:
+        general = parse_event(_line(), source)
+    finally:
+        messages.FAST.update(saved)
+    assert fast == general
+    assert event_types_halfhourly.fast_half_hourly(json.loads(_line()), source) == general
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"values": ["0.250"] * 47 + ["-1"]}, "values"),
+        ({"values": ["0.250"] * 47}, "values"),
+        ({"values": ["0.250"] * 47 + ["NaN"]}, "values"),
+        ({"day": "2025-04-05"}, "day"),
+        ({"mpan": "1200023305968"}, "mpan"),
+        ({"direction": "sideways"}, "direction"),
+        ({"direction": ["import"]}, "direction"),
+        ({"source": "guess"}, "source"),
+        ({"event_id": " "}, "event_id"),
+        ({"occurred_at": "2025-04-02T06:30:00"}, "occurred_at"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_a_line_the_specialised_converter_declines_is_refused_as_before(
+    changes: dict[str, object], field: str
+) -> None:
+    line = _line(**changes)
+    assert event_types_halfhourly.fast_half_hourly(json.loads(line), Source(path="x", line=1)) is None
+    with pytest.raises(ValueError) as refused:
+        parse_event(line, Source(path="x", line=1))
+    problems = getattr(refused.value, "problems", [refused.value])
+    assert field in [p.field for p in problems]

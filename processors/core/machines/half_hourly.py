@@ -10,14 +10,14 @@ lives in the consumption store, written by the shell, not here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from itertools import repeat
-from operator import is_
+from operator import is_, itemgetter
 from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
@@ -44,7 +44,7 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
-from processors.vocabulary.periods import local_minutes, period_starts
+from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
 
 Values = tuple[Decimal | None, ...]
 
@@ -209,12 +209,25 @@ def off_peak_periods(term: TariffTerm, day: date, slots: Iterable[SmartSlot]) ->
     return base if off is None else frozenset(off)
 
 
+_Picker = Callable[[Values], tuple[Decimal | None, ...]]
+
+
+def _picker(indices: tuple[int, ...]) -> _Picker:
+    """The values at `indices`, picked in C (`itemgetter`), always as a tuple."""
+    if not indices:
+        return lambda _: ()
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda values: (values[only],)
+    return cast("_Picker", itemgetter(*indices))
+
+
 @lru_cache(maxsize=1024)
-def _bands(off_peak: frozenset[int], count: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The 0-based indices of a day's `count` values off-peak and peak, each ascending."""
+def _bands(off_peak: frozenset[int], count: int) -> tuple[_Picker, _Picker]:
+    """The pickers of a day's `count` values off-peak and peak, each in period order."""
     return (
-        tuple(i for i in range(count) if i + 1 in off_peak),
-        tuple(i for i in range(count) if i + 1 not in off_peak),
+        _picker(tuple(i for i in range(count) if i + 1 in off_peak)),
+        _picker(tuple(i for i in range(count) if i + 1 not in off_peak)),
     )
 
 
@@ -222,16 +235,15 @@ def rate_values(
     values: Values, off_peak: frozenset[int], peak_rate: Decimal, off_peak_rate: Decimal | None
 ) -> tuple[RatedEnergy, tuple[int, ...]]:
     """The day's kWh and cost per band (missing values listed, never rated)."""
-    off_index, peak_index = _bands(off_peak, len(values))
+    pick_off, pick_peak = _bands(off_peak, len(values))
     if _has_gaps(values):
         missing = _missing(values)
-        off_kwh = sum([v for i in off_index if (v := values[i]) is not None], _ZERO)
-        peak_kwh = sum([v for i in peak_index if (v := values[i]) is not None], _ZERO)
+        off_kwh = sum([v for v in pick_off(values) if v is not None], _ZERO)
+        peak_kwh = sum([v for v in pick_peak(values) if v is not None], _ZERO)
     else:  # the common case: each band summed in period order, as above
         missing = ()
-        whole = cast("tuple[Decimal, ...]", values)
-        off_kwh = sum([whole[i] for i in off_index], _ZERO) if off_index else _ZERO
-        peak_kwh = sum([whole[i] for i in peak_index], _ZERO) if peak_index else _ZERO
+        off_kwh = sum(cast("tuple[Decimal, ...]", pick_off(values)), _ZERO)
+        peak_kwh = sum(cast("tuple[Decimal, ...]", pick_peak(values)), _ZERO)
     off_cost = off_kwh * off_peak_rate if off_peak_rate is not None else _ZERO
     return (
         RatedEnergy(
@@ -388,7 +400,16 @@ def _trim(state: HalfHourlyState, policy: Policy) -> None:
         state.slots = tuple(s for s in state.slots if s.end >= edge)
 
 
+def _link_account(state: HalfHourlyState, ctx: Ctx) -> None:
+    """A state starts only with a site's half-hourly input (`settled`): its account is
+    then the supply point's, registered before it."""
+    if state.account_id is None:
+        point = ctx.state_of("supply_point")
+        state.account_id = getattr(point, "account_id", None)
+
+
 def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> bool:
+    _link_account(state, ctx)
     rec = _find(state, inp.consumption_day)
     if rec is None:
         window = ctx.policy.half_hourly_window_days
@@ -422,6 +443,7 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
 
 def apply_tariff(state: HalfHourlyState, inp: TariffIn, ctx: Ctx) -> bool:
     """A new term; days already held from its start are rated (or corrected) under it."""
+    _link_account(state, ctx)
     if inp.term in state.tariffs:
         return False
     kept = tuple(t for t in state.tariffs if t.valid_from != inp.term.valid_from)
@@ -435,6 +457,7 @@ def apply_tariff(state: HalfHourlyState, inp: TariffIn, ctx: Ctx) -> bool:
 def apply_dispatch(state: HalfHourlyState, inp: DispatchIn, ctx: Ctx) -> bool:
     """A completed smart dispatch: the half hours it overlaps become off-peak (IO Go), so a
     day already rated is corrected."""
+    _link_account(state, ctx)
     if inp.slot in state.slots:
         return False
     state.slots = (*state.slots, inp.slot)
@@ -456,24 +479,57 @@ def apply_registered(state: HalfHourlyState, inp: SiteRegisteredIn, ctx: Ctx) ->
     return True
 
 
+def _flowing_through(state: HalfHourlyState, direction: str) -> date | None:
+    """The latest day held with values of `direction` or reported in it: the next day's
+    values are due. None when no day of the window has values of that direction, so a
+    site whose values stopped is reported for the window's days at most."""
+    importing = direction == Direction.IMPORT
+    through = None
+    for rec in reversed(state.days):
+        if (rec.import_text if importing else rec.export_text) is not None:
+            return rec.day if through is None else through
+        if through is None and direction in rec.reported:
+            through = rec.day
+    return None
+
+
 def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
-    """Each day with missing values not yet reported: due at the close of the next day."""
+    """Each day with missing values not yet reported: due at the close of the next day.
+    A day with no values at all counts as missing every period when the site's values
+    of that direction are flowing and it is on a smart tariff that day."""
     out: list[tuple[date, str]] = []
     for rec in state.days:
         if rec.import_missing and Direction.IMPORT not in rec.reported:
             out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_IMPORT))
         if rec.export_missing and Direction.EXPORT not in rec.reported:
             out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_EXPORT))
+    for kind, direction in _DEADLINE_DIRECTION.items():
+        through = _flowing_through(state, direction)
+        if through is not None and tariff_on(state, through + timedelta(days=1)) is not None:
+            out.append((through + timedelta(days=2), kind))
     return out
 
 
 def fire_missing(state: HalfHourlyState, kind: str, due: date, ctx: Ctx) -> None:
     direction = _DEADLINE_DIRECTION[HalfHourlyDeadline(kind)]
-    rec = _find(state, due - timedelta(days=1))
-    if rec is None:
-        return
-    missing = rec.import_missing if direction == Direction.IMPORT else rec.export_missing
+    day = due - timedelta(days=1)
+    rec = _find(state, day)
+    importing = direction == Direction.IMPORT
+    if rec is None or (rec.import_text if importing else rec.export_text) is None:
+        if (day, kind) not in {(d - timedelta(days=1), k) for d, k in missing_deadlines(state)}:
+            return
+        if rec is None:  # a day with no values at all: every period missing
+            rec = SiteDay(day=day)
+            state.days.append(rec)
+            state.days.sort(key=lambda r: r.day)
+        every = tuple(range(1, periods_in_day(day) + 1))
+        if importing:
+            rec.import_missing = every
+        else:
+            rec.export_missing = every
+    missing = rec.import_missing if importing else rec.export_missing
     rec.reported = (*rec.reported, direction.value)
+    _trim(state, ctx.policy)
     if not missing:
         return
     ctx.emit(
@@ -582,7 +638,9 @@ class HalfHourlyMachine:
         return None
 
     def settled(self, state: HalfHourlyState | None, event: Any) -> bool:
-        return False
+        """A registration of a site with no half-hourly state keeps nothing: the state
+        starts with its first half-hourly input and takes the account then."""
+        return state is None and type(event) is SupplyPointRegistered
 
 
 HALF_HOURLY = HalfHourlyMachine()

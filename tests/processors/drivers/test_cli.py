@@ -53,14 +53,14 @@ def test_replay_writes_commands_rejections_and_anomalies_to_their_files(
     assert (anomaly["subject"], anomaly["kind"]) == ("1600789789781", "no_loss_for_cos_reading")
     summary = capsys.readouterr().err.strip().splitlines()[-1]
     assert summary.startswith("meterflow replay through 2025-03-31: 21 files (1 duplicate, 1 test data)")
-    assert "1 rejected record, 1 anomaly, 129 commands" in summary
+    assert "1 rejected record, 1 anomaly, 130 commands" in summary
 
 
 def test_replay_prints_commands_on_stdout_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(example_args()) == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert len(lines) == 129  # part one and its corrections 48, accounts 21, gas 22, half-hourly 38
+    assert len(lines) == 130  # part one and its corrections 48, accounts 21, gas 22, half-hourly 39
     assert json.loads(lines[0])["type"] == "ReviewPaymentAdequacy"  # billing.jsonl, 2 Sep 2024
     # without --rejected and --anomalies they are logged on stderr, never dropped
     assert "1200023305968 fails its check digit" in captured.err

@@ -130,6 +130,7 @@ EXPECTED = [
     ("RateHalfHourlyConsumption", "1100555000441", "2025-03-28"),
     ("RateHalfHourlyConsumption", "1300555000228", "2025-03-28"),
     ("RateHalfHourlyConsumption", "1700555000110", "2025-03-28"),
+    ("ReportMissingConsumption", "1300555000228", "2025-03-28"),
     ("RateHalfHourlyConsumption", "1100555000335", "2025-03-29"),
     ("RateHalfHourlyConsumption", "1100555000441", "2025-03-29"),
     ("CorrectHalfHourlyRating", "1300555000228", "2025-03-29"),

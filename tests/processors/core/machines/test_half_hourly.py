@@ -187,7 +187,7 @@ def test_missing_values_are_listed_never_rated_as_zero() -> None:
 
 def test_a_day_still_incomplete_at_the_close_of_the_next_day_is_reported() -> None:
     values = flat_values(DAY, missing=(20,))
-    s = on_tariff("FLAT").play([half_hourly(SITE, DAY, values, on=DAY)], until=DAY + timedelta(days=2))
+    s = on_tariff("FLAT").play([half_hourly(SITE, DAY, values, on=DAY)], until=DAY + timedelta(days=1))
     report = s.one("ReportMissingConsumption")
     assert (report.day, report.direction, report.missing_periods, report.issued_on) == (
         DAY,
@@ -197,11 +197,70 @@ def test_a_day_still_incomplete_at_the_close_of_the_next_day_is_reported() -> No
     )
 
 
+def test_a_day_with_no_values_at_all_is_reported_missing_every_period_at_the_close_of_the_next_day() -> None:
+    """Values flow daily (DOMAIN: daily delivery of the previous day): a day of a site on a
+    smart tariff whose values never came is missing every period (SPEC 9)."""
+    after = DAY + timedelta(days=1)
+    s = on_tariff("FLAT").play([half_hourly(SITE, DAY)], until=after + timedelta(days=1))
+    report = s.one("ReportMissingConsumption")
+    assert (report.day, report.direction, report.missing_periods, report.issued_on) == (
+        after,
+        "import",
+        tuple(range(1, 49)),
+        after + timedelta(days=1),
+    )
+
+
+def test_a_day_whose_values_arrive_by_the_close_of_the_next_day_is_not_reported() -> None:
+    after = DAY + timedelta(days=1)
+    late = half_hourly(SITE, after, on=after + timedelta(days=1))
+    s = on_tariff("FLAT").play([half_hourly(SITE, DAY), late], until=after + timedelta(days=1))
+    assert s.of_type("ReportMissingConsumption") == []
+
+
+def test_a_day_with_no_values_is_not_reported_off_a_smart_tariff_or_before_any_values() -> None:
+    no_tariff = Scenario().play([half_hourly(SITE, DAY)], until=DAY + timedelta(days=5))
+    assert no_tariff.of_type("ReportMissingConsumption") == []
+    nothing_yet = on_tariff("FLAT").play([], until=DAY + timedelta(days=5))
+    assert nothing_yet.of_type("ReportMissingConsumption") == []
+
+
+def test_a_wholly_missing_day_filled_later_is_rated() -> None:
+    after = DAY + timedelta(days=1)
+    late = half_hourly(SITE, after, on=after + timedelta(days=3))
+    s = on_tariff("FLAT").play([half_hourly(SITE, DAY), late], until=after + timedelta(days=3))
+    reported = [r.day for r in s.of_type("ReportMissingConsumption")]
+    assert reported == [after + timedelta(days=n) for n in range(3)]
+    assert [c.day for c in s.of_type("RateHalfHourlyConsumption")] == [DAY, after]
+
+
+def test_a_site_whose_values_stopped_is_reported_for_the_window_at_most() -> None:
+    s = on_tariff("FLAT").play([half_hourly(SITE, DAY)], until=DAY + timedelta(days=90))
+    days = [r.day for r in s.of_type("ReportMissingConsumption")]
+    assert days[0] == DAY + timedelta(days=1)
+    assert days == [DAY + timedelta(days=n) for n in range(1, len(days) + 1)]
+    assert 30 < len(days) <= 42
+
+
+def test_export_values_stopping_is_reported_for_export() -> None:
+    after = DAY + timedelta(days=1)
+    s = on_tariff("IO_FLUX").play(
+        [
+            half_hourly(SITE, DAY),
+            half_hourly(SITE, DAY, direction="export"),
+            half_hourly(SITE, after),
+        ],
+        until=after + timedelta(days=1),
+    )
+    report = s.one("ReportMissingConsumption")
+    assert (report.day, report.direction, len(report.missing_periods)) == (after, "export", 48)
+
+
 def test_a_gap_filled_before_the_close_of_the_next_day_is_not_reported_and_is_corrected() -> None:
     first = half_hourly(SITE, DAY, flat_values(DAY, missing=(20,)), on=DAY)
     fill = half_hourly(SITE, DAY, tuple(Decimal(3) if i == 20 else None for i in range(1, 49)))
     s = on_tariff("FLAT").play([first, fill], until=DAY + timedelta(days=3))
-    assert s.of_type("ReportMissingConsumption") == []
+    assert [r.day for r in s.of_type("ReportMissingConsumption") if r.day == DAY] == []
     corrected = s.one("CorrectHalfHourlyRating")
     assert corrected.missing_periods == ()
     assert corrected.import_.peak_kwh == Decimal(50)
@@ -213,7 +272,9 @@ def test_a_resend_with_identical_values_changes_nothing() -> None:
         [half_hourly(SITE, DAY), half_hourly(SITE, DAY, on=DAY + timedelta(days=2))],
         until=DAY + timedelta(days=3),
     )
-    assert [c.type for c in s.commands] == ["RateHalfHourlyConsumption"]
+    assert [c.type for c in s.commands if c.type != "ReportMissingConsumption"] == [
+        "RateHalfHourlyConsumption"
+    ]
 
 
 def test_a_day_older_than_the_window_is_an_anomaly_not_a_second_rating() -> None:
@@ -264,3 +325,33 @@ def test_registration_is_not_needed_but_does_not_change_the_rating() -> None:
         until=DAY + timedelta(days=1),
     )
     assert [c.type for c in s.commands] == ["RateHalfHourlyConsumption"]
+
+
+# --- the state exists only for sites with half-hourly input ----------------------------------
+
+
+def test_a_registered_site_without_half_hourly_input_keeps_no_half_hourly_state() -> None:
+    other = make_mpan("14", 502)
+    s = Scenario().play(
+        [
+            registered(SITE, "smart_hh", START, account_id="A-9"),
+            registered(other, "smart_hh", START, account_id="A-9"),
+            tariff(SITE, "FLAT", START, on=START + timedelta(days=1)),
+        ],
+        until=START + timedelta(days=3),
+    )
+    kept = {key: set(states) for key, states in s.engine.subjects()}
+    assert "half_hourly" in kept[SITE]
+    assert "half_hourly" not in kept[other]
+    assert "supply_point" in kept[other]
+
+
+def test_a_site_registered_before_its_first_values_hands_its_totals_to_its_account() -> None:
+    s = Scenario().play(
+        [registered(SITE, "smart_hh", START, account_id="A-9"), half_hourly(SITE, DAY)],
+        until=DAY + timedelta(days=1),
+    )
+    states = dict(s.engine.subjects())
+    assert states[SITE]["half_hourly"].account_id == "A-9"
+    tracker = states["A-9"]["consumption_tracker"]
+    assert [(t.mpan, t.day, t.kwh) for t in tracker.totals] == [(SITE, DAY, Decimal(48))]
