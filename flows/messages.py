@@ -6,13 +6,20 @@ MPAN whose check digit fails, a field that is not part of the type) is reported 
 RejectedRecord for that line: `field` names the first field at fault and `reason` lists
 every problem, each with its field. Unknown fields are refused rather than ignored so
 nothing is silently dropped. Blank lines (ASCII whitespace only) are skipped.
+
+A line is read at most MAX_RECORD_BYTES at a time, so a file with no newline costs bounded
+memory (a longer line is rejected and skipped in bounded reads); a key said twice in one
+object is a rejection naming both values (JSON parsers keep the last in silence); and any
+other failure to read one line (a value nested too deep, ...) is that line's rejection.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,7 @@ from flows import (
     event_types_rules,
 )
 from flows.json_fields import Problem, Problems, Spec, fields_of, instant, text
+from flows.limits import MAX_RECORD_BYTES, skip_rest_of_line, too_long
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from processors.vocabulary.events import (
     DomainEvent,
@@ -77,11 +85,50 @@ def _loads(line_text: str) -> Any:
         pass
     else:
         if type(data) is dict and not _has_float(data):
+            _check_keys(line_text, data)
             return data
     try:
-        return json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
+        data = json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
     except ValueError as exc:
         raise Problem("", f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise Problem("", "not valid JSON (a value nested too deep to read)") from None
+    _check_keys(line_text, data)
+    return data
+
+
+_KEY_END = re.compile(r'"\s*:')
+"""The end of an object key. Every key of the text matches (and a value holding `":`
+may too), so a text with no more matches than the parsed objects have keys has no key
+said twice; otherwise the line is read again, pair by pair, to find it."""
+
+
+def _key_count(value: Any) -> int:
+    if type(value) is dict:
+        return len(value) + sum(_key_count(v) for v in value.values() if type(v) in _NESTED)
+    if type(value) is list:
+        return sum(_key_count(v) for v in value if type(v) in _NESTED)
+    return 0
+
+
+def _check_keys(line_text: str, data: Any) -> None:
+    """Problem naming a key said twice in one object, and both its values."""
+    if len(_KEY_END.findall(line_text)) <= _key_count(data):
+        return
+    json.loads(line_text, parse_float=Decimal, object_pairs_hook=_unique_pairs)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise Problem(
+                name,
+                f"key {name!r} appears twice in one object ({found[name]!r} and {value!r}): "
+                "which one is meant is not known",
+            )
+        found[name] = value
+    return found
 
 
 _ENVELOPE_SPECS = {"event_id": Spec(text), "occurred_at": Spec(instant)}
@@ -120,7 +167,22 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
     events = rejected = 0
     str_path = str(path)
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(iter(partial(handle.readline, MAX_RECORD_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_RECORD_BYTES and too_long(raw):
+                rejected += 1
+                yield RejectedRecord(
+                    path=str_path,
+                    line=number,
+                    field=None,
+                    raw=raw[:200].decode("utf-8", "replace"),
+                    reason=(
+                        f"the line is {len(raw) + skip_rest_of_line(handle):,} bytes long: "
+                        f"at most {MAX_RECORD_BYTES:,} are read as one record (a file with no line "
+                        "breaks, or binary data?)"
+                    ),
+                    scope=RejectionScope.MESSAGE,
+                )
+                continue
             if not raw.strip():
                 continue  # blank (ASCII whitespace only)
             try:
@@ -138,9 +200,9 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
                 continue
             try:
                 event = parse_event(line_text, Source(path=str_path, line=number))
-            except (Problem, Problems) as exc:
+            except Exception as exc:  # any failure to read one line is that line's rejection
                 rejected += 1
-                problems = exc.problems if isinstance(exc, Problems) else [exc]
+                problems = _problems(exc)
                 kind = _type_of(line_text)
                 yield RejectedRecord(
                     path=str_path,
@@ -157,10 +219,20 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
     yield FileReport(path=str_path, status=FileStatus.READ, flow="json", events=events, rejected=rejected)
 
 
+def _problems(exc: Exception) -> list[Problem]:
+    if isinstance(exc, Problems):
+        return exc.problems
+    if isinstance(exc, Problem):
+        return [exc]
+    if isinstance(exc, RecursionError):
+        return [Problem("", "not valid JSON (a value nested too deep to read)")]
+    return [Problem("", f"the line could not be read: {type(exc).__name__}: {exc}")]
+
+
 def _type_of(line_text: str) -> str | None:
     try:
-        data = json.loads(line_text)
-    except ValueError:
+        data = orjson.loads(line_text)
+    except (orjson.JSONDecodeError, RecursionError):
         return None
     kind = data.get("type") if isinstance(data, dict) else None
     return kind if isinstance(kind, str) else None

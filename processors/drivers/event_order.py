@@ -27,9 +27,19 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
-from flows import InMemorySeenFiles, Outcome, SeenFiles, iter_input_files, peek_dtc_header, read_file
+from flows import (
+    InMemorySeenFiles,
+    Outcome,
+    SeenFiles,
+    iter_input_files,
+    not_a_file,
+    peek_dtc_header,
+    read_file,
+)
+from flows.limits import MAX_RECORD_BYTES, skip_rest_of_line, too_long
 from flows.parallel import ParallelFiles
 from flows.rejections import FileReport
 from processors.vocabulary.events import UK, DayClosed, DomainEvent
@@ -67,7 +77,8 @@ def event_time_log(
     dtc: list[tuple[datetime, int, Path]] = []
     others: list[Iterator[Run]] = []
     for index, path in enumerate(iter_input_files(paths)):
-        header = peek_dtc_header(path)
+        # Not opened unless a regular file: a FIFO would block (the reader rejects it).
+        header = peek_dtc_header(path) if not_a_file(path) is None else None
         if header is not None:
             dtc.append((header.created_at, index, path))
         else:
@@ -107,12 +118,17 @@ def _scan(path: Path) -> tuple[bool, datetime | None]:
     last: datetime | None = None
     earliest: datetime | None = None
     in_order = True
+    if not_a_file(path) is not None:
+        return True, None  # the reader rejects it by name
     try:
         lines = path.open("rb")
     except OSError:
         return True, None  # the reader reports the file it cannot open
     with lines:
-        for line in lines:
+        for line in iter(partial(lines.readline, MAX_RECORD_BYTES + 1), b""):
+            if too_long(line):
+                skip_rest_of_line(lines)  # the reader rejects it
+                continue
             found = _OCCURRED_AT.search(line)
             if found is None:
                 continue
