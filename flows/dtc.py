@@ -345,6 +345,25 @@ def duplicate_report(path: Path, flow: str, key: str) -> FileReport:
     )
 
 
+def duplicate_outcomes(path: Path, header: DtcFile, seen: SeenFiles) -> Iterator[Outcome]:
+    """A file whose (sender, file id) was seen before: skipped as a resend when its content
+    is the first one's, else rejected naming the first (flows.seen)."""
+    first = seen.conflict(header.key, str(path))
+    if first is None:
+        yield duplicate_report(path, header.flow, header.key)
+        return
+    yield from _reject_file(
+        path,
+        f"file {header.key} was already read from {first} with different content: this one is "
+        "not used; a corrected file needs a new file identifier (compare the two, ask the sender)",
+        header.flow,
+        header.key,
+        line=1,
+        raw=first_line(path).decode("utf-8", "replace"),
+        field="file identifier",
+    )
+
+
 def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = None) -> Iterator[Outcome]:
     """Every outcome of one DTC file, ending with its FileReport (see module doc).
 
@@ -391,8 +410,8 @@ def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = No
             path, problem.reason, flow, key, line=problem.line, raw=problem.raw or header_text
         )
         return
-    if seen is not None and not seen.first_time(key):
-        yield duplicate_report(path, flow, key)
+    if seen is not None and not seen.first_time(key, str(path)):
+        yield from duplicate_outcomes(path, header, seen)
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data)
     events = rejected = 0
