@@ -4,7 +4,8 @@ A file's key is (sender MPID, file identifier): a file with a key seen before is
 reported DUPLICATE and skipped when its content is the first one's (a resend). When the
 content differs it is a conflict a person must see: the second file is rejected, naming
 the first (a corrected file needs a new file identifier). The content is compared only
-when a key comes again, so the usual case costs nothing.
+when a key comes again, so the usual case costs nothing; line endings (LF, CR LF) and a
+byte order mark do not count as content.
 """
 
 from __future__ import annotations
@@ -30,20 +31,24 @@ class SeenFiles(Protocol):
 
 
 def file_digest(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, read in bounded chunks."""
+    """The SHA-256 of a file's records: its bytes with a UTF-8 byte order mark and CR LF
+    line endings read as none and LF (the same file saved on Windows is a resend), read
+    in bounded chunks."""
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
+        chunk = handle.read(_CHUNK).removeprefix(b"\xef\xbb\xbf")
+        while chunk:
+            if chunk.endswith(b"\r"):
+                chunk += handle.read(1)  # never split a CR LF between two chunks
+            digest.update(chunk.replace(b"\r\n", b"\n"))
+            chunk = handle.read(_CHUNK)
     return digest.hexdigest()
 
 
 def differs(first: str, path: str) -> bool:
-    """Whether two files' bytes differ; False when the first cannot be read any more."""
+    """Whether two files' records differ; False when the first cannot be read any more."""
     try:
-        return Path(first).stat().st_size != Path(path).stat().st_size or file_digest(first) != file_digest(
-            path
-        )
+        return file_digest(first) != file_digest(path)
     except OSError:
         return False
 
