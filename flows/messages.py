@@ -63,13 +63,23 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _has_float(value: Any) -> bool:
-    """Whether a float is anywhere in a parsed dict or list (one type check per item)."""
-    items = value.values() if type(value) is dict else value
+def _keys_unless_float(value: Any) -> int:
+    """How many object keys a parsed dict or list holds, or -1 when a float is anywhere in
+    it (one walk, one type check per item, for both questions)."""
+    is_dict = type(value) is dict
+    items = value.values() if is_dict else value
     kinds = set(map(type, items))
-    return float in kinds or (
-        (dict in kinds or list in kinds) and any(_has_float(v) for v in items if type(v) in _NESTED)
-    )
+    if float in kinds:
+        return -1
+    keys = len(value) if is_dict else 0
+    if dict in kinds or list in kinds:
+        for item in items:
+            if type(item) in _NESTED:
+                inner = _keys_unless_float(item)
+                if inner < 0:
+                    return -1
+                keys += inner
+    return keys
 
 
 _NESTED = (dict, list)
@@ -84,8 +94,8 @@ def _loads(line_text: str) -> Any:
     except orjson.JSONDecodeError:
         pass
     else:
-        if type(data) is dict and not _has_float(data):
-            _check_keys(line_text, data)
+        if type(data) is dict and (keys := _keys_unless_float(data)) >= 0:
+            _check_keys(line_text, keys)
             return data
     try:
         data = json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
@@ -93,7 +103,8 @@ def _loads(line_text: str) -> Any:
         raise Problem("", f"not valid JSON ({exc})") from None
     except RecursionError:
         raise Problem("", "not valid JSON (a value nested too deep to read)") from None
-    _check_keys(line_text, data)
+    if type(data) in _NESTED:
+        _check_keys(line_text, _keys_unless_float(data))  # no floats here: Decimal
     return data
 
 
@@ -103,17 +114,17 @@ may too), so a text with no more matches than the parsed objects have keys has n
 said twice; otherwise the line is read again, pair by pair, to find it."""
 
 
-def _key_count(value: Any) -> int:
-    if type(value) is dict:
-        return len(value) + sum(_key_count(v) for v in value.values() if type(v) in _NESTED)
-    if type(value) is list:
-        return sum(_key_count(v) for v in value if type(v) in _NESTED)
-    return 0
+_SPACED_KEY_END = re.compile(r'"\s+:')
 
 
-def _check_keys(line_text: str, data: Any) -> None:
-    """Problem naming a key said twice in one object, and both its values."""
-    if len(_KEY_END.findall(line_text)) <= _key_count(data):
+def _check_keys(line_text: str, keys: int) -> None:
+    """Problem naming a key said twice in one object, and both its values; `keys` is how
+    many the parsed line holds."""
+    if _SPACED_KEY_END.search(line_text) is not None:
+        ends = len(_KEY_END.findall(line_text))
+    else:  # no key is followed by white space (json.dumps, orjson): every key ends `":`
+        ends = line_text.count('":')
+    if ends <= keys:
         return
     json.loads(line_text, parse_float=Decimal, object_pairs_hook=_unique_pairs)
 
