@@ -152,23 +152,45 @@ class EventIds:
     """The JSON-lines event ids of one log, each with a digest of its content (a hash of
     its fields, where it was read left out) and where it was first read, so the same id
     with other content is a rejection naming both places, not a silent no-op. DTC events
-    need none: their id is their file's key and line, and a file key is seen once."""
+    need none: their id is their file's key and line, and a file key is seen once.
+
+    Kept in one int per id, under the id's hash (not the id: its text is the larger part):
+    the content's 64-bit digest, the first file (an index into `_paths`) and line."""
 
     def __init__(self) -> None:
-        self._first: dict[str, tuple[int, Source | None]] = {}
+        self._first: dict[int, int] = {}
+        self._paths: list[str] = []
+        self._path_index: dict[str, int] = {}
 
     def check(self, items: Iterable[Outcome]) -> Iterator[Outcome]:
         first = self._first
         for item in items:
             if isinstance(item, DomainEvent):
-                digest = _content(item)
-                seen = first.get(item.event_id)
+                digest = _content(item) & _MASK
+                key = hash(item.event_id)
+                seen = first.get(key)
                 if seen is None:
-                    first[item.event_id] = (digest, item.source)
-                elif seen[0] != digest:
-                    yield _conflict(item, seen[1])
+                    first[key] = digest << 64 | self._where(item.source)
+                elif seen >> 64 != digest:
+                    yield _conflict(item, self._place(seen & _MASK))
                     continue
             yield item
+
+    def _where(self, source: Source | None) -> int:
+        if source is None:
+            return 0
+        index = self._path_index.get(source.path)
+        if index is None:
+            index = self._path_index[source.path] = len(self._paths)
+            self._paths.append(source.path)
+        return (index + 1) << 40 | (source.line or 0)
+
+    def _place(self, where: int) -> str:
+        index, line = (where >> 40) - 1, where & ((1 << 40) - 1)
+        return "an earlier input" if index < 0 else f"{self._paths[index]} line {line}"
+
+
+_MASK = (1 << 64) - 1
 
 
 _FIELDS: dict[type[DomainEvent], tuple[str, ...]] = {}
@@ -186,8 +208,7 @@ def _content(event: DomainEvent) -> int:
         return hash((cls, repr(values)))
 
 
-def _conflict(event: DomainEvent, first: Source | None) -> RejectedRecord:
-    where = f"{first.path} line {first.line}" if first is not None else "an earlier input"
+def _conflict(event: DomainEvent, where: str) -> RejectedRecord:
     source = event.source
     return RejectedRecord(
         path=source.path if source is not None else "",
