@@ -245,12 +245,12 @@ def check_structure(path: Path, structure: FlowStructure, header: DtcFile) -> St
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _lone_cr(chunk: bytes, at: int, first_line: int) -> StructureError | None:
+def _lone_cr(chunk: bytes, at: int, chunk_line: int) -> StructureError | None:
     """A carriage return with no line feed after it (the last byte of the file excepted):
     the counts cannot be trusted, so the file is rejected naming the line."""
     if at == len(chunk) - 1 and not chunk.endswith(b"\n"):
         return None
-    line = first_line + chunk.count(b"\n", 0, at)
+    line = chunk_line + chunk.count(b"\n", 0, at)
     begin = chunk.rfind(b"\n", 0, at) + 1
     end = chunk.find(b"\n", at)
     raw = chunk[begin : end if end >= 0 else len(chunk)][:200]
