@@ -6,7 +6,7 @@ beyond the set of files already seen.
 """
 
 from flows.dtc import Outcome, peek_dtc_header
-from flows.reader import InMemorySeenFiles, SeenFiles, iter_input_files, read_file, read_paths
+from flows.reader import InMemorySeenFiles, SeenFiles, iter_input_files, not_a_file, read_file, read_paths
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "RejectionScope",
     "SeenFiles",
     "iter_input_files",
+    "not_a_file",
     "peek_dtc_header",
     "read_file",
     "read_paths",

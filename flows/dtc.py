@@ -17,6 +17,7 @@ to the wrong meter or MPAN.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any, Final, NamedTuple
 
 from flows.catalogue import CATALOGUE, FlowStructure, Group, RecordError, supported
 from flows.fields import parse_uk_timestamp
+from flows.limits import MAX_RECORD_BYTES, too_long
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from flows.seen import SeenFiles
 from processors.vocabulary.events import DomainEvent, DtcFile, Source
@@ -161,16 +163,25 @@ def check_structure(path: Path, structure: FlowStructure, header: DtcFile) -> St
     records = blank = top_count = trailers = headers = 0
     last = b""
     with path.open("rb") as handle:
-        handle.readline()
+        if too_long(handle.readline(MAX_RECORD_BYTES + 1)):
+            return _too_long(1)
         start = handle.tell()
-        mismatch = _other_flow(handle.readline(), structure)
+        mismatch = _other_flow(handle.readline(MAX_RECORD_BYTES + 1), structure)
         if mismatch is not None:
             return mismatch
         handle.seek(start)
         while chunk := handle.read(_CHUNK):
             if not chunk.endswith(b"\n"):
-                chunk += handle.readline()
+                rest = handle.readline(MAX_RECORD_BYTES + 1)
+                chunk += rest
+                if too_long(rest):
+                    return _too_long(2 + records + blank + chunk.count(b"\n"))
             lines = chunk.count(b"\n") + (0 if chunk.endswith(b"\n") else 1)
+            cr = chunk.count(b"\r")
+            if cr and cr != chunk.count(b"\r\n") and (lone := _LONE_CR.search(chunk)) is not None:
+                problem = _lone_cr(chunk, lone.start(), 2 + records + blank)
+                if problem is not None:
+                    return problem
             if chunk.startswith((b"\n", b"\r\n")) or b"\n\n" in chunk or b"\n\r\n" in chunk:
                 parts = chunk.split(b"\n")
                 if chunk.endswith(b"\n"):
@@ -203,7 +214,15 @@ def check_structure(path: Path, structure: FlowStructure, header: DtcFile) -> St
         return StructureError("the ZPT trailer is not text", raw=last.decode("utf-8", "replace"))
     fields = trailer.split("|")
     fields += [""] * (6 - len(fields))
-    _, trailer_id, group_count, _checksum, flow_count, *_ = fields
+    _, trailer_id, group_count, _checksum, flow_count, completed, *_ = fields
+    try:
+        parse_uk_timestamp(completed)
+    except ValueError:
+        return StructureError(
+            f"trailer file completion timestamp {completed!r} is not ccyymmddhhmmss: "
+            "the trailer was cut or is corrupt; ask the sender to resend the file",
+            raw=trailer,
+        )
     if trailer_id != header.file_id:
         return StructureError(
             f"trailer file identifier {trailer_id!r} differs from the header's {header.file_id!r}",
@@ -221,6 +240,35 @@ def check_structure(path: Path, structure: FlowStructure, header: DtcFile) -> St
             raw=trailer,
         )
     return None
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _lone_cr(chunk: bytes, at: int, chunk_line: int) -> StructureError | None:
+    """A carriage return with no line feed after it (the last byte of the file excepted):
+    the counts cannot be trusted, so the file is rejected naming the line."""
+    if at == len(chunk) - 1 and not chunk.endswith(b"\n"):
+        return None
+    line = chunk_line + chunk.count(b"\n", 0, at)
+    begin = chunk.rfind(b"\n", 0, at) + 1
+    end = chunk.find(b"\n", at)
+    raw = chunk[begin : end if end >= 0 else len(chunk)][:200]
+    return StructureError(
+        f"line {line} holds a carriage return (CR) with no line feed after it: records end "
+        "with LF or CR LF, so a lone CR hides a record break or corrupts a field; ask the "
+        "sender to resend the file",
+        line=line,
+        raw=raw.decode("utf-8", "replace"),
+    )
+
+
+def _too_long(line: int) -> StructureError:
+    return StructureError(
+        f"line {line} is longer than {MAX_RECORD_BYTES:,} bytes, the most read as one record: "
+        "not a DTC flow, or its line breaks are missing",
+        line=line,
+    )
 
 
 def _count_field(text: str) -> int | None:
@@ -297,6 +345,25 @@ def duplicate_report(path: Path, flow: str, key: str) -> FileReport:
     )
 
 
+def duplicate_outcomes(path: Path, header: DtcFile, seen: SeenFiles) -> Iterator[Outcome]:
+    """A file whose (sender, file id) was seen before: skipped as a resend when its content
+    is the first one's, else rejected naming the first (flows.seen)."""
+    first = seen.conflict(header.key, str(path))
+    if first is None:
+        yield duplicate_report(path, header.flow, header.key)
+        return
+    yield from _reject_file(
+        path,
+        f"file {header.key} was already read from {first} with different content: this one is "
+        "not used; a corrected file needs a new file identifier (compare the two, ask the sender)",
+        header.flow,
+        header.key,
+        line=1,
+        raw=first_line(path).decode("utf-8", "replace"),
+        field="file identifier",
+    )
+
+
 def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = None) -> Iterator[Outcome]:
     """Every outcome of one DTC file, ending with its FileReport (see module doc).
 
@@ -343,8 +410,8 @@ def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = No
             path, problem.reason, flow, key, line=problem.line, raw=problem.raw or header_text
         )
         return
-    if seen is not None and not seen.first_time(key):
-        yield duplicate_report(path, flow, key)
+    if seen is not None and not seen.first_time(key, str(path)):
+        yield from duplicate_outcomes(path, header, seen)
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data)
     events = rejected = 0

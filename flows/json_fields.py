@@ -63,7 +63,17 @@ def instant(value: Any) -> datetime:
         raise ValueError(f"{value!r} is not a valid ISO date-time") from None
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no UTC offset: add Z or +01:00")
+    if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
+        raise ValueError(
+            f"{value!r} is outside the years {_FIRST_YEAR}-{_LAST_YEAR} meterflow takes "
+            "(a placeholder date?): its UK day and deadlines could not be worked out"
+        )
     return parsed
+
+
+_FIRST_YEAR, _LAST_YEAR = 1900, 2999
+"""The years an instant may fall in: far wider than any market date, and far enough inside
+datetime's range that its UK day and the deadlines after it (years at most) exist."""
 
 
 def amount(value: Any) -> Decimal:

@@ -6,13 +6,20 @@ MPAN whose check digit fails, a field that is not part of the type) is reported 
 RejectedRecord for that line: `field` names the first field at fault and `reason` lists
 every problem, each with its field. Unknown fields are refused rather than ignored so
 nothing is silently dropped. Blank lines (ASCII whitespace only) are skipped.
+
+A line is read at most MAX_RECORD_BYTES at a time, so a file with no newline costs bounded
+memory (a longer line is rejected and skipped in bounded reads); a key said twice in one
+object is a rejection naming both values (JSON parsers keep the last in silence); and any
+other failure to read one line (a value nested too deep, ...) is that line's rejection.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,7 @@ from flows import (
     event_types_rules,
 )
 from flows.json_fields import Problem, Problems, Spec, fields_of, instant, text
+from flows.limits import MAX_RECORD_BYTES, skip_rest_of_line, too_long
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from processors.vocabulary.events import (
     DomainEvent,
@@ -55,13 +63,23 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _has_float(value: Any) -> bool:
-    """Whether a float is anywhere in a parsed dict or list (one type check per item)."""
-    items = value.values() if type(value) is dict else value
+def _keys_unless_float(value: Any) -> int:
+    """How many object keys a parsed dict or list holds, or -1 when a float is anywhere in
+    it (one walk, one type check per item, for both questions)."""
+    is_dict = type(value) is dict
+    items = value.values() if is_dict else value
     kinds = set(map(type, items))
-    return float in kinds or (
-        (dict in kinds or list in kinds) and any(_has_float(v) for v in items if type(v) in _NESTED)
-    )
+    if float in kinds:
+        return -1
+    keys = len(value) if is_dict else 0
+    if dict in kinds or list in kinds:
+        for item in items:
+            if type(item) in _NESTED:
+                inner = _keys_unless_float(item)
+                if inner < 0:
+                    return -1
+                keys += inner
+    return keys
 
 
 _NESTED = (dict, list)
@@ -77,18 +95,55 @@ def _loads(line_text: str, source: Source) -> Any:
     except orjson.JSONDecodeError:
         pass
     else:
-        if type(data) is dict:
+        if type(data) is dict and (keys := _keys_unless_float(data)) >= 0:
+            _check_keys(line_text, keys)
             kind = data.get("type")
             fast = FAST.get(kind) if type(kind) is str else None
             event = None if fast is None else fast(data, source)
-            if event is not None:
-                return event
-            if not _has_float(data):
-                return data
+            return data if event is None else event
     try:
-        return json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
+        data = json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
     except ValueError as exc:
         raise Problem("", f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise Problem("", "not valid JSON (a value nested too deep to read)") from None
+    if type(data) in _NESTED:
+        _check_keys(line_text, _keys_unless_float(data))  # no floats here: Decimal
+    return data
+
+
+_KEY_END = re.compile(r'"\s*:')
+"""The end of an object key. Every key of the text matches (and a value holding `":`
+may too), so a text with no more matches than the parsed objects have keys has no key
+said twice; otherwise the line is read again, pair by pair, to find it."""
+
+
+_SPACED_KEY_END = re.compile(r'"\s+:')
+
+
+def _check_keys(line_text: str, keys: int) -> None:
+    """Problem naming a key said twice in one object, and both its values; `keys` is how
+    many the parsed line holds."""
+    if _SPACED_KEY_END.search(line_text) is not None:
+        ends = len(_KEY_END.findall(line_text))
+    else:  # no key is followed by white space (json.dumps, orjson): every key ends `":`
+        ends = line_text.count('":')
+    if ends <= keys:
+        return
+    json.loads(line_text, parse_float=Decimal, object_pairs_hook=_unique_pairs)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise Problem(
+                name,
+                f"key {name!r} appears twice in one object ({found[name]!r} and {value!r}): "
+                "which one is meant is not known",
+            )
+        found[name] = value
+    return found
 
 
 FAST = {**event_types_halfhourly.FAST}
@@ -132,7 +187,22 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
     events = rejected = 0
     str_path = str(path)
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(iter(partial(handle.readline, MAX_RECORD_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_RECORD_BYTES and too_long(raw):
+                rejected += 1
+                yield RejectedRecord(
+                    path=str_path,
+                    line=number,
+                    field=None,
+                    raw=raw[:200].decode("utf-8", "replace"),
+                    reason=(
+                        f"the line is {len(raw) + skip_rest_of_line(handle):,} bytes long: "
+                        f"at most {MAX_RECORD_BYTES:,} are read as one record (a file with no line "
+                        "breaks, or binary data?)"
+                    ),
+                    scope=RejectionScope.MESSAGE,
+                )
+                continue
             if not raw.strip():
                 continue  # blank (ASCII whitespace only)
             try:
@@ -150,9 +220,9 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
                 continue
             try:
                 event = parse_event(line_text, Source(path=str_path, line=number))
-            except (Problem, Problems) as exc:
+            except Exception as exc:  # any failure to read one line is that line's rejection
                 rejected += 1
-                problems = exc.problems if isinstance(exc, Problems) else [exc]
+                problems = _problems(exc)
                 kind = _type_of(line_text)
                 yield RejectedRecord(
                     path=str_path,
@@ -169,10 +239,20 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
     yield FileReport(path=str_path, status=FileStatus.READ, flow="json", events=events, rejected=rejected)
 
 
+def _problems(exc: Exception) -> list[Problem]:
+    if isinstance(exc, Problems):
+        return exc.problems
+    if isinstance(exc, Problem):
+        return [exc]
+    if isinstance(exc, RecursionError):
+        return [Problem("", "not valid JSON (a value nested too deep to read)")]
+    return [Problem("", f"the line could not be read: {type(exc).__name__}: {exc}")]
+
+
 def _type_of(line_text: str) -> str | None:
     try:
-        data = json.loads(line_text)
-    except ValueError:
+        data = orjson.loads(line_text)
+    except (orjson.JSONDecodeError, RecursionError):
         return None
     kind = data.get("type") if isinstance(data, dict) else None
     return kind if isinstance(kind, str) else None

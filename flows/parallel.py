@@ -26,7 +26,7 @@ from pathlib import Path
 from queue import Queue
 from typing import Any
 
-from flows.dtc import Outcome, duplicate_report, peek_dtc_header
+from flows.dtc import Outcome, duplicate_outcomes, peek_dtc_header
 from flows.reader import read_file
 from flows.seen import SeenFiles
 from flows.transfer import dumps, loads
@@ -45,9 +45,12 @@ class _Recorder:
     def __init__(self) -> None:
         self.key: str | None = None
 
-    def first_time(self, file_key: str) -> bool:
+    def first_time(self, file_key: str, path: str = "") -> bool:
         self.key = file_key
         return True
+
+    def conflict(self, file_key: str, path: str) -> str | None:
+        return None  # never asked: every key is a first time here
 
 
 def _work(paths: Sequence[Path], queue: Queue[Message]) -> None:
@@ -102,7 +105,7 @@ class ParallelFiles:
                 raise RuntimeError(f"reading {path} in a worker process failed:\n{data}")
             if not decided and key is not None:
                 decided = True
-                duplicate = not seen.first_time(key)
+                duplicate = not seen.first_time(key, str(path))
             if not duplicate:
                 yield from loads(data)
             if kind == "end":
@@ -110,7 +113,7 @@ class ParallelFiles:
         if duplicate:
             header = peek_dtc_header(path)
             assert header is not None and key is not None  # only a DTC file's key is asked
-            yield duplicate_report(path, header.flow, key)
+            yield from duplicate_outcomes(path, header, seen)
 
     def close(self) -> None:
         for worker in self._workers:

@@ -4,10 +4,15 @@ A file is a DTC flow when its first line starts with `ZHV|`, JSON lines when its
 non-blank character is `{`, whatever its name. Anything else (an empty file, binary
 junk, a DTC body without its header) is rejected whole with the reason. Reading never
 raises: every problem becomes a RejectedRecord, and every file ends with one FileReport.
+Only regular files are opened: a FIFO would block for ever and a device (`/dev/zero`)
+never ends, so they, and links that point nowhere, are rejected by name (in a folder
+too, never passed over in silence). A UTF-16 file is named as such.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -20,7 +25,15 @@ from flows.registrations import map_d0217, map_d0260
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from flows.seen import InMemorySeenFiles, SeenFiles
 
-__all__ = ["MAPPERS", "InMemorySeenFiles", "SeenFiles", "iter_input_files", "read_file", "read_paths"]
+__all__ = [
+    "MAPPERS",
+    "InMemorySeenFiles",
+    "SeenFiles",
+    "iter_input_files",
+    "not_a_file",
+    "read_file",
+    "read_paths",
+]
 
 MAPPERS: dict[str, Mapper] = {
     "D0004": map_d0004,
@@ -33,16 +46,56 @@ MAPPERS: dict[str, Mapper] = {
 
 
 def iter_input_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files as given; folders recursively in sorted order, hidden files and folders skipped."""
+    """Files as given; folders recursively in sorted order, hidden files and folders skipped.
+
+    Every entry of a folder that is not a folder is listed, FIFOs, devices and dangling
+    links included: `read_file` rejects each by name rather than it going unseen."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
             for found in sorted(path.rglob("*")):
                 relative = found.relative_to(path).parts
-                if found.is_file() and not any(part.startswith(".") for part in relative):
+                if not found.is_dir() and not any(part.startswith(".") for part in relative):
                     yield found
         else:
             yield path
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why `path` is not a regular file meterflow can read to its end; None when it is."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return f"a symbolic link to {os.readlink(path)!r}, which does not exist (a dangling link)"
+        return "cannot read the file: no such file"
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return f"{kind}, not a regular file: meterflow reads only files that end; save the data to a file first"
+
+
+def _utf16(start: bytes) -> str | None:
+    """The UTF-16 byte order of a file's first bytes, when it has one or looks like it."""
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "little-endian" if start[0] == 0xFF else "big-endian"
+    sample = start[:64]
+    if len(sample) >= 4 and sample[1::2].count(0) == len(sample[1::2]) and sample[0::2].count(0) == 0:
+        return "little-endian"
+    if len(sample) >= 4 and sample[0::2].count(0) == len(sample[0::2]) and sample[1::2].count(0) == 0:
+        return "big-endian"
+    return None
 
 
 def _reject(path: Path, reason: str, raw: str = "") -> Iterator[Outcome]:
@@ -55,6 +108,10 @@ def _reject(path: Path, reason: str, raw: str = "") -> Iterator[Outcome]:
 def read_file(path: Path, seen: SeenFiles | None = None) -> Iterator[Outcome]:
     """Every outcome of one input file, streamed, ending with exactly one FileReport."""
     path = Path(path)
+    problem = not_a_file(path)
+    if problem is not None:
+        yield from _reject(path, problem)
+        return
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
@@ -72,6 +129,13 @@ def read_file(path: Path, seen: SeenFiles | None = None) -> Iterator[Outcome]:
             yield from read_dtc(path, MAPPERS, seen)
         elif start.lstrip().startswith(b"{"):
             yield from read_messages(path)
+        elif (order := _utf16(start)) is not None:
+            shown = start[:400].decode("utf-16-be" if order == "big-endian" else "utf-16-le", "replace")
+            yield from _reject(
+                path,
+                f"the file is UTF-16 ({order}) text, not UTF-8: save it as UTF-8 (no byte order mark needed)",
+                shown.lstrip("\ufeff").split("\n", 1)[0][:200],
+            )
         else:
             first = start.split(b"\n", 1)[0][:200].decode("utf-8", "replace")
             yield from _reject(

@@ -26,13 +26,24 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
-from flows import InMemorySeenFiles, Outcome, SeenFiles, iter_input_files, peek_dtc_header, read_file
+from flows import (
+    InMemorySeenFiles,
+    Outcome,
+    SeenFiles,
+    iter_input_files,
+    not_a_file,
+    peek_dtc_header,
+    read_file,
+)
+from flows.limits import MAX_RECORD_BYTES, skip_rest_of_line, too_long
 from flows.parallel import ParallelFiles
-from flows.rejections import FileReport
-from processors.vocabulary.events import UK, DayClosed, DomainEvent
+from flows.rejections import FileReport, RejectedRecord, RejectionScope
+from processors.vocabulary.events import UK, DayClosed, DomainEvent, Source
 
 Key = tuple[datetime, int]
 Run = tuple[Key, Iterable[Outcome]]
@@ -66,12 +77,14 @@ def event_time_log(
     seen = InMemorySeenFiles() if seen is None else seen
     dtc: list[tuple[datetime, int, Path]] = []
     others: list[Iterator[Run]] = []
+    ids = EventIds()
     for index, path in enumerate(iter_input_files(paths)):
-        header = peek_dtc_header(path)
+        # Not opened unless a regular file: a FIFO would block (the reader rejects it).
+        header = peek_dtc_header(path) if not_a_file(path) is None else None
         if header is not None:
             dtc.append((header.created_at, index, path))
         else:
-            others.append(_json_lines(path, index, seen))
+            others.append(_json_lines(path, index, seen, ids))
     dtc.sort(key=lambda t: (t[0], t[1]))
     if jobs > 1 and len(dtc) > 1:
         return _in_parallel(dtc, others, seen, until, jobs)
@@ -107,12 +120,17 @@ def _scan(path: Path) -> tuple[bool, datetime | None]:
     last: datetime | None = None
     earliest: datetime | None = None
     in_order = True
+    if not_a_file(path) is not None:
+        return True, None  # the reader rejects it by name
     try:
         lines = path.open("rb")
     except OSError:
         return True, None  # the reader reports the file it cannot open
     with lines:
-        for line in lines:
+        for line in iter(partial(lines.readline, MAX_RECORD_BYTES + 1), b""):
+            if too_long(line):
+                skip_rest_of_line(lines)  # the reader rejects it
+                continue
             found = _OCCURRED_AT.search(line)
             if found is None:
                 continue
@@ -130,26 +148,101 @@ def _scan(path: Path) -> tuple[bool, datetime | None]:
     return in_order, earliest
 
 
-def _json_lines(path: Path, index: int, seen: SeenFiles) -> Iterator[Run]:
+class EventIds:
+    """The JSON-lines event ids of one log, each with a digest of its content (a hash of
+    its fields, where it was read left out) and where it was first read, so the same id
+    with other content is a rejection naming both places, not a silent no-op. DTC events
+    need none: their id is their file's key and line, and a file key is seen once.
+
+    Kept in one int per id, under the id's hash (not the id: its text is the larger part):
+    the content's 64-bit digest, the first file (an index into `_paths`) and line."""
+
+    def __init__(self) -> None:
+        self._first: dict[int, int] = {}
+        self._paths: list[str] = []
+        self._path_index: dict[str, int] = {}
+
+    def check(self, items: Iterable[Outcome]) -> Iterator[Outcome]:
+        first = self._first
+        for item in items:
+            if isinstance(item, DomainEvent):
+                digest = _content(item) & _MASK
+                key = hash(item.event_id)
+                seen = first.get(key)
+                if seen is None:
+                    first[key] = digest << 64 | self._where(item.source)
+                elif seen >> 64 != digest:
+                    yield _conflict(item, self._place(seen & _MASK))
+                    continue
+            yield item
+
+    def _where(self, source: Source | None) -> int:
+        if source is None:
+            return 0
+        index = self._path_index.get(source.path)
+        if index is None:
+            index = self._path_index[source.path] = len(self._paths)
+            self._paths.append(source.path)
+        return (index + 1) << 40 | (source.line or 0)
+
+    def _place(self, where: int) -> str:
+        index, line = (where >> 40) - 1, where & ((1 << 40) - 1)
+        return "an earlier input" if index < 0 else f"{self._paths[index]} line {line}"
+
+
+_MASK = (1 << 64) - 1
+
+
+_FIELDS: dict[type[DomainEvent], tuple[str, ...]] = {}
+
+
+def _content(event: DomainEvent) -> int:
+    cls = type(event)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls) if f.name != "source")
+    values = tuple(getattr(event, name) for name in names)
+    try:
+        return hash((cls, values))
+    except TypeError:  # a list or dict inside
+        return hash((cls, repr(values)))
+
+
+def _conflict(event: DomainEvent, where: str) -> RejectedRecord:
+    source = event.source
+    return RejectedRecord(
+        path=source.path if source is not None else "",
+        line=source.line if source is not None else None,
+        field="event_id",
+        raw=event.event_id,
+        reason=(
+            f"event_id {event.event_id!r} was already read, with other content, at {where}: "
+            "this one is not used; an event id names one event (give a new event its own id)"
+        ),
+        scope=RejectionScope.MESSAGE,
+    )
+
+
+def _json_lines(path: Path, index: int, seen: SeenFiles, ids: EventIds) -> Iterator[Run]:
     in_order, earliest = _scan(path)
     start: Key = (earliest or _EARLIEST, index)
     yield start, ()  # a bookmark: the reader opens the file only when the merge gets here
-    yield from (_streamed if in_order else _sorted)(path, start, seen)
+    yield from (_streamed if in_order else _sorted)(path, start, seen, ids)
 
 
-def _streamed(path: Path, start: Key, seen: SeenFiles) -> Iterator[Run]:
+def _streamed(path: Path, start: Key, seen: SeenFiles, ids: EventIds) -> Iterator[Run]:
     key, index = start, start[1]
-    for item in read_file(path, seen):
+    for item in ids.check(read_file(path, seen)):
         if isinstance(item, DomainEvent):
             # Never step back: an event the first pass could not judge goes with the previous one.
             key = max(key, (item.occurred_at, index))
         yield key, (item,)
 
 
-def _sorted(path: Path, start: Key, seen: SeenFiles) -> Iterator[Run]:
+def _sorted(path: Path, start: Key, seen: SeenFiles, ids: EventIds) -> Iterator[Run]:
     events: list[DomainEvent] = []
     others: list[Outcome] = []
-    for item in read_file(path, seen):
+    for item in ids.check(read_file(path, seen)):
         if isinstance(item, DomainEvent):
             events.append(item)
         else:

@@ -8,10 +8,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from flows import not_a_file
+
 
 def count_lines(path: Path) -> int:
-    """Lines in a file, counted in binary chunks (fast; the file is read once more later)."""
+    """Lines in a file, counted in binary chunks (fast; the file is read once more later);
+    0 for what is not a regular file (a FIFO would block; the reader rejects it)."""
     lines = 0
+    if not_a_file(path) is not None:
+        return 0
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             lines += chunk.count(b"\n")

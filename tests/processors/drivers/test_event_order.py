@@ -145,7 +145,8 @@ def test_same_instant_keeps_the_input_order(tmp_path: Path) -> None:
 
 def test_rejections_and_duplicates_pass_through(tmp_path: Path) -> None:
     d0010(tmp_path / "first.D0010", "F1", "20240301090000", [MPAN, "1234567890123"])
-    d0010(tmp_path / "copy.D0010", "F1", "20240301090000", [MPAN])
+    # a resend: the same bytes (other content under the same key is a conflict, test_conflicts.py)
+    d0010(tmp_path / "copy.D0010", "F1", "20240301090000", [MPAN, "1234567890123"])
     items = list(event_time_log([tmp_path / "first.D0010", tmp_path / "copy.D0010"], until=None))
     rejected = [i for i in items if isinstance(i, RejectedRecord)]
     assert [(Path(r.path).name, r.line) for r in rejected] == [("first.D0010", 5)]
