@@ -35,7 +35,7 @@ from processors.vocabulary.events import (
     RegisterReading,
 )
 from processors.vocabulary.events.dtc import DtcEvent
-from processors.vocabulary.mpan import InvalidMpan, parse_mpan
+from processors.vocabulary.mpan import check_digit
 
 # Printable ASCII but the field separator `|`: a text field that str.isprintable accepts.
 _TEXT = "[ -{}~]"
@@ -115,7 +115,8 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         mpan, status = head.groups()
         match = rows.match
         try:
-            parse_mpan(mpan)
+            if check_digit(mpan[:12]) != int(mpan[12]):  # 13 digits: the pattern checked
+                return None
             meters: list[MeterReadings] = []
             registers: list[RegisterReading] = []
             meter: tuple[str, str] | None = None
@@ -157,7 +158,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                         empty,
                     )
                 )
-        except (InvalidMpan, ValueError):
+        except ValueError:
             return None  # the generic reader says why
         if meter is None or (done != end and not _trailer(text, done, end)):
             return None  # no meter, or a record the patterns do not read
