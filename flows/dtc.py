@@ -5,9 +5,12 @@ A file is read in two passes, both streaming in constant memory:
    what can only be known at the end: a trailer that is last and unique, no second
    header, and the trailer's identifier, group count and flow count matching the body.
    A file that fails is rejected whole and yields no event at all.
-2. `_read_body` reads record by record, nests each under its declared parent (a stack
+2. `_records` reads record by record, nests each under its declared parent (a stack
    indexed by level, driven by `flows.catalogue`, not by if-chains), parses fields into
-   typed values and hands each finished event group to its flow's mapper.
+   typed values and hands each finished event group to its flow's mapper. A flow with
+   a fast path (`FastPath`, D0010 / D0086: `flows.fast_readings`) is cut into event
+   groups (`_regions`) and each group goes to the fast path first, to `_records` when
+   the fast path cannot read it, so that every rejection is the generic reader's.
 A record that cannot be read is rejected with its line, field, raw text and reason, and
 takes its child records with it (`children`); the rest of the file goes on. After an
 unknown or undecodable record the reader cannot tell where the following child records
