@@ -4,7 +4,9 @@ Generates a realistic D0010 (MPAN groups of 026, 028, then 030 register readings
 with its 032 validation result, a few registers per meter) into a temporary folder, then
 measures in the same run:
 - bare: a loop that reads the lines and splits them on `|`, nothing else;
-- reader: `flows.read_file`, the full reader (structure pass, parse, validate, events).
+- reader: `flows.read_file`, the full reader (structure pass, parse, validate, events);
+- generic reader: the same without the D0010 fast path (`flows.fast_readings`), every
+  record through the generic record-by-record reader (what the reader was before it).
 Reports records per second for both and their ratio (target: reader >= 25% of bare),
 and the tracemalloc peak of the reader for the file and for one a tenth its size
 (constant memory: the two peaks should be close). Times are CPU seconds of this
@@ -29,7 +31,8 @@ from pathlib import Path
 from flows import peek_dtc_header, read_file
 from flows.build import constructor
 from flows.catalogue import CATALOGUE
-from flows.dtc import check_structure
+from flows.dtc import check_structure, read_dtc
+from flows.reader import MAPPERS
 from flows.rejections import FileReport, RejectedRecord
 from processors.vocabulary.events import ReadingMethod, RegisterReading
 from processors.vocabulary.mpan import check_digit
@@ -72,10 +75,12 @@ def bare(path: Path) -> float:
     return clock() - start
 
 
-def reader(path: Path) -> tuple[float, int, int]:
+def reader(path: Path, fast: bool = True) -> tuple[float, int, int]:
+    """The full reader; `fast=False`: without the D0010 fast path (the generic reader)."""
     start = clock()
     events = rejected = 0
-    for outcome in read_file(path):
+    outcomes = read_file(path) if fast else read_dtc(path, MAPPERS, None, None)
+    for outcome in outcomes:
         if isinstance(outcome, RejectedRecord):
             rejected += 1
         elif not isinstance(outcome, FileReport):
@@ -130,10 +135,11 @@ def main() -> None:
         generate(small, max(args.readings // 10, 1))
         print(f"file: {records + 2:,} lines, {big.stat().st_size / 1e6:.1f} MB, {args.readings:,} readings")
         # Interleaved, best of N each: on a shared machine the load drifts between runs.
-        bare_times, runs = [], []
+        bare_times, runs, generic_times = [], [], []
         for _ in range(args.repeat):
             bare_times.append(bare(big))
             runs.append(reader(big))
+            generic_times.append(reader(big, fast=False)[0])
         bare_best = min(bare_times)
         reader_best = min(run[0] for run in runs)
         _, events, rejected = runs[0]
@@ -143,6 +149,11 @@ def main() -> None:
             f"{events:,} events, {rejected} rejected"
         )
         print(f"reader / bare:   {bare_best / reader_best:.1%} (target >= 25%)")
+        generic_best = min(generic_times)
+        print(
+            f"generic reader (no fast path): {records / generic_best:,.0f} records/s, "
+            f"{bare_best / generic_best:.1%} of bare; the fast path is {generic_best / reader_best:.2f}x it"
+        )
         header = peek_dtc_header(big)
         assert header is not None
         start = clock()

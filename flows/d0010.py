@@ -8,12 +8,13 @@ visits, validation results) are shared, immutable, between events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flows.build import constructor
 from flows.dtc import GROUP, VALUES, Context, Mapper, Node
 from processors.vocabulary.events import (
+    BscValidationStatus,
     CosReadingsNotified,
     MeterReadings,
     MeterReadingsReceived,
@@ -45,7 +46,8 @@ def site_visit(values: tuple[Any, ...]) -> SiteVisit:
     return found
 
 
-def _validation(values: tuple[Any, ...]) -> ValidationResult:
+def validation_result(values: tuple[Any, ...]) -> ValidationResult:
+    """A validation result record (032 / 07A) from its values, shared when it repeats."""
     found = _validations.get(values)
     if found is None:
         if len(_validations) >= _CACHE_LIMIT:
@@ -69,7 +71,7 @@ def _meter(node: Node) -> MeterReadings:
         register_visits: tuple[SiteVisit, ...] = ()
         for child_group, _, child_values, _ in grandchildren:
             if child_group.role == "validation":
-                validation = validations.get(child_values) or _validation(child_values)
+                validation = validations.get(child_values) or validation_result(child_values)
             else:
                 register_visits += (site_visit(child_values),)
         registers.append(
@@ -90,9 +92,44 @@ def _meter(node: Node) -> MeterReadings:
     )
 
 
+EventBuilder = Callable[
+    [Context, int, str, BscValidationStatus, tuple[MeterReadings, ...], tuple[SiteVisit, ...]], DtcEvent
+]
+
+
+def readings_event(event_type: type[DtcEvent]) -> EventBuilder:
+    """The builder of an MPAN group's event from its read parts (the mapper's and the
+    fast path's one way to make it): context, line of the MPAN record, MPAN, status,
+    meters, site visits."""
+    new_event = constructor(event_type)
+
+    def build(  # noqa: PLR0917 - called once per event, positional on purpose
+        context: Context,
+        line: int,
+        mpan: str,
+        status: BscValidationStatus,
+        meters: tuple[MeterReadings, ...],
+        visits: tuple[SiteVisit, ...],
+    ) -> DtcEvent:
+        event: DtcEvent = new_event(
+            event_id=context.event_id(line),
+            occurred_at=context.file.created_at,
+            source=_new_source(path=context.path, line=line),
+            test_data=context.test_data,
+            file=context.file,
+            mpan=mpan,
+            validation_status=status,
+            meters=meters,
+            site_visits=visits,
+        )
+        return event
+
+    return build
+
+
 def readings_mapper(event_type: type[DtcEvent]) -> Mapper:
     """The mapper of an MPAN group (026 / 196) to `event_type`."""
-    new_event = constructor(event_type)
+    build = readings_event(event_type)
 
     def map_readings(node: Node, ancestors: Sequence[Node], context: Context) -> DtcEvent:
         _, line, (mpan, status), children = node
@@ -103,18 +140,7 @@ def readings_mapper(event_type: type[DtcEvent]) -> Mapper:
                 meters.append(_meter(child))
             else:
                 visits.append(site_visit(child[VALUES]))
-        event: DtcEvent = new_event(
-            event_id=context.event_id(line),
-            occurred_at=context.file.created_at,
-            source=_new_source(path=context.path, line=line),
-            test_data=context.test_data,
-            file=context.file,
-            mpan=mpan,
-            validation_status=status,
-            meters=tuple(meters),
-            site_visits=tuple(visits),
-        )
-        return event
+        return build(context, line, mpan, status, tuple(meters), tuple(visits))
 
     return map_readings
 

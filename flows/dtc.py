@@ -5,9 +5,12 @@ A file is read in two passes, both streaming in constant memory:
    what can only be known at the end: a trailer that is last and unique, no second
    header, and the trailer's identifier, group count and flow count matching the body.
    A file that fails is rejected whole and yields no event at all.
-2. `_read_body` reads record by record, nests each under its declared parent (a stack
+2. `_records` reads record by record, nests each under its declared parent (a stack
    indexed by level, driven by `flows.catalogue`, not by if-chains), parses fields into
-   typed values and hands each finished event group to its flow's mapper.
+   typed values and hands each finished event group to its flow's mapper. A flow with
+   a fast path (`FastPath`, D0010 / D0086: `flows.fast_readings`) is cut into event
+   groups (`_regions`) and each group goes to the fast path first, to `_records` when
+   the fast path cannot read it, so that every rejection is the generic reader's.
 A record that cannot be read is rejected with its line, field, raw text and reason, and
 takes its child records with it (`children`); the rest of the file goes on. After an
 unknown or undecodable record the reader cannot tell where the following child records
@@ -18,10 +21,11 @@ to the wrong meter or MPAN.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TextIO
 
 from flows.catalogue import CATALOGUE, FlowStructure, Group, RecordError, supported
 from flows.fields import parse_uk_timestamp
@@ -41,6 +45,7 @@ CHILDREN: Final = 3
 Outcome = DomainEvent | RejectedRecord | FileReport
 
 _CHUNK = 1 << 20
+_TEXT_CHUNK = 1 << 16  # characters per read of the fast path: its buffer stays small
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -60,6 +65,16 @@ class Context:
 
 
 Mapper = Callable[[Node, Sequence[Node], Context], DomainEvent]
+
+
+class FastPath(NamedTuple):
+    """A flow's fast path (`flows.fast_readings`): records of group `code` open its event
+    groups, and `read(text, start, end, line, context)` builds the event of the group
+    in `text[start:end]` (first record at `line`), or returns None when the group is not
+    of the shape it reads: the generic reader then reads it record by record."""
+
+    code: str
+    read: Callable[[str, int, int, int, Context], DomainEvent | None]
 
 
 _HEADER_FIELDS = (
@@ -364,11 +379,17 @@ def duplicate_outcomes(path: Path, header: DtcFile, seen: SeenFiles) -> Iterator
     )
 
 
-def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = None) -> Iterator[Outcome]:
+def read_dtc(
+    path: Path,
+    mappers: dict[str, Mapper],
+    seen: SeenFiles | None = None,
+    fast: dict[str, FastPath] | None = None,
+) -> Iterator[Outcome]:
     """Every outcome of one DTC file, ending with its FileReport (see module doc).
 
     `seen` is a SeenFiles: a file whose (sender, file id) it has seen is reported
     DUPLICATE and skipped. Only a structurally sound file is remembered as seen.
+    `fast`: fast paths by flow reference (D0010002), for the event groups they can read.
     """
     raw_header = first_line(path)
     try:
@@ -415,7 +436,8 @@ def read_dtc(path: Path, mappers: dict[str, Mapper], seen: SeenFiles | None = No
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data)
     events = rejected = 0
-    for outcome in _read_body(path, structure, mapper, context):
+    fast_path = fast.get(structure.ref) if fast else None
+    for outcome in _read_body(path, structure, mapper, context, fast_path):
         if isinstance(outcome, RejectedRecord):
             rejected += 1
         else:
@@ -459,26 +481,131 @@ def _specs(structure: FlowStructure) -> dict[str, _Spec]:
     }
 
 
-def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Context) -> Iterator[Outcome]:
-    """Pass 2: records to events and rejections, one event group in memory at a time.
+# A region longer than this without an event group's first record, or this many event
+# groups in a row that the fast path cannot read, and the rest of the file is read
+# record by record: memory stays bounded, and a file the fast path does not suit (CRLF
+# line endings, site visits everywhere) costs no more than the generic reader.
+_REGION_LIMIT = 16 * _TEXT_CHUNK
+_MISSES = 8
+
+
+def _read_body(
+    path: Path, structure: FlowStructure, mapper: Mapper, context: Context, fast: FastPath | None
+) -> Iterator[Outcome]:
+    """Pass 2: the body's outcomes, by the fast path where it can read an event group."""
+    shared: _Shared = (_specs(structure), {}, {})
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
+        handle.readline()
+        if fast is None:
+            yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
+        else:
+            yield from _regions(handle, fast, structure, mapper, context, shared)
+
+
+def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
+    handle: TextIO,
+    fast: FastPath,
+    structure: FlowStructure,
+    mapper: Mapper,
+    context: Context,
+    shared: _Shared,
+) -> Iterator[Outcome]:
+    """The body cut into regions, each from a record of the event group's code to the
+    next: the fast path reads a region whole, or `_records` reads it record by record.
+
+    Cutting there changes nothing: at such a record the generic reader closes whatever
+    is open (the rejected record holding its children, the event group), so a fresh
+    `_records` per region reads it as one over the whole body would. One exception, a
+    record of that code that is not UTF-8 (it closes the group as damaged): a buffer
+    that is not all ASCII is therefore read record by record from there on.
+    """
+    code, read = fast
+    mark, head = f"\n{code}|", f"{code}|"
+    text, pos, line, eof, misses = "", 0, 2, False, 0
+
+    def rest() -> Generator[Outcome, None, bool]:
+        lines = chain(_lines(text[pos:]), handle)
+        return _records(enumerate(lines, start=line), structure, mapper, context, shared)
+
+    while True:
+        nxt = text.find(mark, pos)
+        while nxt < 0 and not eof:
+            more = handle.read(_TEXT_CHUNK)
+            if more and not more.endswith("\n"):
+                more += handle.readline()
+            if not more:
+                eof = True
+                break
+            searched = max(len(text) - pos - len(mark), 0)
+            text, pos = text[pos:] + more, 0
+            if not more.isascii() or len(text) > _REGION_LIMIT:
+                yield from rest()
+                return
+            nxt = text.find(mark, searched)
+        end = nxt + 1 if nxt >= 0 else len(text)
+        if text.startswith(head, pos):
+            event = read(text, pos, end, line, context)
+            if event is not None:
+                misses = 0
+                yield event
+                if nxt < 0:
+                    return
+                line += text.count("\n", pos, end)
+                pos = end
+                continue
+            misses += 1
+            if misses >= _MISSES:
+                yield from rest()
+                return
+        stopped = yield from _records(
+            enumerate(_lines(text[pos:end]), start=line), structure, mapper, context, shared
+        )
+        if stopped or nxt < 0:
+            return
+        line += text.count("\n", pos, end)
+        pos = end
+
+
+def _lines(text: str) -> list[str]:
+    """`text` cut into lines as a file opened with newline="\\n" yields them."""
+    parts = text.split("\n")
+    last = parts.pop()
+    lines = [part + "\n" for part in parts]
+    if last:
+        lines.append(last)
+    return lines
+
+
+# What the record-by-record reader keeps across the regions of one file: the groups'
+# specs, the memo of repeated records, the per-file counts of level-1 groups.
+_Shared = tuple[dict[str, "_Spec"], dict[str, tuple["_Spec", tuple[Any, ...]]], dict[str, int]]
+
+
+def _records(
+    lines: Iterable[tuple[int, str]],
+    structure: FlowStructure,
+    mapper: Mapper,
+    context: Context,
+    shared: _Shared,
+) -> Generator[Outcome, None, bool]:
+    """Records to events and rejections, one event group in memory at a time; True when
+    it stopped at the trailer.
 
     The hot path: per record one split, one dict lookup for its group, a few integer
     comparisons for its nesting, the group's generated parser, and a tuple for its node.
     Records that repeat verbatim (validation results, site visits) are parsed once.
     """
-    specs = _specs(structure)
+    specs, memo, per_file = shared
     event_level = structure.event_level
     event_index = event_level - 1
     event_code = next(group.code for group in structure.groups if group.level == event_level)
     required = structure.required_children
     checked = structure.checked_groups
     flow = structure.flow
-    str_path = str(path)
+    str_path = context.path
     key = context.file.key
     stack: list[Node] = []  # stack[i] is the open record at level i + 1
     poison: _Rejected | None = None  # a rejected record still taking its children
-    memo: dict[str, tuple[_Spec, tuple[Any, ...]]] = {}  # record text -> (spec, values)
-    per_file: dict[str, int] = {}  # level-1 groups with a max_occurs: how many so far
     damaged = False  # the open event group lost a record to a rejection
 
     def rejection(held: _Rejected) -> RejectedRecord:
@@ -517,119 +644,120 @@ def _read_body(path: Path, structure: FlowStructure, mapper: Mapper, context: Co
         del stack[event_index:]
         poison = _Rejected(line, event_level, code, None, raw, reason)
 
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
-        handle.readline()
-        for line, raw in enumerate(handle, start=2):
-            hit = memo.get(raw)
-            if hit is not None:
-                spec, values = hit
-            else:
-                if not raw.isascii():
-                    try:
-                        raw.encode("utf-8")
-                    except UnicodeEncodeError:
-                        text = raw.rstrip("\r\n")
-                        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                        reason = "not UTF-8 text (corrupt or binary data): the record cannot be read"
-                        yield from abandon(line, None, shown, reason)
-                        continue
-                # Split with the line ending still on: a whole record's last part is then
-                # "\n" (or "\r\n"), and no stripped copy of the line is made.
-                parts = raw.split("|")
-                found = specs.get(parts[0])
-                if found is None:
+    stopped = False
+    for line, raw in lines:
+        hit = memo.get(raw)
+        if hit is not None:
+            spec, values = hit
+        else:
+            if not raw.isascii():
+                try:
+                    raw.encode("utf-8")
+                except UnicodeEncodeError:
                     text = raw.rstrip("\r\n")
-                    code = text.split("|", 1)[0]
-                    if code == "ZPT":
-                        break  # pass 1 proved it is the one trailer and the last record
-                    if not text:
-                        yield RejectedRecord(
-                            path=str_path,
-                            line=line,
-                            field=None,
-                            raw=raw,
-                            flow=flow,
-                            file_key=key,
-                            reason="empty line: not a record (ignored; not counted by the trailer)",
-                        )
-                        continue
-                    if code in specs:  # a record with no `|` after its code
-                        parts = text.split("|")
-                        found = specs[code]
-                    else:
-                        reason = (
-                            f"unknown group code {code!r} for {flow} (expected one of {', '.join(specs)}); "
-                            f"the records after it up to the next {event_code} go with it"
-                        )
-                        yield from abandon(line, code, text, reason)
-                        continue
-                spec = found
-                values = ()
-            group, level, parent, width, limit, repeats, parse = spec
-            if poison is not None:
-                if level > poison.level:
-                    poison.children += 1
+                    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    reason = "not UTF-8 text (corrupt or binary data): the record cannot be read"
+                    yield from abandon(line, None, shown, reason)
                     continue
-                yield rejection(poison)
-                poison = None
-            depth = level - 1
-            opened = len(stack)
-            if opened > depth:
-                if opened > event_index >= depth:
-                    yield finish(stack[event_index], damaged)
-                del stack[depth:]
-                opened = depth
-            if depth and (opened < depth or stack[depth - 1][GROUP] is not parent):
-                poison = _orphan(group, stack, line, raw, structure)
+            # Split with the line ending still on: a whole record's last part is then
+            # "\n" (or "\r\n"), and no stripped copy of the line is made.
+            parts = raw.split("|")
+            found = specs.get(parts[0])
+            if found is None:
+                text = raw.rstrip("\r\n")
+                code = text.split("|", 1)[0]
+                if code == "ZPT":
+                    stopped = True
+                    break  # pass 1 proved it is the one trailer and the last record
+                if not text:
+                    yield RejectedRecord(
+                        path=str_path,
+                        line=line,
+                        field=None,
+                        raw=raw,
+                        flow=flow,
+                        file_key=key,
+                        reason="empty line: not a record (ignored; not counted by the trailer)",
+                    )
+                    continue
+                if code in specs:  # a record with no `|` after its code
+                    parts = text.split("|")
+                    found = specs[code]
+                else:
+                    reason = (
+                        f"unknown group code {code!r} for {flow} (expected one of {', '.join(specs)}); "
+                        f"the records after it up to the next {event_code} go with it"
+                    )
+                    yield from abandon(line, code, text, reason)
+                    continue
+            spec = found
+            values = ()
+        group, level, parent, width, limit, repeats, parse = spec
+        if poison is not None:
+            if level > poison.level:
+                poison.children += 1
+                continue
+            yield rejection(poison)
+            poison = None
+        depth = level - 1
+        opened = len(stack)
+        if opened > depth:
+            if opened > event_index >= depth:
+                yield finish(stack[event_index], damaged)
+            del stack[depth:]
+            opened = depth
+        if depth and (opened < depth or stack[depth - 1][GROUP] is not parent):
+            poison = _orphan(group, stack, line, raw, structure)
+            damaged = True
+            continue
+        if hit is None:
+            last = parts[-1]
+            if len(parts) != width or last not in _ENDINGS:
+                parts[-1] = last.rstrip("\r\n")
+                problem = _fit(parts, group)
+                if problem is not None:
+                    poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), problem)
+                    damaged = True
+                    continue
+            try:
+                values = parse(parts)
+            except (ValueError, KeyError):
+                parts[-1] = parts[-1].rstrip("\r\n")
+                exc = group.explain(parts)
+                reason = f"{group.describe()}: {exc.reason}"
+                poison = _Rejected(line, level, group.code, exc.field, raw.rstrip("\r\n"), reason)
                 damaged = True
                 continue
-            if hit is None:
-                last = parts[-1]
-                if len(parts) != width or last not in _ENDINGS:
-                    parts[-1] = last.rstrip("\r\n")
-                    problem = _fit(parts, group)
-                    if problem is not None:
-                        poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), problem)
-                        damaged = True
-                        continue
-                try:
-                    values = parse(parts)
-                except (ValueError, KeyError):
-                    parts[-1] = parts[-1].rstrip("\r\n")
-                    exc = group.explain(parts)
-                    reason = f"{group.describe()}: {exc.reason}"
-                    poison = _Rejected(line, level, group.code, exc.field, raw.rstrip("\r\n"), reason)
-                    damaged = True
-                    continue
-                if repeats:
-                    if len(memo) >= _MEMO_LIMIT:
-                        memo.clear()
-                    memo[raw] = (spec, values)
-            node: Node = (group, line, values, [])
-            if depth:
-                siblings = stack[depth - 1][CHILDREN]
-                if limit is not None and siblings and _occurs(siblings, group) >= limit:
-                    reason = f"{group.describe()}: at most {limit} per {parent.describe()} record"  # type: ignore[union-attr]
-                    poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
-                    damaged = True
-                    continue
-                siblings.append(node)
-            elif limit is not None:
-                seen = per_file[group.code] = per_file.get(group.code, 0) + 1
-                if seen > limit:
-                    reason = (
-                        f"{group.describe()}: at most {limit} per file, this is number {seen}; "
-                        "two files were joined or the sender repeated the group"
-                    )
-                    poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
-                    continue
-            if depth == event_index:
-                damaged = False
-            stack.append(node)
+            if repeats:
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[raw] = (spec, values)
+        node: Node = (group, line, values, [])
+        if depth:
+            siblings = stack[depth - 1][CHILDREN]
+            if limit is not None and siblings and _occurs(siblings, group) >= limit:
+                reason = f"{group.describe()}: at most {limit} per {parent.describe()} record"  # type: ignore[union-attr]
+                poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
+                damaged = True
+                continue
+            siblings.append(node)
+        elif limit is not None:
+            seen = per_file[group.code] = per_file.get(group.code, 0) + 1
+            if seen > limit:
+                reason = (
+                    f"{group.describe()}: at most {limit} per file, this is number {seen}; "
+                    "two files were joined or the sender repeated the group"
+                )
+                poison = _Rejected(line, level, group.code, None, raw.rstrip("\r\n"), reason)
+                continue
+        if depth == event_index:
+            damaged = False
+        stack.append(node)
     if poison is not None:
         yield rejection(poison)
     if len(stack) > event_index:
         yield finish(stack[event_index], damaged)
+    return stopped
 
 
 def _check_children(node: Node, required: dict[str, tuple[Group, ...]], checked: frozenset[str]) -> None:

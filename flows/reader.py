@@ -20,6 +20,7 @@ from flows.d0004 import map_d0004
 from flows.d0010 import map_d0010, map_d0086
 from flows.d0300 import map_d0300
 from flows.dtc import Mapper, Outcome, read_dtc
+from flows.fast_readings import FAST_PATHS
 from flows.messages import read_messages
 from flows.registrations import map_d0217, map_d0260
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
@@ -126,7 +127,7 @@ def read_file(path: Path, seen: SeenFiles | None = None) -> Iterator[Outcome]:
         return
     try:
         if start.startswith(b"ZHV|"):
-            yield from read_dtc(path, MAPPERS, seen)
+            yield from read_dtc(path, MAPPERS, seen, FAST_PATHS)
         elif start.lstrip().startswith(b"{"):
             yield from read_messages(path)
         elif (order := _utf16(start)) is not None:
