@@ -343,7 +343,7 @@ def main() -> None:
         base = report["baseline_orjson"]["seconds"]
         report["replay_vs_baseline"] = base / report["replay_rating"]["seconds"]
         report["replay_and_store_vs_baseline"] = base / report["replay_rating_and_store"]["seconds"]
-        # CPU time too: on a shared machine, wall time measures the neighbours (D30)
+        # CPU time too: on a shared machine, wall time measures the neighbours (D33)
         base_cpu = report["baseline_orjson"]["cpu_seconds"]
         report["replay_vs_baseline_cpu"] = base_cpu / report["replay_rating"]["cpu_seconds"]
         log.unlink()

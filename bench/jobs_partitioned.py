@@ -1,4 +1,4 @@
-"""A prototype of D29's partitioned fold, to measure it (issue 10); not the replay's code.
+"""A prototype of D31's partitioned fold, to measure it (issue 10); not the replay's code.
 
 Each of N worker processes walks the whole event-time log (it parses every file: there is
 no skip hook in the DTC reader yet), folds only the events of its partition of keys

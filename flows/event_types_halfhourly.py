@@ -189,7 +189,7 @@ def fast_half_hourly(data: dict[str, Any], source: Source) -> HalfHourlyConsumpt
     None for anything else, which then goes the general way (`parse_event`) and is refused
     there with its usual reasons. The same checks by the same parsers (those of single
     fields cached: a log repeats its sites and days) and the values read by the same
-    `half_hour_values` (docs/decisions.md D29 (hhrate))."""
+    `half_hour_values` (docs/decisions.md D33)."""
     if data.keys() != _HALF_HOURLY_FIELDS:
         return None
     try:
