@@ -487,24 +487,24 @@ def whole_process(directory: Path, until: date, jobs: int, repeat: int) -> dict[
             "--until",
             str(until),
         ],
-        "replay_jobs_1": [meterflow, "replay", str(directory), "--until", str(until), "--jobs", "1", *sink],
-        f"replay_jobs_{jobs}": [
+    }
+    for n in sorted({1, jobs}):  # --jobs 1 alone is the serial run, measured once
+        commands[f"replay_jobs_{n}"] = [
             meterflow,
             "replay",
             str(directory),
             "--until",
             str(until),
             "--jobs",
-            str(jobs),
+            str(n),
             *sink,
-        ],
-    }
+        ]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
     for _ in range(max(1, repeat)):
         for name, command in commands.items():
             runs[name].append(_timed(command))
     best = {name: min(results, key=lambda r: float(r["seconds"])) for name, results in runs.items()}
-    split, serial, parallel = (best[name] for name in commands)
+    split, serial, parallel = best["split"], best["replay_jobs_1"], best[f"replay_jobs_{jobs}"]
     return {
         "best_of": max(1, repeat),
         **best,
