@@ -3,11 +3,9 @@ file's) rejection naming the real fault, in bounded memory, and never stops the 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -16,20 +14,11 @@ from flow_helpers import FIXTURES
 from flows import FileReport, FileStatus, RejectedRecord, read_file, read_paths
 from flows.limits import MAX_RECORD_BYTES
 from processors.vocabulary.events import DomainEvent
-
-GOOD = {
-    "type": "supply_point.registered",
-    "event_id": "reg-A-1",
-    "occurred_at": "2024-09-02T08:00:00Z",
-    "mpan": "1200023305967",
-    "account_id": "A-1",
-    "meter_kind": "traditional",
-    "ssd": "2021-06-14",
-}
+from tests.flows.json_line_builders import registered_line, with_peak_memory
 
 
 def good_line(event_id: str = "reg-A-1") -> str:
-    return json.dumps({**GOOD, "event_id": event_id})
+    return registered_line(event_id=event_id)
 
 
 def outcomes(path: Path) -> tuple[list[DomainEvent], list[RejectedRecord], FileReport]:
@@ -46,7 +35,7 @@ def outcomes(path: Path) -> tuple[list[DomainEvent], list[RejectedRecord], FileR
 @pytest.mark.parametrize("instant", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
 def test_an_instant_at_the_end_of_time_is_that_lines_rejection(tmp_path: Path, instant: str) -> None:
     path = tmp_path / "events.jsonl"
-    bad = json.dumps({**GOOD, "event_id": "bad", "occurred_at": instant})
+    bad = registered_line(event_id="bad", occurred_at=instant)
     path.write_text(f"{bad}\n{good_line()}\n")
     events, [rejected], _ = outcomes(path)
     assert [e.event_id for e in events] == ["reg-A-1"]
@@ -67,7 +56,7 @@ def test_a_key_said_twice_is_a_rejection_naming_both_values(tmp_path: Path) -> N
     path = tmp_path / "events.jsonl"
     twice = good_line("twice")[:-1] + ', "mpan" : "1400123456786"}'
     # a value that holds `":` is not taken for a key
-    quoted = json.dumps({**GOOD, "event_id": 'he said "x": twice'})
+    quoted = registered_line(event_id='he said "x": twice')
     path.write_text(f"{twice}\n{quoted}\n")
     events, [rejected], _ = outcomes(path)
     assert [e.event_id for e in events] == ['he said "x": twice']
@@ -88,12 +77,7 @@ def test_a_line_longer_than_the_cap_is_rejected_in_bounded_memory(tmp_path: Path
         out.write(good_line("first") + "\n")
         out.write('{"a": "' + "x" * (8 * MAX_RECORD_BYTES) + '"}\n')
         out.write(good_line("after") + "\n")
-    tracemalloc.start()
-    try:
-        events, [rejected], _ = outcomes(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    (events, [rejected], _), peak = with_peak_memory(lambda: outcomes(path))
     assert [e.event_id for e in events] == ["first", "after"]
     assert rejected.line == 2 and f"at most {MAX_RECORD_BYTES:,}" in rejected.reason
     assert peak < 4 * MAX_RECORD_BYTES  # the line is 8 MiB
@@ -103,12 +87,7 @@ def test_a_dtc_file_with_no_line_breaks_is_rejected_in_bounded_memory(tmp_path: 
     path = tmp_path / "flow.txt"
     header = "ZHV|M000000001|D0010002|D|UDMS|X|MRCY|20240301120000||||OPER|\n"
     path.write_text(header + "026|" + "1" * (8 * MAX_RECORD_BYTES))
-    tracemalloc.start()
-    try:
-        _, [rejected], report = outcomes(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    (_, [rejected], report), peak = with_peak_memory(lambda: outcomes(path))
     assert report.status is FileStatus.REJECTED
     assert rejected.line == 2 and "longer than" in rejected.reason
     assert peak < 5 * MAX_RECORD_BYTES

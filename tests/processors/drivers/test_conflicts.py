@@ -3,7 +3,6 @@ key with other content is a rejection naming both places; a true resend is not."
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -14,21 +13,13 @@ from flows import FileReport, FileStatus, RejectedRecord
 from processors.drivers.event_order import event_time_log
 from processors.drivers.replay import replay
 from processors.vocabulary.events import DomainEvent
+from tests.flows.json_line_builders import registered_line
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "flows"
-REGISTERED = {
-    "type": "supply_point.registered",
-    "event_id": "reg-A-1",
-    "occurred_at": "2024-09-02T08:00:00Z",
-    "mpan": "1200023305967",
-    "account_id": "A-1",
-    "meter_kind": "traditional",
-    "ssd": "2021-06-14",
-}
 
 
 def line(**changes: str) -> str:
-    return json.dumps({**REGISTERED, **changes}) + "\n"
+    return registered_line(**changes) + "\n"
 
 
 def test_the_same_event_id_with_other_content_is_rejected_naming_both(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ is rejected naming the first, across two ingests (the digest kept in `ingested-f
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 from pathlib import Path
 
@@ -14,19 +13,11 @@ import streamkit
 
 from processors.codecs import serde
 from processors.streaming.topics import Topics
+from tests.flows.json_line_builders import registered_line
 
 pytestmark = pytest.mark.broker
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "flows"
-REGISTERED = {
-    "type": "supply_point.registered",
-    "event_id": "reg-A-1",
-    "occurred_at": "2024-09-02T08:00:00Z",
-    "mpan": "1200023305967",
-    "account_id": "A-1",
-    "meter_kind": "traditional",
-    "ssd": "2021-06-14",
-}
 
 
 def ingest(env: dict[str, str], *paths: Path) -> tuple[int, str]:
@@ -39,8 +30,8 @@ def test_a_bad_line_is_rejected_and_the_rest_published(
     broker: str, topics: Topics, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     path = tmp_path / "events.jsonl"
-    bad = {**REGISTERED, "event_id": "bad", "occurred_at": "9999-12-31T23:59:59Z"}
-    path.write_text(json.dumps(bad) + "\n" + json.dumps(REGISTERED) + "\n")
+    bad = registered_line(event_id="bad", occurred_at="9999-12-31T23:59:59Z")
+    path.write_text(bad + "\n" + registered_line() + "\n")
     status, err = ingest(cli_env, path)
     assert status == 0, err
     events = [serde.decode_event(r.value) for r in asyncio.run(streamkit.read_topic(broker, topics.input))]
