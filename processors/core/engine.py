@@ -21,7 +21,7 @@ which deadlines its state has. What the engine guarantees for all of them (docs/
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -67,6 +67,10 @@ class _Route:
     convert: Any
     prefix: str
     """Of the machine's store keys (`Engine._prefix`)."""
+
+
+_Peers = tuple[Callable[[str | None], bool], Callable[[str], Any]]
+"""`Ctx.claimed_by` and `Ctx.state_of` of one machine of a subject."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,30 +357,36 @@ class Engine:
         keyspace, _, key = subject_id.partition(":")
         return _Subject(key, self._members[keyspace])
 
-    def _claims(self, subject: _Subject, states: dict[int, Any], asking: int) -> Any:
-        """The `Ctx.claimed_by` of one machine of a subject, over live states."""
+    def _peers(self, subject: _Subject, states: dict[int, Any], asking: int) -> _Peers:
+        """`Ctx.claimed_by` and `Ctx.state_of` of one machine of a subject, over live states."""
+        get = self.store.get
+        key = subject.key
 
         def claimed(name: str | None) -> bool:
             for index, machine, prefix in subject.members:
                 if index == asking or (name is not None and machine.name != name):
                     continue
-                state = states[index] if index in states else self.store.get(prefix + subject.key)
+                state = states[index] if index in states else get(prefix + key)
                 if state is not None and machine.claims(state):
                     return True
             return False
 
         def state_of(name: str) -> Any:
-            for index, machine, stored in subject.machines:
+            for index, machine, prefix in subject.members:
                 if machine.name == name:
-                    return states[index] if index in states else self.store.get(stored)
+                    return states[index] if index in states else get(prefix + key)
             return None
 
-        claimed.state_of = state_of  # type: ignore[attr-defined]
-        return claimed
+        return claimed, state_of
 
-    def _ctx(self, key: str, day: date, out: Outcome, claimed: Any) -> Ctx:
-        peek = getattr(claimed, "state_of", None)
-        return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, claimed, peek)
+    def _ctx(
+        self,
+        key: str,
+        day: date,
+        out: Outcome,
+        peers: _Peers,
+    ) -> Ctx:
+        return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, *peers)
 
     def _accept(  # noqa: PLR0917 - one call site, the hot path of `handle`
         self, machine: Machine[Any], index: int, key: str, state: Any, inp: Input, out: Outcome
@@ -394,7 +404,7 @@ class Engine:
                 return
             subject = self._subject(self._subject_id(machine, key))
             live = {index: state}
-            ctx = self._ctx(key, last, out, self._claims(subject, live, index))
+            ctx = self._ctx(key, last, out, self._peers(subject, live, index))
             self._apply(machine, state, inp, ctx)
             store.put(stored, state)
             self._fire(subject, live, last, out)
@@ -471,7 +481,7 @@ class Engine:
             changed: set[int] = set()
             for _, index, inp in todo:
                 machine = self.machines[index]
-                ctx = self._ctx(subject.key, day, out, self._claims(subject, live, index))
+                ctx = self._ctx(subject.key, day, out, self._peers(subject, live, index))
                 if self._apply(machine, live[index], inp, ctx):
                     changed.add(index)
             for index, state in live.items():
@@ -506,7 +516,7 @@ class Engine:
                 break
             day, kind, index = due[0]
             machine = self.machines[index]
-            ctx = self._ctx(subject.key, upto, out, self._claims(subject, live, index))
+            ctx = self._ctx(subject.key, upto, out, self._peers(subject, live, index))
             machine.fire(live[index], kind, day, ctx)
             fired.add(index)
         for index in fired:
