@@ -52,6 +52,7 @@
       ...data.risks_due.map((r) => row([[r.account_id, "mono"], [KINDS[r.kind] || r.kind], [r.due_on], [""]])),
     ];
     fill($("accounts-items").tBodies[0], items, "Nothing waiting", 4);
+    $("accounts-panel").dataset.loaded = data.as_of || "";
   }
 
   async function refresh() {

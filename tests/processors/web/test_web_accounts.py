@@ -111,9 +111,8 @@ async def test_the_accounts_panel_shows_the_json() -> None:
                 page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
                 await page.goto(url + "/")
                 panel = page.get_by_test_id("accounts")
-                await page.wait_for_function(
-                    "document.getElementById('accounts-writeoffs').textContent !== '–'"
-                )
+                # a selector, not wait_for_function: the page's CSP forbids evaluating a string
+                await page.wait_for_selector("#accounts-panel[data-loaded]")
                 assert await page.get_by_test_id("accounts-writeoffs").inner_text() == "2 · £375.46"
                 assert await page.get_by_test_id("accounts-risks").inner_text() == str(len(data["risks_due"]))
                 assert await page.get_by_test_id("accounts-late").inner_text() == "1"
