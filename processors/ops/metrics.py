@@ -136,8 +136,14 @@ def render_metrics(ops: OpsRecorder, deadlines_due: Mapping[str, int] | None = N
     out.family(
         "meterflow_supply_points",
         "gauge",
-        "Supply points by state.",
-        [({"state": s}, float(n)) for s, n in sorted(ops.state_counts.items())],
+        "Supply points (MPANs) by state.",
+        [({"state": s}, float(n)) for s, n in sorted(ops.supply_point_counts.items())],
+    )
+    out.family(
+        "meterflow_keys",
+        "gauge",
+        "Keys with a state, by keyspace (mpan, account, mprn, ldz).",
+        [({"keyspace": k}, float(n)) for k, n in sorted(ops.keyspace_counts.items())],
     )
     out.family(
         "meterflow_regulatory_missed",

@@ -53,6 +53,16 @@ ACTIVE_SECONDS = 10.0
 CALENDAR_LABELS = frozenset({"loss_pending"})
 
 
+MPAN_KEYSPACE = "mpan"
+"""`processors.core.machine.Keyspace.MPAN`'s value (the recorder is fed, it imports no core)."""
+
+
+def _decrement(counts: Counter[str], name: str) -> None:
+    counts[name] -= 1
+    if counts[name] <= 0:
+        del counts[name]
+
+
 def event_type(event: DomainEvent) -> str:
     """The name a person knows an event by: its flow (`D0086`) or its JSON type."""
     if isinstance(event, DtcEvent):
@@ -199,6 +209,14 @@ class OpsRecorder:
 
         self.labels: dict[str, str] = {}
         self.state_counts: Counter[str] = Counter()
+        self.supply_point_counts: Counter[str] = Counter()
+        """`state_counts` of the MPANs alone (/metrics' `meterflow_supply_points`)."""
+        self.keyspace_counts: Counter[str] = Counter()
+        """Labelled keys by keyspace: the "supply points" of the page are the MPANs only,
+        not the accounts, gas meter points and LDZs that share the label map."""
+        self._other_keyspace: dict[str, str] = {}
+        """The keyspace of each labelled key that is not an MPAN (they are few; an MPAN's
+        is implied, so the most numerous keys cost nothing more)."""
         self._calendar_labels = frozenset(calendar_labels)
         self._calendar_keys: set[str] = set()
         self.risk = RiskTracker()
@@ -356,23 +374,31 @@ class OpsRecorder:
 
     # --- feeding: state labels -------------------------------------------------------
 
-    def set_label(self, key: str, label: str | None) -> None:
-        """The state label of `key` now (None: no state); counts move from its old label."""
+    def set_label(self, key: str, label: str | None, keyspace: str = MPAN_KEYSPACE) -> None:
+        """The state label of `key` (of `keyspace`) now (None: no state); counts move from
+        its old label."""
         old = self.labels.get(key)
         if old == label:
             return
         if old is not None:
-            self.state_counts[old] -= 1
-            if self.state_counts[old] <= 0:
-                del self.state_counts[old]
+            _decrement(self.state_counts, old)
             if old in self._calendar_labels:
                 self._calendar_keys.discard(key)
+            was = self._other_keyspace.pop(key, MPAN_KEYSPACE)
+            _decrement(self.keyspace_counts, was)
+            if was == MPAN_KEYSPACE:
+                _decrement(self.supply_point_counts, old)
         if label is None:
             self.labels.pop(key, None)
             return
         label = sys.intern(label)
         self.labels[key] = label
         self.state_counts[label] += 1
+        self.keyspace_counts[keyspace] += 1
+        if keyspace == MPAN_KEYSPACE:
+            self.supply_point_counts[label] += 1
+        else:
+            self._other_keyspace[key] = sys.intern(keyspace)
         if label in self._calendar_labels:
             self._calendar_keys.add(key)
 
@@ -380,10 +406,11 @@ class OpsRecorder:
         """Keys whose label may change when a day closes, even with no event of theirs."""
         return sorted(self._calendar_keys)
 
-    def load_labels(self, items: Iterable[tuple[str, str | None]]) -> None:
-        """Set many labels at once: the one full pass, when a worker starts over a restored store."""
-        for key, label in items:
-            self.set_label(key, label)
+    def load_labels(self, items: Iterable[tuple[str, str | None, str]]) -> None:
+        """Set many (key, label, keyspace) at once: the one full pass, when a worker starts
+        over a restored store."""
+        for key, label, keyspace in items:
+            self.set_label(key, label, keyspace)
 
     # --- the per-MPAN history --------------------------------------------------------
 
@@ -490,11 +517,16 @@ class OpsRecorder:
             "rejected_total": self.rejected_total,
             "anomalies_total": sum(self.anomalies_by_kind.values()),
             "files": dict(sorted(self.files_by_status.items())),
-            "supply_points": len(self.labels),
+            "supply_points": self.keyspace_counts[MPAN_KEYSPACE],
+            "keys": dict(sorted(self.keyspace_counts.items())),
         }
 
     def states(self) -> dict[str, Any]:
-        return {"total": len(self.labels), "counts": dict(self.state_counts.most_common())}
+        return {
+            "total": len(self.labels),
+            "counts": dict(self.state_counts.most_common()),
+            "keyspaces": dict(sorted(self.keyspace_counts.items())),
+        }
 
     def throughput(self) -> dict[str, Any]:
         return {"step_seconds": self.series.step, "points": self.series.series(self._clock())}

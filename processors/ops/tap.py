@@ -22,13 +22,17 @@ from typing import Any, Protocol
 
 from flows.rejections import FileReport, RejectedRecord
 from processors.core.engine import META_KEY
-from processors.core.machine import split_store_key
+from processors.core.machine import Keyspace, split_store_key
+from processors.core.machines import MACHINES
 from processors.ops.recorder import OpsRecorder
 from processors.ops.views import EngineView, HandlingEngine, OutcomeView
 from processors.vocabulary.events import DayClosed, DomainEvent
 
 # Labels the engine gives to its own bookkeeping entries, never counted as supply points.
 NOT_SUPPLY_POINTS = frozenset({"engine"})
+
+_KEYSPACE_OF = {machine.name: str(machine.keyspace) for machine in MACHINES}
+"""What a key of a machine names, by machine name: a key's states are of one keyspace."""
 
 
 class ObservedStore:
@@ -114,7 +118,7 @@ def _relabel(engine: EngineView, ops: OpsRecorder, keys: Iterable[str]) -> None:
     for key in keys:
         states = engine.states_of(key)
         if states:
-            ops.set_label(key, _label(engine, states))
+            ops.set_label(key, _label(engine, states), _keyspace(states))
 
 
 def record_batch(
@@ -212,6 +216,13 @@ def _subject_keys(stored: Iterable[str]) -> set[str]:
     return {split_store_key(s)[1] for s in stored if s != META_KEY}
 
 
+def _keyspace(states: dict[str, Any]) -> str:
+    """The keyspace of a key's states (a machine outside the registered set: an MPAN's)."""
+    for name in states:
+        return _KEYSPACE_OF.get(name, Keyspace.MPAN.value)
+    return Keyspace.MPAN.value
+
+
 def _label(engine: EngineView, states: dict[str, Any]) -> str | None:
     if not states:
         return None
@@ -227,7 +238,8 @@ def sync_labels(engine: EngineView, ops: OpsRecorder, stored: Iterable[tuple[str
     `record_batch` sees every key the engine writes."""
     observe_store(engine)
     keys = sorted(_subject_keys(key for key, _ in stored))
-    ops.load_labels((key, _label(engine, engine.states_of(key))) for key in keys)
+    states = map(engine.states_of, keys)
+    ops.load_labels((key, _label(engine, s), _keyspace(s)) for key, s in zip(keys, states, strict=True))
 
 
 def forget_labels(ops: OpsRecorder, keys: Iterable[str]) -> None:

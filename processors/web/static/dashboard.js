@@ -22,6 +22,11 @@
     export_manual: "Export: manual reads",
     export_ended: "Export: ended",
   };
+  const KEYSPACE_ORDER = ["mpan", "account", "mprn", "ldz"];
+  const KEYSPACE_NAMES = {
+    mpan: ["supply point", "supply points"], account: ["account", "accounts"],
+    mprn: ["gas meter point", "gas meter points"], ldz: ["LDZ", "LDZs"],
+  };
   const STATE_ORDER = ["supplying", "loss_pending", "awaiting_cos_reading", "disputed", "estimated_final_billed",
     "final_billed", "move_out_pending", "moved_out", "lost",
     // export enrolment, in lifecycle order (import side, then the export MPAN's side)
@@ -203,7 +208,9 @@
     Charts.hbars($("chart-states"), labels.map((label) => ({
       key: label, label: stateName(label), value: s.counts[label], color: stateColor(label),
     })), { emptyText: "no supply point yet" });
-    $("states-total").textContent = `${fmtInt(s.total)} in all`;
+    const parts = Object.entries(s.keyspaces || {}).sort(([a], [b]) => KEYSPACE_ORDER.indexOf(a) - KEYSPACE_ORDER.indexOf(b))
+      .map(([keyspace, n]) => `${fmtInt(n)} ${(KEYSPACE_NAMES[keyspace] || [keyspace, keyspace])[n === 1 ? 0 : 1]}`);
+    $("states-total").textContent = parts.length ? parts.join(" · ") : `${fmtInt(s.total)} in all`;
   }
 
   function renderRisk(r) {

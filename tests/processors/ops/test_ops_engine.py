@@ -126,7 +126,7 @@ def test_worker_batches_keep_counts_equal_to_a_full_scan(tmp_path: Path) -> None
         assert dict(ops.state_counts) == full_scan(engine)
     assert ops.inputs["meterflow-events"].events == ops.input_events_total
     forget_labels(ops, [key for key, _ in engine.subjects()])
-    assert ops.states() == {"total": 0, "counts": {}}
+    assert ops.states() == {"total": 0, "counts": {}, "keyspaces": {}}
 
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

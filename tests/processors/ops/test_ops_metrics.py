@@ -43,6 +43,7 @@ def test_metrics_parse_and_carry_the_recorded_numbers() -> None:
     ops.record_rebalance()
     ops.set_label(MPAN, "disputed")
     ops.set_label(OTHER, "supplying")
+    ops.set_label("A-100231", "account_open", "account")
     got = samples(render_metrics(ops, {"cos_estimate": 4, "dc_chase": 1}))
     assert got[("meterflow_consumer_lag", (("partition", "events[0]"),))] == 7
     assert got[("meterflow_consumer_lag", (("partition", "1"),))] == 3
@@ -52,6 +53,9 @@ def test_metrics_parse_and_carry_the_recorded_numbers() -> None:
     assert got[("meterflow_rejected_records_total", (("scope", "file"),))] == 1
     assert got[("meterflow_deadlines_due", (("kind", "cos_estimate"),))] == 4
     assert got[("meterflow_supply_points", (("state", "disputed"),))] == 1
+    assert ("meterflow_supply_points", (("state", "account_open"),)) not in got  # no supply point
+    assert got[("meterflow_keys", (("keyspace", "account"),))] == 1
+    assert got[("meterflow_keys", (("keyspace", "mpan"),))] == 2
     assert got[("meterflow_rebalances_total", ())] == 1
     assert got[("meterflow_days_closed_total", ())] == 1
     assert got[("meterflow_day_tick_records_total", ())] == 1

@@ -214,12 +214,29 @@ def test_state_labels_move_counts_incrementally() -> None:
     ops.set_label(MPAN, "supplying")
     ops.set_label(OTHER, "supplying")
     ops.set_label(MPAN, "loss_pending")
-    assert ops.states() == {"total": 2, "counts": {"supplying": 1, "loss_pending": 1}}
+    counts = {"supplying": 1, "loss_pending": 1}
+    assert ops.states() == {"total": 2, "counts": counts, "keyspaces": {"mpan": 2}}
     ops.set_label(OTHER, None)
     ops.set_label("0000000000000", None)  # unknown key without state: nothing moves
-    assert ops.states() == {"total": 1, "counts": {"loss_pending": 1}}
-    ops.load_labels([(OTHER, "disputed"), (MPAN, "final_billed")])
+    assert ops.states() == {"total": 1, "counts": {"loss_pending": 1}, "keyspaces": {"mpan": 1}}
+    ops.load_labels([(OTHER, "disputed", "mpan"), (MPAN, "final_billed", "mpan")])
     assert ops.states()["counts"] == {"disputed": 1, "final_billed": 1}
+
+
+def test_supply_points_are_the_mpans_not_every_labelled_key() -> None:
+    ops = OpsRecorder()
+    ops.set_label(MPAN, "supplying")
+    ops.set_label("A-100231", "account_open", "account")
+    ops.set_label("9206360401", "gas_supplied", "mprn")
+    assert ops.health()["supply_points"] == 1
+    assert ops.health()["keys"] == {"account": 1, "mpan": 1, "mprn": 1}
+    assert ops.supply_point_counts == {"supplying": 1}
+    ops.set_label("A-100231", "account_closed", "account")  # a label moves within its keyspace
+    ops.set_label("9206360401", None, "mprn")
+    assert ops.states()["keyspaces"] == {"account": 1, "mpan": 1}
+    assert ops.supply_point_counts == {"supplying": 1}
+    ops.set_label(MPAN, None)
+    assert ops.health()["supply_points"] == 0 and ops.supply_point_counts == {}
 
 
 def test_history_of_one_supply_point_in_order_with_commands() -> None:

@@ -52,7 +52,7 @@ def test_sync_labels_counts_a_restored_store_once() -> None:
     for mpan in (MPAN, OTHER):
         engine.handle(secured(mpan, D, D))
     sync_labels(engine, ops, engine.states.items())
-    assert ops.states() == {"total": 2, "counts": {"loss_pending": 2}}
+    assert ops.states() == {"total": 2, "counts": {"loss_pending": 2}, "keyspaces": {"mpan": 2}}
 
 
 def test_deadlines_report_starts_the_day_after_the_last_closed_day() -> None:

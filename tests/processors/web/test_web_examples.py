@@ -56,6 +56,11 @@ async def test_examples_dashboard_agrees_with_replay(examples_url: str) -> None:
     assert health["commands_total"] == sum(commands.values())
     assert health["today"] == "2025-03-31"
     assert health["files"] == {"duplicate": 1, "read": 19, "test_data": 1}
+    # the "supply points" tile counts MPANs, not the accounts and gas sites beside them
+    assert health["keys"] == {"account": 28, "ldz": 3, "mpan": 30, "mprn": 5}
+    assert health["supply_points"] == 30
+    states = await get(f"{examples_url}/api/states")
+    assert states["keyspaces"] == health["keys"] and states["total"] == sum(health["keys"].values())
 
     rejections = await get(f"{examples_url}/api/rejections")
     assert [(r["path"], r["line"], r["raw"], r["reason"]) for r in rejections["items"]] == [
