@@ -236,6 +236,15 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
                 continue
             events += 1
             yield event
+    if rejected and not events:  # nothing of it could be used: said as a rejected file, not "read"
+        yield FileReport(
+            path=str_path,
+            status=FileStatus.REJECTED,
+            flow="json",
+            rejected=rejected,
+            detail=f"every line was rejected ({rejected:,}): no event could be read",
+        )
+        return
     yield FileReport(path=str_path, status=FileStatus.READ, flow="json", events=events, rejected=rejected)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
-from flow_helpers import Read
+from flow_helpers import Read, read_all
 
 from flows import FileStatus, RejectionScope
 from flows.messages import instant
@@ -113,6 +114,17 @@ def test_each_bad_line_is_rejected_with_its_field(read: Reader) -> None:
     assert "smart_meter.connected: required" in twelve
     assert by_line[1].flow == "switch.secured"
     assert result.report.rejected == 13 and result.report.events == 1
+    assert result.report.status is FileStatus.READ  # one usable line: the file was read
+
+
+def test_a_file_whose_every_line_is_rejected_is_a_rejected_file(tmp_path: Path) -> None:
+    path = tmp_path / "all_bad.jsonl"
+    path.write_text('{"type": "switch.secured", "mpan": "1"}\nnot json\n\n', encoding="utf-8")
+    result = read_all(path)
+    assert [r.line for r in result.rejections] == [1, 2]
+    assert result.report.status is FileStatus.REJECTED
+    assert result.report.rejected == 2 and result.report.events == 0
+    assert result.report.detail == "every line was rejected (2): no event could be read"
 
 
 def test_a_line_that_is_not_utf8(read: Reader) -> None:
