@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,11 @@ import streamkit
 
 from flows import FileStatus, peek_dtc_header
 from processors.codecs import serde
+from processors.core.conflicts import EVENT_ID_CONFLICT
+from processors.streaming.ingest import ingest as ingest_files
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.topics import Topics, ensure_topics
+from processors.streaming.worker import Worker
 from tests.flows.json_line_builders import registered_line
 
 pytestmark = pytest.mark.broker
@@ -120,3 +124,44 @@ def test_an_entry_without_digest_is_compared_with_its_file_while_it_can_be_read(
     shutil.copy(first, resent)
     _, err = ingest(cli_env, resent)  # the same content as the file named: a plain resend
     assert "already ingested" in err and "could not be compared" not in err
+
+
+SECURED = (
+    '{"type": "switch.secured", "event_id": "css-1", "occurred_at": "2024-10-01T06:00:00Z", '
+    '"mpan": "1200023305967", "ssd": "SSD", "gaining_supplier": "BGAS"}\n'
+)
+
+
+async def test_the_same_event_id_with_other_content_in_a_later_ingest_is_an_anomaly_of_the_worker(
+    broker: str, topics: Topics, tmp_path: Path
+) -> None:
+    """Each ingest checks its own run (`EventIds`); across two, the worker's engine tells a
+    resend (silent) from another event under the same id (an anomaly naming it)."""
+    first, resent, changed = (tmp_path / name for name in ("first.jsonl", "resent.jsonl", "changed.jsonl"))
+    first.write_text(registered_line(ssd="2021-06-14") + "\n" + SECURED.replace("SSD", "2024-10-21"))
+    resent.write_text(SECURED.replace("SSD", "2024-10-21"))
+    changed.write_text(SECURED.replace("SSD", "2024-10-28"))
+    until = date(2024, 10, 5)
+    group = f"{topics.prefix}conflicts"
+    worker = Worker(broker, streamkit.worker_settings(topics, group=group), use_clock=False)
+    task: asyncio.Task[None] | None = None
+
+    async def conflicts() -> list[tuple[str, str]]:
+        await streamkit.wait_caught_up(broker, group, topics, timeout=60)
+        found = [serde.decode_anomaly(r.value) for r in await streamkit.read_topic(broker, topics.anomalies)]
+        return [(a.event_id, a.subject) for a in found if a.kind == EVENT_ID_CONFLICT]
+
+    try:
+        await ingest_files(broker, [first], until, topics=topics)
+        await worker.start()
+        task = asyncio.create_task(worker.run())
+        assert await conflicts() == []
+        await ingest_files(broker, [resent], until, topics=topics)
+        assert await conflicts() == []  # the same event again: a duplicate, silent
+        await ingest_files(broker, [changed], until, topics=topics)
+        assert await conflicts() == [("css-1", "1200023305967")]
+    finally:
+        worker.stop_soon()
+        if task is not None:
+            await asyncio.wait_for(task, 60)
+        await worker.close()
