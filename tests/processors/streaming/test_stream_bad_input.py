@@ -83,15 +83,20 @@ async def write_entry(broker: str, topics: Topics, key: str, value: dict[str, st
         await producer.stop()
 
 
+def ingested_before(broker: str, topics: Topics, path: Path, entry: dict[str, str]) -> None:
+    """A copy of the valid D0010 fixture at `path`, its key in `ingested-files` with `entry`."""
+    shutil.copy(FIXTURES / "d0010_valid.txt", path)
+    header = peek_dtc_header(path)
+    assert header is not None
+    asyncio.run(write_entry(broker, topics, header.key, entry))
+
+
 def test_a_file_key_ingested_before_digests_were_kept_is_skipped_with_a_warning(
     broker: str, topics: Topics, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     path = tmp_path / "again.txt"
-    shutil.copy(FIXTURES / "d0010_valid.txt", path)
-    header = peek_dtc_header(path)
-    assert header is not None
     # the value the first versions wrote: when, and nothing of the file
-    asyncio.run(write_entry(broker, topics, header.key, {"ingested_at": "2025-01-02T03:04:05+00:00"}))
+    ingested_before(broker, topics, path, {"ingested_at": "2025-01-02T03:04:05+00:00"})
     _, err = ingest(cli_env, path)  # exit 1: nothing usable was read, as for any resend alone
     assert f"skipped {path}" in err
     assert "keeps no digest" in err and "could not be compared" in err and "2025-01-02T03:04:05" in err
@@ -109,10 +114,7 @@ def test_an_entry_without_digest_is_compared_with_its_file_while_it_can_be_read(
     broker: str, topics: Topics, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     first = tmp_path / "first.txt"
-    shutil.copy(FIXTURES / "d0010_valid.txt", first)
-    header = peek_dtc_header(first)
-    assert header is not None
-    asyncio.run(write_entry(broker, topics, header.key, {"ingested_at": "2025-01-02", "path": str(first)}))
+    ingested_before(broker, topics, first, {"ingested_at": "2025-01-02", "path": str(first)})
     changed = tmp_path / "changed.txt"
     changed.write_text(first.read_text().replace("|56311.0|", "|56312.0|"))
     ingest(cli_env, changed)
