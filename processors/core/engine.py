@@ -14,6 +14,7 @@ which deadlines its state has. What the engine guarantees for all of them (docs/
 - **late inputs** (of a day already closed) are applied at once, and deadlines they make
   due fire right after them with `issued_on` the last closed day;
 - **idempotent**: duplicates are no-ops by state; command ids derive from their cause;
+  a repeated id with other content is an anomaly (`processors.core.conflicts`);
 - **follow-ups**: hand-offs to another key or keyspace are returned in
   `Outcome.follow_ups`; the caller feeds them back to `handle` (replay at once, streaming
   through the topic partition of their key).
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from processors.core.conflicts import conflicts, input_digest, report_conflict
 from processors.core.deadlines import Deadline, WakeUpIndex
 from processors.core.machine import KEY_NAMES, Ctx, Input, Machine, MachineState, split_store_key
 from processors.core.machines import MACHINES
@@ -401,6 +403,8 @@ class Engine:
             if inp.event_id in state.recent or (
                 state.pending is not None and any(p.event_id == inp.event_id for p in state.pending)
             ):
+                if conflicts(state, inp):
+                    report_conflict(out.anomalies, key, inp)
                 return
             subject = self._subject(self._subject_id(machine, key))
             live = {index: state}
@@ -414,6 +418,8 @@ class Engine:
         if pending is None:
             state.pending = [inp]
         elif any(p.event_id == inp.event_id for p in pending):
+            if conflicts(state, inp):
+                report_conflict(out.anomalies, key, inp)
             return
         else:
             pending.append(inp)
@@ -431,12 +437,14 @@ class Engine:
 
     def _apply(self, machine: Machine[Any], state: Any, inp: Input, ctx: Ctx) -> bool:
         if inp.event_id in state.recent:
+            if conflicts(state, inp):
+                report_conflict(ctx.anomalies, ctx.key, inp)
             return False
         anomalies = len(ctx.anomalies)
         changed = machine.apply(state, inp, ctx)
         if (changed and not isinstance(inp, machine.self_guarded)) or len(ctx.anomalies) > anomalies:
             # An input refused once stays refused: its redelivery is a duplicate too.
-            state.remember(inp.event_id)
+            state.remember(inp.event_id, input_digest(inp))
         return changed
 
     def _close_through(self, day: date, out: Outcome) -> None:

@@ -159,7 +159,7 @@ class FaustRuntime:
                 recovered = await self.recovery.recover(committed, count)
                 self.snapshots.loaded(recovered.from_snapshot)
                 for partition, processor in recovered.processors.items():
-                    lockstep.add(partition, processor, committed[partition])
+                    lockstep.add(partition, processor, committed[partition], recovered.tails.get(partition))
                     self.unacked[partition] = deque()
             log.info("partitions assigned", partitions=wanted, rebuilt=wanted, runtime="faust")
             self.ready.set()

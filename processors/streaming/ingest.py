@@ -25,7 +25,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,8 @@ class IngestSummary:
     rejected: int = 0
     files: int = 0
     skipped: list[str] = field(default_factory=list)
+    uncompared: int = 0
+    """Of `skipped`, those whose first ingest kept no digest to compare them with."""
 
     @property
     def usable_events(self) -> int:
@@ -151,6 +153,8 @@ class IngestSummary:
         test_data = f" ({self.test_data_events} test data)" if self.test_data_events else ""
         copies = f" ({self.tick_records} records, one per partition)" if self.ticks else ""
         skipped = f", {len(self.skipped)} file(s) skipped as already ingested" if self.skipped else ""
+        if self.uncompared:
+            skipped += f" ({self.uncompared} not compared: their first ingest kept no digest)"
         return (
             f"ingested {self.files} file(s): {self.events} input events{test_data}, "
             f"{self.ticks} day ticks{copies}, {self.rejected} rejected records{skipped}"
@@ -205,8 +209,8 @@ async def ingest(
                 summary.rejected += 1
                 log.warning("record rejected", path=outcome.path, line=outcome.line, reason=outcome.reason)
             elif isinstance(outcome, FileReport):
-                _report(outcome, summary)
-                await send(topics.file_reports, serde.encode_file_report(outcome))
+                published = _report(outcome, summary, seen)
+                await send(topics.file_reports, serde.encode_file_report(published))
         await sender.flush()
         await seen.save(producer)
     finally:
@@ -216,7 +220,9 @@ async def ingest(
     return summary
 
 
-def _report(report: FileReport, summary: IngestSummary) -> None:
+def _report(report: FileReport, summary: IngestSummary, seen: KafkaSeenFiles) -> FileReport:
+    """Count and log a file's report; returns it as published (a resend that could not be
+    compared with the first file says so)."""
     summary.files += 1
     fields = {
         "path": report.path,
@@ -226,10 +232,22 @@ def _report(report: FileReport, summary: IngestSummary) -> None:
     }
     if report.status == FileStatus.DUPLICATE:
         summary.skipped.append(report.path)
-        print(f"meterflow: skipped {report.path}: already ingested ({report.file_key})", file=sys.stderr)
-        log.info("file skipped", **fields)
-    else:
-        log.info("file read", events=report.events, rejected=report.rejected, detail=report.detail, **fields)
+        first = seen.uncompared.get(report.path)
+        if first is None:
+            print(f"meterflow: skipped {report.path}: already ingested ({report.file_key})", file=sys.stderr)
+            log.info("file skipped", **fields)
+            return report
+        detail = (
+            f"file {report.file_key} was already ingested from {first}, whose entry in ingested-files "
+            "keeps no digest (written by an older meterflow): the contents could not be compared; "
+            "skipped as a resend (a corrected file needs a new file identifier)"
+        )
+        summary.uncompared += 1
+        print(f"meterflow: skipped {report.path}: {detail}", file=sys.stderr)
+        log.warning("file skipped uncompared", first=first, **fields)
+        return replace(report, detail=detail)
+    log.info("file read", events=report.events, rejected=report.rejected, detail=report.detail, **fields)
+    return report
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -40,6 +40,22 @@ from processors.streaming.topics import Topics
 log = structlog.get_logger("meterflow.worker")
 
 
+def folded_fingerprint(lockstep: LockStep, partition: int, kept: Marker | None = None) -> str | None:
+    """The fingerprint of the input record just before the offset `partition` is folded to,
+    which names the log a state (local, or a snapshot) was folded from: the record folded
+    last, else `kept`'s when that marker stands at the same offset, "" at offset 0; None
+    when it is not known (the log must be read for it)."""
+    done = lockstep.done.get(partition)
+    if done is None:
+        return None
+    tail = lockstep.tail.get(partition)
+    if tail is not None and tail[0] == done - 1:
+        return fingerprint(tail[1], tail[2])
+    if kept is not None and kept.offset == done:
+        return kept.fingerprint
+    return "" if done == 0 else None
+
+
 class LocalStates:
     """The RocksDB stores of one worker's partitions, and their markers."""
 
@@ -95,14 +111,9 @@ class LocalStates:
         if store is None or done is None:
             return None
         source = source_of(self.topics.input, partition, lockstep.partitions)
-        tail = lockstep.tail.get(partition)
-        if tail is not None and tail[0] == done - 1:
-            return Marker(source, done, fingerprint(tail[1], tail[2]))
-        if store.marker is not None and store.marker.offset == done and store.marker.source == source:
-            return store.marker
-        if done == 0:
-            return Marker(source, 0, "")
-        return None
+        kept = store.marker if store.marker is not None and store.marker.source == source else None
+        found = folded_fingerprint(lockstep, partition, kept)
+        return None if found is None else Marker(source, done, found)
 
     def flush(
         self, lockstep: LockStep, *, only: Iterable[int] | None = None, minimum: int | None = None

@@ -67,9 +67,18 @@ class LockStep:
         self.tail: dict[int, tuple[int, bytes | None, int | None]] = {}
 
     # -- partitions ---------------------------------------------------------------------
-    def add(self, partition: int, processor: PartitionProcessor, offset: int) -> None:
-        """Own `partition` from `offset` (its committed offset), with `processor`'s state."""
+    def add(
+        self,
+        partition: int,
+        processor: PartitionProcessor,
+        offset: int,
+        tail: tuple[int, bytes | None, int | None] | None = None,
+    ) -> None:
+        """Own `partition` from `offset` (its committed offset), with `processor`'s state;
+        `tail`: the record folded last into it (a recovery's re-fold), if known."""
         self.processors[partition] = processor
+        if tail is not None:
+            self.tail[partition] = tail
         self.reset(partition, offset)
 
     def reset(self, partition: int, offset: int) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import structlog
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from processors.codecs.state_codec import StateDecodeError
 from processors.core.policy import Policy
@@ -30,7 +30,7 @@ from processors.streaming.kafka import (
     read_partitions,
     start_client,
 )
-from processors.streaming.local_state import LocalStates
+from processors.streaming.local_state import LocalStates, folded_fingerprint
 from processors.streaming.lockstep import LockStep
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.snapshots import (
@@ -41,7 +41,7 @@ from processors.streaming.snapshots import (
     snapshot_records,
     write_snapshot,
 )
-from processors.streaming.state_store import RocksStateStore
+from processors.streaming.state_store import RocksStateStore, record_fingerprints
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics
 
@@ -57,6 +57,9 @@ class Recovered:
     offsets: dict[int, int]
     """The offset each processor stands at: the committed one, or the end of a log that
     went backwards and now ends before it."""
+    tails: dict[int, tuple[int, bytes | None, int | None]]
+    """The record each re-fold folded last, where it read one (`LockStep.tail`), so the
+    first snapshot written after recovery knows the fingerprint of its offset."""
 
 
 class Recovery:
@@ -126,6 +129,7 @@ class Recovery:
             if self.snapshots and wanted:
                 try:
                     found = await latest_snapshots(reader, self.topics.snapshots, wanted)
+                    found = await self._of_this_log(reader, found)
                 except ReadStalled as exc:  # the same state comes from the log, only slower
                     log.warning("snapshots unreadable; folding from the beginning", error=str(exc))
             for partition in wanted:
@@ -163,7 +167,40 @@ class Recovery:
             keys=keys,
             seconds=round(elapsed, 3),
         )
-        return Recovered({p: rebuild.processors[p] for p in upto}, loaded, dict(upto))
+        tails = {p: tail for p, tail in rebuild.tail.items() if p in upto and tail[0] == upto[p] - 1}
+        return Recovered({p: rebuild.processors[p] for p in upto}, loaded, dict(upto), tails)
+
+    async def _of_this_log(self, reader: AIOKafkaConsumer, found: dict[int, Snapshot]) -> dict[int, Snapshot]:
+        """The snapshots taken from the log the broker has: each one's fingerprint equals
+        that of the log's record at its offset - 1 (read by exact offset). A snapshot of
+        another log (written into a new broker by a worker that had not yet noticed the
+        log was replaced) or whose record cannot be read is refused with a warning, and
+        its partition folded from the beginning. A snapshot without a fingerprint (an
+        older version's) is used as before."""
+        checked = {p: s for p, s in found.items() if s.fingerprint is not None and s.offset > 0}
+        if not checked:
+            return found
+        logs = await record_fingerprints(
+            reader, {TopicPartition(self.topics.input, p): s.offset for p, s in checked.items()}
+        )
+        kept = dict(found)
+        for partition, snapshot in checked.items():
+            if logs.get(partition) == snapshot.fingerprint:
+                continue
+            del kept[partition]
+            self.stats.snapshots_refused += 1
+            log.warning(
+                "snapshot refused: it was not taken from this log (a new broker, or the topic was "
+                "recreated); folding the partition from the beginning",
+                partition=partition,
+                offset=snapshot.offset,
+                reason=(
+                    f"the log's record at offset {snapshot.offset - 1} cannot be read"
+                    if partition not in logs
+                    else f"the log's record at offset {snapshot.offset - 1} is not the one it followed"
+                ),
+            )
+        return kept
 
     def _from_snapshot(
         self, partition: int, snapshot: Snapshot | None, store: RocksStateStore | None
@@ -228,10 +265,14 @@ class SnapshotWriter:
             if done != committed.get(partition):
                 continue  # a snapshot must not run ahead of the committed offset
             store = self.local.store(partition) if self.local is not None else None
+            fingerprint = folded_fingerprint(lockstep, partition, None if store is None else store.marker)
+            if fingerprint is None:
+                log.info("snapshot not written: its log record is not known yet", partition=partition)
+                continue
             records = (
-                snapshot_records(done, processor.store.items())
+                snapshot_records(done, fingerprint, processor.store.items())
                 if store is None
-                else encoded_snapshot_records(done, store.encoded_items())
+                else encoded_snapshot_records(done, fingerprint, store.encoded_items())
             )
             keys = await write_snapshot(producer, self.topics.snapshots, partition, records)
             self._written[partition] = done

@@ -5,7 +5,10 @@ watermark alone), answers `first_time` from memory while it reads, and writes th
 keys only after every record of the run has been acknowledged, so a file whose ingest
 was cut short is not taken for done. Each key's value names the file and its SHA-256, so
 a later file with the same key and other content is a conflict that names the first
-(`flows.seen`); a key written before digests were kept is taken for a resend.
+(`flows.seen`). A key written before digests were kept (its value says only when) cannot
+be compared: the file is compared with the one its value names when that file is still
+readable, and otherwise skipped as a resend, as before, but not in silence: it is listed
+in `uncompared`, which ingest reports as a warning naming both.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
@@ -31,6 +35,9 @@ class KafkaSeenFiles:
         """Every key ingested, with what its value says (`path`, `sha256`, `ingested_at`)."""
         self.new: list[str] = []
         self._paths: dict[str, str] = {}
+        self.uncompared: dict[str, str] = {}
+        """Files taken for a resend of a key whose earlier entry kept no digest, by path:
+        what that entry says of the first file."""
 
     def first_time(self, file_key: str, path: str = "") -> bool:
         """True, and remember the key, when `file_key` was never ingested before."""
@@ -46,12 +53,21 @@ class KafkaSeenFiles:
             return first if first and first != path and differs(first, path) else None
         earlier = self.known.get(file_key, {})
         digest = earlier.get("sha256")
+        named = f"{earlier.get('path') or 'a file'} (ingested {earlier.get('ingested_at', '?')})"
+        if digest is None:
+            return self._undigested(path, earlier.get("path", ""), named)
         try:
-            if digest is None or file_digest(path) == digest:
-                return None
+            return None if file_digest(path) == digest else named
         except OSError:
             return None
-        return f"{earlier.get('path', '?')} (ingested {earlier.get('ingested_at', '?')})"
+
+    def _undigested(self, path: str, first: str, named: str) -> str | None:
+        """A key whose entry has no digest: compared with the file it names while that file
+        can still be read (and is another path), else listed in `uncompared`."""
+        if first and first != path and Path(first).is_file():
+            return named if differs(first, path) else None
+        self.uncompared[path] = named
+        return None
 
     @classmethod
     async def load(cls, bootstrap: str, topic: str, timeout: float = 15.0) -> KafkaSeenFiles:

@@ -4,8 +4,11 @@ A snapshot is written into partition p of `meterflow-snapshots` (the same number
 input partition) as one run of records: a BEGIN marker, every state of the partition's
 store (key = state key, value = `state_codec.encode_state`), and an END marker that
 repeats the epoch and counts the states. It stands for the state after folding input
-offsets [0, offset). Recovery takes the latest complete run whose offset is not past
-the committed offset, loads it, and folds the input from there; with no usable snapshot
+offsets [0, offset) of one log, named by the fingerprint of its record at offset - 1
+(`state_store.fingerprint`, as a local state's marker: D17). Recovery takes the latest
+complete run whose offset is not past the committed offset, refuses it when that
+fingerprint is not the log's (a snapshot of an old log written into a new broker),
+loads it, and folds the input from there; with no usable snapshot
 (none yet, expired, or a state format this version cannot read) it folds from 0, which
 gives the same state, only slower. The partition is read to its real end (never trusting
 the high watermark alone), and a run cut short by a crash has no END, so it is ignored.
@@ -37,20 +40,27 @@ class Snapshot:
     partition: int
     offset: int
     states: list[tuple[str, bytes]]
+    fingerprint: str | None = None
+    """Of the input record at offset - 1 ("" at offset 0); None: written by a version
+    that kept none."""
 
 
-def snapshot_records(offset: int, states: Iterable[tuple[str, object]]) -> Iterator[tuple[bytes, bytes]]:
+def snapshot_records(
+    offset: int, fingerprint: str, states: Iterable[tuple[str, object]]
+) -> Iterator[tuple[bytes, bytes]]:
     """The (key, value) records of one snapshot run, produced as they are sent (a snapshot
     of a large partition is never held whole in memory)."""
-    return encoded_snapshot_records(offset, ((key, encode_state(state)) for key, state in states))
+    encoded = ((key, encode_state(state)) for key, state in states)
+    return encoded_snapshot_records(offset, fingerprint, encoded)
 
 
 def encoded_snapshot_records(
-    offset: int, states: Iterable[tuple[str, bytes]]
+    offset: int, fingerprint: str, states: Iterable[tuple[str, bytes]]
 ) -> Iterator[tuple[bytes, bytes]]:
-    """The (key, value) records of one snapshot run of states already encoded."""
+    """The (key, value) records of one snapshot run of states already encoded; `fingerprint`
+    names the input record at offset - 1."""
     epoch = uuid.uuid4().hex
-    yield BEGIN, json.dumps({"epoch": epoch, "offset": offset}).encode()
+    yield BEGIN, json.dumps({"epoch": epoch, "offset": offset, "fingerprint": fingerprint}).encode()
     count = 0
     for key, value in states:
         count += 1
@@ -81,7 +91,7 @@ async def latest_snapshots(
     """Per partition of `not_after`, the latest complete snapshot whose offset is at most
     `not_after[p]` (the committed offset), if any."""
     tps = [TopicPartition(topic, p) for p in not_after]
-    runs: dict[int, tuple[str, int, list[tuple[str, bytes]]] | None] = dict.fromkeys(not_after)
+    runs: dict[int, tuple[str, int, str | None, list[tuple[str, bytes]]] | None] = dict.fromkeys(not_after)
     best: dict[int, Snapshot] = {}
     async for records in read_partitions(reader, tps):
         for record in records:
@@ -89,19 +99,20 @@ async def latest_snapshots(
             key, value = record.key, record.value
             if key == BEGIN:
                 head = json.loads(value)
-                runs[p] = (head["epoch"], int(head["offset"]), [])
+                found = head.get("fingerprint")
+                runs[p] = (head["epoch"], int(head["offset"]), None if found is None else str(found), [])
             elif key == END:
                 tail = json.loads(value)
                 run = runs[p]
                 runs[p] = None
-                if run is None or run[0] != tail["epoch"] or len(run[2]) != int(tail["count"]):
+                if run is None or run[0] != tail["epoch"] or len(run[3]) != int(tail["count"]):
                     continue
                 if run[1] <= not_after[p]:
-                    best[p] = Snapshot(p, run[1], run[2])
+                    best[p] = Snapshot(p, run[1], run[3], run[2])
             elif key is not None and value is not None:
                 run = runs[p]
                 if run is not None:
-                    run[2].append((key.decode(), value))
+                    run[3].append((key.decode(), value))
     return best
 
 

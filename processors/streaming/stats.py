@@ -23,6 +23,7 @@ class WorkerStats:
     recovery_seconds: float = 0.0
     recovered_from_local: int = 0  # partitions whose state came from the local state dir
     recovered_from_snapshot: int = 0  # partitions whose state came from a snapshot
+    snapshots_refused: int = 0  # snapshots of another log (their fingerprint differs), not loaded
     local_discarded: int = 0  # local states found untrusted (another log, corrupt) and cleared
     state_flushes: int = 0
     flushed_states: int = 0

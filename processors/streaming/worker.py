@@ -340,7 +340,7 @@ class Worker:
             self.snapshots.loaded(recovered.from_snapshot)
             for partition, processor in recovered.processors.items():
                 offset = recovered.offsets[partition]
-                lockstep.add(partition, processor, offset)
+                lockstep.add(partition, processor, offset, recovered.tails.get(partition))
                 loop.committed[partition] = offset
         if self.ops is not None:
             self.ops.record_rebalance(sorted(wanted))
@@ -390,7 +390,7 @@ class Worker:
         recovered = await self.recovery.recover(offsets, lockstep.partitions)
         for partition, processor in recovered.processors.items():
             offset = recovered.offsets[partition]
-            lockstep.add(partition, processor, offset)
+            lockstep.add(partition, processor, offset, recovered.tails.get(partition))
             self._loop.committed[partition] = offset
 
     def release(self, partitions: Iterable[int]) -> None:

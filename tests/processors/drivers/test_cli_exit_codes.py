@@ -14,6 +14,7 @@ import pytest
 from processors.drivers import cli
 from processors.drivers.exit_codes import EXIT_CANNOT_RUN, EXIT_CODES, EXIT_INPUT_FAILED, EXIT_OK
 from processors.streaming.broker import free_port
+from tests.flows.json_line_builders import registered_line
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = [ROOT / "examples" / "flows", ROOT / "examples" / "events"]
@@ -45,6 +46,34 @@ def test_a_replay_that_reads_nothing_usable_exits_1(
     err = capsys.readouterr().err
     assert "meterflow replay: nothing usable was read" in err
     assert "2 files (1 rejected, 1 test data)" in err
+
+
+def test_lines_that_used_to_abort_a_replay_are_rejected_and_every_command_still_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17 item 2: the end of time and a value nested 100,000 deep exited 1 with an
+    OverflowError or a RecursionError and wrote no command at all."""
+    bad = tmp_path / "bad.jsonl"
+    line = json.loads(registered_line())
+    deep = registered_line(event_id="deep")[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    bad.write_text(
+        json.dumps({**line, "event_id": "early", "occurred_at": "0001-01-01T00:00:00Z"})
+        + "\n"
+        + json.dumps({**line, "event_id": "late", "occurred_at": "9999-12-31T23:59:59Z"})
+        + "\n"
+        + deep
+        + "\n"
+    )
+    out, rejected = tmp_path / "commands.jsonl", tmp_path / "rejected.jsonl"
+    args = ["replay", *map(str, EXAMPLES), str(bad), "--until", UNTIL, "--out", str(out)]
+    assert cli.main([*args, "--rejected", str(rejected)]) == EXIT_OK
+    assert len(out.read_text().splitlines()) == 130  # the examples' commands, all of them
+    reasons = [json.loads(r) for r in rejected.read_text().splitlines()]
+    assert sorted((Path(r["path"]).name, r["line"]) for r in reasons if r["path"] == str(bad)) == [
+        ("bad.jsonl", 1),
+        ("bad.jsonl", 2),
+        ("bad.jsonl", 3),
+    ]
 
 
 def test_ingest_fails_fast_on_a_path_that_does_not_exist(tmp_path: Path) -> None:

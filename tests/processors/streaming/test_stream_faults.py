@@ -89,3 +89,41 @@ async def test_a_broker_restarted_empty_is_named_folded_and_sigterm_still_stops_
         if worker is not None and worker.popen.poll() is None:
             worker.kill()
         broker.stop()
+
+
+async def test_sigint_stops_an_idle_worker_within_seconds_with_the_broker_gone(
+    tmp_path: Path, topics: Topics
+) -> None:
+    """Ctrl-C is a stop too (item 1: SIGTERM and SIGINT), not a KeyboardInterrupt traceback."""
+    port = free_port()
+    broker = EmbeddedBroker(port).start()
+    group = f"{topics.prefix}workers"
+    env = {
+        "METERFLOW_BROKER": broker.bootstrap,
+        "METERFLOW_TOPIC_PREFIX": topics.prefix,
+        "METERFLOW_GROUP": group,
+        "METERFLOW_SESSION_TIMEOUT_MS": "3000",
+        "METERFLOW_HOME": str(tmp_path / "home"),
+    }
+    worker = streamkit.meterflow("--log-json", "worker", "--no-clock", env=env)
+    try:
+        for _ in range(600):
+            if "partitions assigned" in worker.stderr() or worker.popen.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert "partitions assigned" in worker.stderr(), worker.stderr()[-3000:]
+        broker.kill()
+        await asyncio.sleep(2)
+        started = time.monotonic()
+        worker.popen.send_signal(signal.SIGINT)
+        _, errors = await asyncio.to_thread(worker.communicate, 60)
+        took = time.monotonic() - started
+        text = errors.decode("utf-8", "replace")
+        assert took < STOP_WITHIN, text[-3000:]
+        assert worker.returncode == 0, text[-3000:]
+        assert "Traceback" not in text and "KeyboardInterrupt" not in text, text[-3000:]
+        assert "worker stopped" in text
+    finally:
+        if worker.popen.poll() is None:
+            worker.kill()
+        broker.stop()
