@@ -18,7 +18,7 @@ keyspace (partitioned by that key in streaming).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -80,7 +80,7 @@ class MachineState:
     """
 
     recent: tuple[str, ...] = ()
-    recent_digests: int = 0
+    recent_digests: int = field(default=0, metadata={"shown": False})
     pending: list[Input] | None = None
 
     def remember(self, event_id: str, digest: int) -> None:

@@ -181,7 +181,7 @@ def describe_record(record: Any, depth: int = 0) -> list[dict[str, Any]]:
     facts: list[dict[str, Any]] = []
     for spec in fields(record):
         value = getattr(record, spec.name)
-        if _unset(value):
+        if _unset(value) or spec.metadata.get("shown") is False:  # unset, or bookkeeping no one reads
             continue
         doc = docs.get(spec.name, "")
         fact: dict[str, Any] = {"field": spec.name, "name": humanise(spec.name)}
