@@ -69,12 +69,14 @@ Mapper = Callable[[Node, Sequence[Node], Context], DomainEvent]
 
 class FastPath(NamedTuple):
     """A flow's fast path (`flows.fast_readings`): records of group `code` open its event
-    groups, and `read(text, start, end, line, context)` builds the event of the group
-    in `text[start:end]` (first record at `line`), or returns None when the group is not
-    of the shape it reads: the generic reader then reads it record by record."""
+    groups, and `read(text, start, end, line, context)` yields the events of the groups
+    in `text[start:end]` (one or a run of them, the first record at `line`) and returns
+    None, or stops at the first group that is not of the shape it reads and returns how
+    many groups it read before it: that group is then read by itself, record by record
+    when the fast path cannot read it alone either."""
 
     code: str
-    read: Callable[[str, int, int, int, Context], DomainEvent | None]
+    read: Callable[[str, int, int, int, Context], Generator[DomainEvent, None, int | None]]
 
 
 _HEADER_FIELDS = (
@@ -522,6 +524,7 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
     code, read = fast
     mark, head = f"\n{code}|", f"{code}|"
     text, pos, line, eof, misses = "", 0, 2, False, 0
+    tried = 0  # the buffer's groups before this were tried as one run, which missed
 
     def rest() -> Generator[Outcome, None, bool]:
         lines = chain(_lines(text[pos:]), handle)
@@ -537,17 +540,29 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
                 eof = True
                 break
             searched = max(len(text) - pos - len(mark), 0)
-            text, pos = text[pos:] + more, 0
+            text, pos, tried = text[pos:] + more, 0, 0
             if not more.isascii() or len(text) > _REGION_LIMIT:
                 yield from rest()
                 return
             nxt = text.find(mark, searched)
         end = nxt + 1 if nxt >= 0 else len(text)
         if text.startswith(head, pos):
-            event = read(text, pos, end, line, context)
-            if event is not None:
+            if nxt >= 0 and pos >= tried:  # first the buffer's whole groups as one run
+                tried = text.rfind(mark, nxt) + 1
+                read_before = yield from read(text, pos, tried, line, context)
+                if read_before is None:
+                    misses = 0
+                    line += text.count("\n", pos, tried)
+                    pos = tried
+                    continue
+                for _ in range(read_before):  # past the groups it read, to the one it could not
+                    misses, start = 0, pos
+                    pos = text.find(mark, start) + 1
+                    line += text.count("\n", start, pos)
+                nxt = text.find(mark, pos)
+                end = nxt + 1
+            if (yield from read(text, pos, end, line, context)) is None:
                 misses = 0
-                yield event
                 if nxt < 0:
                     return
                 line += text.count("\n", pos, end)
