@@ -9,8 +9,9 @@ A file is read in two passes, both streaming in constant memory:
    indexed by level, driven by `flows.catalogue`, not by if-chains), parses fields into
    typed values and hands each finished event group to its flow's mapper. A flow with
    a fast path (`FastPath`, D0010 / D0086: `flows.fast_readings`) is cut into event
-   groups (`_regions`) and each group goes to the fast path first, to `_records` when
-   the fast path cannot read it, so that every rejection is the generic reader's.
+   groups (`_regions`): the whole groups of each text buffer go to the fast path as one
+   run, a group it cannot read goes to it alone, and to `_records` when it still cannot
+   read it, so that every rejection is the generic reader's.
 A record that cannot be read is rejected with its line, field, raw text and reason, and
 takes its child records with it (`children`); the rest of the file goes on. After an
 unknown or undecodable record the reader cannot tell where the following child records
@@ -514,6 +515,9 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
 ) -> Iterator[Outcome]:
     """The body cut into regions, each from a record of the event group's code to the
     next: the fast path reads a region whole, or `_records` reads it record by record.
+    The fast path is first given all the buffer's whole regions as one run; where the
+    run stops (a group it cannot read), the regions go to it one by one up to the
+    buffer's last, and the next buffer's regions as one run again.
 
     Cutting there changes nothing: at such a record the generic reader closes whatever
     is open (the rejected record holding its children, the event group), so a fresh
