@@ -13,6 +13,10 @@ and the tracemalloc peak of the reader for the file and for one a tenth its size
 process (`time.process_time`), the runs interleaved, best of `--repeat` each.
 
     .venv/bin/python bench/parse.py [--readings 1000000] [--profile]
+
+`--baseline TREE` also times `flows.read_file` over the same file with another checkout's
+code (e.g. /work/main) and with this one's, each in a fresh interpreter, alternately,
+best of `--repeat` each, and reports their ratio: a change's speed-up in the same run.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import os
 import pstats
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -109,6 +116,47 @@ def construction_floor(readings: int) -> float:
     return clock() - start
 
 
+# Run in a fresh interpreter whose `flows` is the given checkout's: CPU seconds of the read.
+_TIMED_READ = """
+import sys, time
+from pathlib import Path
+import flows
+assert flows.__file__.startswith(sys.argv[1]), flows.__file__
+from flows import read_file
+start = time.process_time()
+for _ in read_file(Path(sys.argv[2])):
+    pass
+print(time.process_time() - start)
+"""
+HERE = Path(__file__).resolve().parents[1]
+
+
+def timed_read(tree: Path, path: Path) -> float:
+    """CPU seconds of `read_file(path)` with the code of checkout `tree`."""
+    environment = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run(
+        [sys.executable, "-c", _TIMED_READ, str(tree), str(path)],
+        cwd=path.parent,  # not a checkout: the first `flows` on the path is tree's
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout)
+
+
+def against(baseline: Path, path: Path, repeat: int) -> None:
+    """This checkout's reader against `baseline`'s, alternated, best of `repeat` each."""
+    theirs, ours = [], []
+    for _ in range(repeat):
+        theirs.append(timed_read(baseline, path))
+        ours.append(timed_read(HERE, path))
+    print(
+        f"read_file CPU: {baseline} {min(theirs):.3f} s, {HERE} {min(ours):.3f} s "
+        f"(best of {repeat}): this checkout is {min(theirs) / min(ours):.2f}x the baseline"
+    )
+
+
 def peak(path: Path) -> int:
     gc.collect()
     tracemalloc.start()
@@ -127,6 +175,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of N timings")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one reader run")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc peaks")
+    parser.add_argument("--baseline", type=Path, help="another checkout to time the reader against")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         big = Path(folder) / "big.d0010"
@@ -173,6 +222,8 @@ def main() -> None:
                 f"tracemalloc peak: {small_peak / 1e6:.2f} MB for {args.readings // 10:,} readings, "
                 f"{big_peak / 1e6:.2f} MB for {args.readings:,}"
             )
+        if args.baseline is not None:
+            against(args.baseline.resolve(), big, args.repeat)
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -9,8 +9,9 @@ A file is read in two passes, both streaming in constant memory:
    indexed by level, driven by `flows.catalogue`, not by if-chains), parses fields into
    typed values and hands each finished event group to its flow's mapper. A flow with
    a fast path (`FastPath`, D0010 / D0086: `flows.fast_readings`) is cut into event
-   groups (`_regions`) and each group goes to the fast path first, to `_records` when
-   the fast path cannot read it, so that every rejection is the generic reader's.
+   groups (`_regions`): the whole groups of each text buffer go to the fast path as one
+   run, a group it cannot read goes to it alone, and to `_records` when it still cannot
+   read it, so that every rejection is the generic reader's.
 A record that cannot be read is rejected with its line, field, raw text and reason, and
 takes its child records with it (`children`); the rest of the file goes on. After an
 unknown or undecodable record the reader cannot tell where the following child records
@@ -69,12 +70,14 @@ Mapper = Callable[[Node, Sequence[Node], Context], DomainEvent]
 
 class FastPath(NamedTuple):
     """A flow's fast path (`flows.fast_readings`): records of group `code` open its event
-    groups, and `read(text, start, end, line, context)` builds the event of the group
-    in `text[start:end]` (first record at `line`), or returns None when the group is not
-    of the shape it reads: the generic reader then reads it record by record."""
+    groups, and `read(text, start, end, line, context)` yields the events of the groups
+    in `text[start:end]` (one or a run of them, the first record at `line`) and returns
+    None, or stops at the first group that is not of the shape it reads and returns how
+    many groups it read before it: that group is then read by itself, record by record
+    when the fast path cannot read it alone either."""
 
     code: str
-    read: Callable[[str, int, int, int, Context], DomainEvent | None]
+    read: Callable[[str, int, int, int, Context], Generator[DomainEvent, None, int | None]]
 
 
 _HEADER_FIELDS = (
@@ -512,6 +515,9 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
 ) -> Iterator[Outcome]:
     """The body cut into regions, each from a record of the event group's code to the
     next: the fast path reads a region whole, or `_records` reads it record by record.
+    The fast path is first given all the buffer's whole regions as one run; where the
+    run stops (a group it cannot read), the regions go to it one by one up to the
+    buffer's last, and the next buffer's regions as one run again.
 
     Cutting there changes nothing: at such a record the generic reader closes whatever
     is open (the rejected record holding its children, the event group), so a fresh
@@ -522,6 +528,7 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
     code, read = fast
     mark, head = f"\n{code}|", f"{code}|"
     text, pos, line, eof, misses = "", 0, 2, False, 0
+    tried = 0  # the buffer's groups before this were tried as one run, which missed
 
     def rest() -> Generator[Outcome, None, bool]:
         lines = chain(_lines(text[pos:]), handle)
@@ -537,17 +544,29 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
                 eof = True
                 break
             searched = max(len(text) - pos - len(mark), 0)
-            text, pos = text[pos:] + more, 0
+            text, pos, tried = text[pos:] + more, 0, 0
             if not more.isascii() or len(text) > _REGION_LIMIT:
                 yield from rest()
                 return
             nxt = text.find(mark, searched)
         end = nxt + 1 if nxt >= 0 else len(text)
         if text.startswith(head, pos):
-            event = read(text, pos, end, line, context)
-            if event is not None:
+            if nxt >= 0 and pos >= tried:  # first the buffer's whole groups as one run
+                tried = text.rfind(mark, nxt) + 1
+                read_before = yield from read(text, pos, tried, line, context)
+                if read_before is None:
+                    misses = 0
+                    line += text.count("\n", pos, tried)
+                    pos = tried
+                    continue
+                for _ in range(read_before):  # past the groups it read, to the one it could not
+                    misses, start = 0, pos
+                    pos = text.find(mark, start) + 1
+                    line += text.count("\n", start, pos)
+                nxt = text.find(mark, pos)
+                end = nxt + 1
+            if (yield from read(text, pos, end, line, context)) is None:
                 misses = 0
-                yield event
                 if nxt < 0:
                     return
                 line += text.count("\n", pos, end)

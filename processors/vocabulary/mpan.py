@@ -11,8 +11,10 @@ from __future__ import annotations
 from enum import StrEnum
 from operator import mul
 
-_WEIGHTS = (3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43)
-_ZEROS = 48 * sum(_WEIGHTS)
+CHECK_WEIGHTS = (3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43)
+"""The check digit's weights of the first 12 digits (the check digit is the weighted sum
+mod 11 mod 10)."""
+_ZEROS = 48 * sum(CHECK_WEIGHTS)
 _SCOTTISH_DISTRIBUTORS = frozenset({"17", "18"})
 
 
@@ -30,7 +32,7 @@ def check_digit(first12: str) -> int:
     if len(first12) != 12 or not (first12.isascii() and first12.isdigit()):
         raise InvalidMpan(f"need the first 12 digits of an MPAN core, got {first12!r}")
     # The digits' ASCII codes are 48 + digit: one C-level pass, then remove the 48s.
-    total: int = sum(map(mul, first12.encode(), _WEIGHTS)) - _ZEROS
+    total: int = sum(map(mul, first12.encode(), CHECK_WEIGHTS)) - _ZEROS
     return total % 11 % 10
 
 

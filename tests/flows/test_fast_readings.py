@@ -20,7 +20,8 @@ from flows.catalogue import CATALOGUE
 from flows.dtc import Context, Outcome, parse_header, read_dtc
 from flows.fast_readings import FAST_PATHS
 from flows.reader import MAPPERS
-from processors.vocabulary.events import MeterReadingsReceived
+from flows.rejections import RejectedRecord
+from processors.vocabulary.events import DomainEvent, MeterReadingsReceived
 from processors.vocabulary.mpan import check_digit
 
 DTC_FIXTURES = sorted(path.name for path in FIXTURES.iterdir() if path.read_bytes()[:30].startswith(b"ZHV|"))
@@ -73,6 +74,26 @@ def test_long_files_read_the_same_with_and_without_the_fast_path(
     assert len(fast) > 30_000
 
 
+def test_groups_the_fast_path_cannot_read_amid_runs_read_the_same(tmp_path: Path) -> None:
+    """Runs that stop part-way (a check digit, a time that does not exist) or miss whole
+    (a code outside its list) and go on group by group from there give the generic
+    reader's outcomes, in order."""
+    path = generated(tmp_path / "spoilt.d0010", 5_000)
+    lines = path.read_text().split("\n")
+    for at in range(40, len(lines) - 2, 997):  # every 997th line, wherever it falls in a group
+        record = lines[at]
+        if record.startswith("026|"):
+            lines[at] = record[:16] + str((int(record[16]) + 1) % 10) + record[17:]
+        elif record.startswith("030|"):
+            lines[at] = record.replace("20240229000000", "20240331013000")
+        else:
+            lines[at] = record.replace("|R|", "|B|").replace("|T|", "|X|")
+    path.write_text("\n".join(lines))
+    fast, generic = both(path)
+    assert fast == generic
+    assert sum(isinstance(outcome, RejectedRecord) for outcome in fast) == len(range(40, len(lines) - 2, 997))
+
+
 def test_a_group_longer_than_the_buffer_limit_reads_the_same(tmp_path: Path) -> None:
     many = "030|01|20240229000000|1.5||||N|\n" * 40_000  # one group of 1.3 MB: record by record
     fast, generic = both(generated(tmp_path / "big.d0010", 3, "\n", many))
@@ -80,16 +101,54 @@ def test_a_group_longer_than_the_buffer_limit_reads_the_same(tmp_path: Path) -> 
     assert len(fast) == 4
 
 
+CONTEXT = Context(file=parse_header(HEADER.rstrip("\n")), path="f", test_data=False)
+
+
+def fast_read(text: str, line: int = 2) -> tuple[list[DomainEvent], int | None]:
+    """The events the D0010 fast path yields for `text`, and what it returns: None when
+    it read every group, else how many groups it read before the one it could not."""
+    reading = FAST_PATHS["D0010002"].read(text, 0, len(text), line, CONTEXT)
+    events = []
+    while True:
+        try:
+            events.append(next(reading))
+        except StopIteration as stop:
+            return events, stop.value
+
+
+def group_text(first12: str, digit: str | None = None, extra: str = "") -> str:
+    mpan = first12 + (str(check_digit(first12)) if digit is None else digit)
+    return f"026|{mpan}|V|\n028|M1|R|\n030|01|20240229000000|12.5||||N|\n032|00|T|\n{extra}"
+
+
 def test_a_common_group_takes_the_fast_path_and_an_unusual_one_does_not() -> None:
-    read = FAST_PATHS["D0010002"].read
-    context = Context(file=parse_header(HEADER.rstrip("\n")), path="f", test_data=False)
-    common = "026|1200000000002|V|\n028|M1|R|\n030|01|20240229000000|12.5||||N|\n032|00|T|\n"
-    event = read(common, 0, len(common), 2, context)
+    events, read_before = fast_read(group_text("120000000000"))
+    assert read_before is None and len(events) == 1
+    event = events[0]
     assert isinstance(event, MeterReadingsReceived)
     assert event.meters[0].registers[0].validation is not None
-    visited = common + "033|01|\n"
-    assert read(visited, 0, len(visited), 2, context) is None
+    assert fast_read(group_text("120000000000", extra="033|01|\n")) == ([], 0)
     assert CATALOGUE["D0010002"].by_code["033"].role == "site_visit"
+
+
+def test_a_run_of_groups_stops_at_the_first_it_cannot_read() -> None:
+    good = group_text("120000000001")
+    wrong_digit = group_text("120000000002", digit=str((check_digit("120000000002") + 1) % 10))
+    events, read_before = fast_read(good + good + wrong_digit + good, line=10)
+    assert read_before == 2  # the caller reads the third group by itself, then the rest
+    assert [event.source.line for event in events if event.source] == [10, 14]
+    gap = good.replace("20240229000000", "20240331013000")  # clocks went forward: no such time
+    assert fast_read(good + gap + good)[1] == 1
+    assert fast_read(good + good + group_text("120000000003"))[1] is None
+    # A line no row pattern reads (a site visit), anywhere in the run: none is read.
+    assert fast_read(good + good + good + "033|01|\n") == ([], 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(first12=st.text("0123456789", min_size=12, max_size=12), digit=st.sampled_from("0123456789"))
+def test_the_check_digit_by_table_is_the_mpan_check_digit(first12: str, digit: str) -> None:
+    _, read_before = fast_read(group_text(first12, digit))
+    assert (read_before is None) == (int(digit) == check_digit(first12))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
