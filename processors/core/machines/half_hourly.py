@@ -44,9 +44,8 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
+from processors.vocabulary.kwh import Values, text_values, values_text
 from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
-
-Values = tuple[Decimal | None, ...]
 
 IO_GO_OFF_PEAK_FROM = 23 * 60 + 30
 IO_GO_OFF_PEAK_TO = 5 * 60 + 30
@@ -254,18 +253,6 @@ def rate_values(
         ),
         missing,
     )
-
-
-def values_text(values: Values) -> str:
-    """The values as text: decimal strings joined by commas, nothing where missing."""
-    return ",".join(map(str, values)).replace("None", "")
-
-
-def text_values(text: str) -> Values:
-    items = text.split(",")
-    if "" not in items:
-        return tuple(map(Decimal, items))
-    return tuple(None if item == "" else Decimal(item) for item in items)
 
 
 def rating_of(
