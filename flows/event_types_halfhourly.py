@@ -227,7 +227,8 @@ def fast_half_hourly(data: dict[str, Any], source: Source) -> HalfHourlyConsumpt
 FAST: dict[str, Callable[[dict[str, Any], Source], DomainEvent | None]] = {
     "consumption.half_hourly": fast_half_hourly,
 }
-"""Types read first by a specialised converter that returns None unless the line is clean."""
+"""Types read first by a specialised converter that returns None unless the line is clean;
+a clean line holds no float and no nested object (`flows.messages.FAST`)."""
 
 BUILDERS: dict[str, Callable[[dict[str, Any], Source], DomainEvent]] = {
     "consumption.half_hourly": _half_hourly,

@@ -173,3 +173,11 @@ def test_a_value_refused_once_is_refused_every_time(bad: str) -> None:
     for _ in range(2):
         with pytest.raises(ValueError, match="period 48"):
             parse_event(_line(values=["0.5"] * 47 + [bad]), source)
+
+
+def test_a_clean_day_with_a_key_said_twice_is_refused() -> None:
+    """The specialised converter reads the line before any other check: the key said
+    twice (which the JSON parser resolves in silence) is still found."""
+    line = _line()[:-1] + ', "direction": "import"}'
+    with pytest.raises(Problem, match="'direction' appears twice"):
+        parse_event(line, Source(path="x.jsonl", line=1))

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from itertools import repeat
-from operator import is_, itemgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_, is_not, itemgetter
 from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
@@ -324,7 +324,10 @@ def rate_day(
 
 
 def _find(state: HalfHourlyState, day: date) -> SiteDay | None:
-    for rec in reversed(state.days):  # the latest days are the likeliest
+    days = state.days
+    if not days or days[-1].day < day:  # the usual case: a new day, after all those held
+        return None
+    for rec in reversed(days):  # the latest days are the likeliest
         if rec.day == day:
             return rec
     return None
@@ -466,14 +469,38 @@ def apply_registered(state: HalfHourlyState, inp: SiteRegisteredIn, ctx: Ctx) ->
     return True
 
 
-def _flowing_through(state: HalfHourlyState, direction: str) -> date | None:
+_ONE_DAY = timedelta(days=1)
+_TWO_DAYS = timedelta(days=2)
+_SIDES: tuple[tuple[str, str, Callable[[SiteDay], str | None], Callable[[SiteDay], tuple[int, ...]]], ...] = (
+    (
+        HalfHourlyDeadline.MISSING_IMPORT,
+        Direction.IMPORT,
+        attrgetter("import_text"),
+        attrgetter("import_missing"),
+    ),
+    (
+        HalfHourlyDeadline.MISSING_EXPORT,
+        Direction.EXPORT,
+        attrgetter("export_text"),
+        attrgetter("export_missing"),
+    ),
+)
+"""Per direction: its deadline kind, and where a day keeps its values and missing periods.
+The deadlines are asked for several times per site and day (after each change, and when
+the site is woken), so the window's days are scanned by these in C (`map`, `compress`)."""
+
+
+def _flowing_through(
+    days: list[SiteDay], direction: str, text_of: Callable[[SiteDay], str | None]
+) -> date | None:
     """The latest day held with values of `direction` or reported in it: the next day's
     values are due. None when no day of the window has values of that direction, so a
     site whose values stopped is reported for the window's days at most."""
-    importing = direction == Direction.IMPORT
+    if not any(map(is_not, map(text_of, days), repeat(None))):
+        return None
     through = None
-    for rec in reversed(state.days):
-        if (rec.import_text if importing else rec.export_text) is not None:
+    for rec in reversed(days):
+        if text_of(rec) is not None:
             return rec.day if through is None else through
         if through is None and direction in rec.reported:
             through = rec.day
@@ -485,15 +512,14 @@ def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
     A day with no values at all counts as missing every period when the site's values
     of that direction are flowing and it is on a smart tariff that day."""
     out: list[tuple[date, str]] = []
-    for rec in state.days:
-        if rec.import_missing and Direction.IMPORT not in rec.reported:
-            out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_IMPORT))
-        if rec.export_missing and Direction.EXPORT not in rec.reported:
-            out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_EXPORT))
-    for kind, direction in _DEADLINE_DIRECTION.items():
-        through = _flowing_through(state, direction)
-        if through is not None and tariff_on(state, through + timedelta(days=1)) is not None:
-            out.append((through + timedelta(days=2), kind))
+    days = state.days
+    for kind, direction, text_of, missing_of in _SIDES:
+        for rec in compress(days, map(missing_of, days)):
+            if direction not in rec.reported:
+                out.append((rec.day + _ONE_DAY, kind))
+        through = _flowing_through(days, direction, text_of)
+        if through is not None and tariff_on(state, through + _ONE_DAY) is not None:
+            out.append((through + _TWO_DAYS, kind))
     return out
 
 
