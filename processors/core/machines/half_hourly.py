@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import attrgetter, is_, is_not, itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
@@ -471,54 +471,45 @@ def apply_registered(state: HalfHourlyState, inp: SiteRegisteredIn, ctx: Ctx) ->
 
 _ONE_DAY = timedelta(days=1)
 _TWO_DAYS = timedelta(days=2)
-_SIDES: tuple[tuple[str, str, Callable[[SiteDay], str | None], Callable[[SiteDay], tuple[int, ...]]], ...] = (
-    (
-        HalfHourlyDeadline.MISSING_IMPORT,
-        Direction.IMPORT,
-        attrgetter("import_text"),
-        attrgetter("import_missing"),
-    ),
-    (
-        HalfHourlyDeadline.MISSING_EXPORT,
-        Direction.EXPORT,
-        attrgetter("export_text"),
-        attrgetter("export_missing"),
-    ),
-)
-"""Per direction: its deadline kind, and where a day keeps its values and missing periods.
-The deadlines are asked for several times per site and day (after each change, and when
-the site is woken), so the window's days are scanned by these in C (`map`, `compress`)."""
-
-
-def _flowing_through(
-    days: list[SiteDay], direction: str, text_of: Callable[[SiteDay], str | None]
-) -> date | None:
-    """The latest day held with values of `direction` or reported in it: the next day's
-    values are due. None when no day of the window has values of that direction, so a
-    site whose values stopped is reported for the window's days at most."""
-    if not any(map(is_not, map(text_of, days), repeat(None))):
-        return None
-    through = None
-    for rec in reversed(days):
-        if text_of(rec) is not None:
-            return rec.day if through is None else through
-        if through is None and direction in rec.reported:
-            through = rec.day
-    return None
+_IMPORT = Direction.IMPORT.value
+_EXPORT = Direction.EXPORT.value
 
 
 def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
     """Each day with missing values not yet reported: due at the close of the next day.
     A day with no values at all counts as missing every period when the site's values
-    of that direction are flowing and it is on a smart tariff that day."""
+    of that direction are flowing and it is on a smart tariff that day: the day after
+    the latest one held with values of that direction, or reported in it, is due (None
+    when no day of the window has values of that direction, so a site whose values
+    stopped is reported for the window's days at most).
+
+    Asked for several times per site and day (after each change, and when the site is
+    woken), so it reads the window in one pass."""
     out: list[tuple[date, str]] = []
-    days = state.days
-    for kind, direction, text_of, missing_of in _SIDES:
-        for rec in compress(days, map(missing_of, days)):
-            if direction not in rec.reported:
-                out.append((rec.day + _ONE_DAY, kind))
-        through = _flowing_through(days, direction, text_of)
-        if through is not None and tariff_on(state, through + _ONE_DAY) is not None:
+    imported = exported = import_reported = export_reported = None
+    for rec in state.days:  # in day order
+        day, reported = rec.day, rec.reported
+        if rec.import_text is not None:
+            imported = day
+        if rec.export_text is not None:
+            exported = day
+        if reported:
+            if _IMPORT in reported:
+                import_reported = day
+            if _EXPORT in reported:
+                export_reported = day
+        if rec.import_missing and _IMPORT not in reported:
+            out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_IMPORT))
+        if rec.export_missing and _EXPORT not in reported:
+            out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_EXPORT))
+    for kind, held, reported_on in (
+        (HalfHourlyDeadline.MISSING_IMPORT, imported, import_reported),
+        (HalfHourlyDeadline.MISSING_EXPORT, exported, export_reported),
+    ):
+        if held is None:
+            continue
+        through = held if reported_on is None or reported_on < held else reported_on
+        if tariff_on(state, through + _ONE_DAY) is not None:
             out.append((through + _TWO_DAYS, kind))
     return out
 

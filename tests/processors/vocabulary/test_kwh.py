@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from processors.vocabulary.kwh import RememberedKwh
+from processors.vocabulary.kwh import RememberedKwh, values_text
 
 
 def _parsed(items: list[str | None]) -> tuple[Decimal | None, ...]:
@@ -49,31 +49,26 @@ def test_nothing_more_is_remembered_past_the_limit() -> None:
     assert kwh.known_values(["3"]) is None
 
 
-def test_the_compact_text_of_remembered_and_unremembered_values_is_the_same() -> None:
+def test_the_compact_text_reads_back_to_the_same_values_remembered_or_not() -> None:
     remembered, fresh = RememberedKwh(), RememberedKwh()
-    items = ["0.250", None, "1.5E+2", "0", "2.000"]
-    remembered.remember([i for i in items if i is not None], [Decimal(i) for i in items if i is not None])
+    items = ["0.250", None, "1.5E+2", "0", None, "2.000"]
+    present = [i for i in items if i is not None]
+    remembered.remember(present, [Decimal(i) for i in present])
     values = remembered.known_values(items)
     assert values is not None
-    text = remembered.values_text(values)
-    assert text == fresh.values_text(_parsed(items)) == "0.250,,1.5E+2,0,2.000"
+    text = values_text(values)
+    assert text == values_text(_parsed(items)) == "0.250,,1.5E+2,0,,2.000"
+    for kwh in (remembered, fresh):
+        back = kwh.text_values(text)
+        assert back == values
+        assert [str(v) for v in back] == ["0.250", "None", "1.5E+2", "0", "None", "2.000"]
+    assert fresh.text_values("0.1,0.20") == (Decimal("0.1"), Decimal("0.20"))
 
 
-def test_a_text_written_otherwise_than_its_decimal_is_written_as_the_decimal() -> None:
+def test_a_text_written_otherwise_than_its_decimal_reads_back_as_the_decimal() -> None:
     kwh = RememberedKwh()
     kwh.remember([" 1.5", "1.50e0"], [Decimal(" 1.5"), Decimal("1.50e0")])
     values = kwh.known_values([" 1.5", "1.50e0"])
     assert values is not None
-    assert kwh.values_text(values) == "1.5,1.50"
-
-
-def test_a_compact_text_reads_back_to_the_same_values_remembered_or_not() -> None:
-    remembered, fresh = RememberedKwh(), RememberedKwh()
-    values = _parsed(["0.250", None, "1.5", None])
-    remembered.remember(["0.250", "1.5"], [v for v in values if v is not None])
-    text = remembered.values_text(values)
-    for kwh in (remembered, fresh):
-        back = kwh.text_values(text)
-        assert back == values
-        assert [str(v) for v in back] == ["0.250", "None", "1.5", "None"]
-    assert fresh.text_values("0.1,0.20") == (Decimal("0.1"), Decimal("0.20"))
+    assert values_text(values) == "1.5,1.50"
+    assert [str(v) for v in kwh.text_values("1.5,1.50")] == ["1.5", "1.50"]
