@@ -231,27 +231,27 @@ def _bands(off_peak: frozenset[int], count: int) -> tuple[_Picker, _Picker]:
 
 
 def rate_values(
-    values: Values, off_peak: frozenset[int], peak_rate: Decimal, off_peak_rate: Decimal | None
-) -> tuple[RatedEnergy, tuple[int, ...]]:
-    """The day's kWh and cost per band (missing values listed, never rated)."""
+    values: Values,
+    missing: tuple[int, ...],
+    off_peak: frozenset[int],
+    peak_rate: Decimal,
+    off_peak_rate: Decimal | None,
+) -> RatedEnergy:
+    """The day's kWh and cost per band; `missing`, the periods of `values` that are None
+    (worked out once, when the values arrived), are never rated."""
     pick_off, pick_peak = _bands(off_peak, len(values))
-    if _has_gaps(values):
-        missing = _missing(values)
+    if missing:
         off_kwh = sum([v for v in pick_off(values) if v is not None], _ZERO)
         peak_kwh = sum([v for v in pick_peak(values) if v is not None], _ZERO)
     else:  # the common case: each band summed in period order, as above
-        missing = ()
         off_kwh = sum(cast("tuple[Decimal, ...]", pick_off(values)), _ZERO)
         peak_kwh = sum(cast("tuple[Decimal, ...]", pick_peak(values)), _ZERO)
     off_cost = off_kwh * off_peak_rate if off_peak_rate is not None else _ZERO
-    return (
-        RatedEnergy(
-            off_peak_kwh=off_kwh,
-            peak_kwh=peak_kwh,
-            off_peak_cost=off_cost.quantize(_COST_STEP),
-            peak_cost=(peak_kwh * peak_rate).quantize(_COST_STEP),
-        ),
-        missing,
+    return RatedEnergy(
+        off_peak_kwh=off_kwh,
+        peak_kwh=peak_kwh,
+        off_peak_cost=off_cost.quantize(_COST_STEP),
+        peak_cost=(peak_kwh * peak_rate).quantize(_COST_STEP),
     )
 
 
@@ -268,21 +268,20 @@ def rating_of(
         return None
     off = off_peak_periods(term, rec.day, state.slots)
     imports = fresh if fresh is not None and direction == Direction.IMPORT else text_values(rec.import_text)
-    imported, missing = rate_values(imports, off, term.peak, term.off_peak)
+    imported = rate_values(imports, rec.import_missing, off, term.peak, term.off_peak)
     exported = None
-    export_missing: tuple[int, ...] = ()
     if term.product == SmartProduct.IO_FLUX and rec.export_text is not None:
         assert term.export_peak is not None
         fresh_export = fresh is not None and direction == Direction.EXPORT
         exports = fresh if fresh is not None and fresh_export else text_values(rec.export_text)
-        exported, export_missing = rate_values(exports, off, term.export_peak, term.export_off_peak)
+        exported = rate_values(exports, rec.export_missing, off, term.export_peak, term.export_off_peak)
     return {
         "day": rec.day,
         "product": term.product,
         "import_": imported,
         "export": exported,
-        "missing_periods": missing,
-        "export_missing_periods": export_missing,
+        "missing_periods": rec.import_missing,
+        "export_missing_periods": rec.export_missing if exported is not None else (),
     }
 
 
@@ -364,7 +363,7 @@ def _hand_total(  # noqa: PLR0917 - one module's helper
         return
     values = fresh if fresh is not None else text_values(rec.import_text)
     present = (
-        [v for v in values if v is not None] if _has_gaps(values) else cast("tuple[Decimal, ...]", values)
+        [v for v in values if v is not None] if rec.import_missing else cast("tuple[Decimal, ...]", values)
     )
     ctx.follow_ups.append(
         DailyImportTotalled(
