@@ -58,8 +58,11 @@ class RememberedKwh:
         by_text = self._by_text
         try:
             return tuple([None if item == "" else by_text[item] for item in items])
-        except KeyError:  # a text not remembered (a state read back after a restart)
-            return tuple([None if item == "" else Decimal(item) for item in items])
+        except KeyError:  # a text not remembered (a state read back after a restart, the worker)
+            values = tuple([None if item == "" else Decimal(item) for item in items])
+        present = [item for item in items if item != ""]
+        self.remember(present, [v for v in values if v is not None])  # checked when they came in
+        return values
 
 
 def values_text(values: Values) -> str:

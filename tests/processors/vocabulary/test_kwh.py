@@ -72,3 +72,11 @@ def test_a_text_written_otherwise_than_its_decimal_reads_back_as_the_decimal() -
     assert values is not None
     assert values_text(values) == "1.5,1.50"
     assert [str(v) for v in kwh.text_values("1.5,1.50")] == ["1.5", "1.50"]
+
+
+def test_a_compact_text_read_back_is_remembered() -> None:
+    """A state's texts were checked when their values came in (the worker reads values
+    from Avro, not from texts): reading one back teaches the memory its values."""
+    kwh = RememberedKwh()
+    assert kwh.text_values("0.125,,3") == (Decimal("0.125"), None, Decimal(3))
+    assert kwh.known_values(["0.125", None, "3"]) == (Decimal("0.125"), None, Decimal(3))
