@@ -30,6 +30,7 @@ from processors.vocabulary.events import (
     TrackerPeriod,
     uk_day,
 )
+from processors.vocabulary.kwh import known_values, remember
 from processors.vocabulary.periods import periods_in_day
 
 _TEXT = {str}
@@ -39,11 +40,15 @@ def half_hour_values(value: Any) -> tuple[Decimal | None, ...]:
     """A list of kWh values, null where missing; each a non-negative number."""
     if not isinstance(value, list):
         raise ValueError(f"expected a list of kWh values (null where missing), got {value!r}")
+    known = known_values(value)  # the common case: texts already read (processors.vocabulary.kwh)
+    if known is not None:
+        return known
     present = [item for item in value if item is not None]
-    if set(map(type, present)) <= _TEXT:  # the common case, read in bulk
+    if set(map(type, present)) <= _TEXT:  # texts, read in bulk
         try:
             numbers = list(map(Decimal, present))
             if not numbers or (min(numbers) >= 0 and max(numbers).is_finite()):
+                remember(present, numbers)
                 if len(numbers) == len(value):
                     return tuple(numbers)
                 given = iter(numbers)
@@ -222,7 +227,8 @@ def fast_half_hourly(data: dict[str, Any], source: Source) -> HalfHourlyConsumpt
 FAST: dict[str, Callable[[dict[str, Any], Source], DomainEvent | None]] = {
     "consumption.half_hourly": fast_half_hourly,
 }
-"""Types read first by a specialised converter that returns None unless the line is clean."""
+"""Types read first by a specialised converter that returns None unless the line is clean;
+a clean line holds no float and no nested object (`flows.messages.FAST`)."""
 
 BUILDERS: dict[str, Callable[[dict[str, Any], Source], DomainEvent]] = {
     "consumption.half_hourly": _half_hourly,

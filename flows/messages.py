@@ -95,12 +95,16 @@ def _loads(line_text: str, source: Source) -> Any:
     except orjson.JSONDecodeError:
         pass
     else:
-        if type(data) is dict and (keys := _keys_unless_float(data)) >= 0:
-            _check_keys(line_text, keys)
+        if type(data) is dict:
             kind = data.get("type")
             fast = FAST.get(kind) if type(kind) is str else None
             event = None if fast is None else fast(data, source)
-            return data if event is None else event
+            if event is not None:  # no float, no nested object: its keys are the line's own
+                _check_keys(line_text, len(data))
+                return event
+            if (keys := _keys_unless_float(data)) >= 0:
+                _check_keys(line_text, keys)
+                return data
     try:
         data = json.loads(line_text, parse_float=Decimal, parse_constant=_no_constants)
     except ValueError as exc:
@@ -147,7 +151,10 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 FAST = {**event_types_halfhourly.FAST}
-"""The types with a specialised converter for clean lines (None: read the general way)."""
+"""The types with a specialised converter for clean lines (None: read the general way). It
+is tried before the line is searched for floats: it accepts a line only when no value
+in it is a float or a nested object (its fields are texts and lists of texts), so the
+keys said twice are counted at the line's top level alone."""
 
 _ENVELOPE_SPECS = {"event_id": Spec(text), "occurred_at": Spec(instant)}
 

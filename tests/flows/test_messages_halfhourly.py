@@ -160,3 +160,24 @@ def test_a_line_the_specialised_converter_declines_is_refused_as_before(
         parse_event(line, Source(path="x", line=1))
     problems = getattr(refused.value, "problems", [refused.value])
     assert field in [p.field for p in problems]
+
+
+@pytest.mark.parametrize("bad", ["-0.5", "NaN", "Infinity", "0.5x"])
+def test_a_value_refused_once_is_refused_every_time(bad: str) -> None:
+    """Values already read are not read again (processors.vocabulary.kwh): a value that
+    failed its check must never be one of them."""
+    source = Source(path="x.jsonl", line=1)
+    good = parse_event(_line(values=["0.5"] * 47 + ["0.500"]), source)
+    assert isinstance(good, HalfHourlyConsumption)
+    assert [str(v) for v in good.values[-2:]] == ["0.5", "0.500"]
+    for _ in range(2):
+        with pytest.raises(ValueError, match="period 48"):
+            parse_event(_line(values=["0.5"] * 47 + [bad]), source)
+
+
+def test_a_clean_day_with_a_key_said_twice_is_refused() -> None:
+    """The specialised converter reads the line before any other check: the key said
+    twice (which the JSON parser resolves in silence) is still found."""
+    line = _line()[:-1] + ', "direction": "import"}'
+    with pytest.raises(Problem, match="'direction' appears twice"):
+        parse_event(line, Source(path="x.jsonl", line=1))

@@ -44,9 +44,8 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
+from processors.vocabulary.kwh import Values, text_values, values_text
 from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
-
-Values = tuple[Decimal | None, ...]
 
 IO_GO_OFF_PEAK_FROM = 23 * 60 + 30
 IO_GO_OFF_PEAK_TO = 5 * 60 + 30
@@ -232,40 +231,28 @@ def _bands(off_peak: frozenset[int], count: int) -> tuple[_Picker, _Picker]:
 
 
 def rate_values(
-    values: Values, off_peak: frozenset[int], peak_rate: Decimal, off_peak_rate: Decimal | None
-) -> tuple[RatedEnergy, tuple[int, ...]]:
-    """The day's kWh and cost per band (missing values listed, never rated)."""
+    values: Values,
+    missing: tuple[int, ...],
+    off_peak: frozenset[int],
+    peak_rate: Decimal,
+    off_peak_rate: Decimal | None,
+) -> RatedEnergy:
+    """The day's kWh and cost per band; `missing`, the periods of `values` that are None
+    (worked out once, when the values arrived), are never rated."""
     pick_off, pick_peak = _bands(off_peak, len(values))
-    if _has_gaps(values):
-        missing = _missing(values)
+    if missing:
         off_kwh = sum([v for v in pick_off(values) if v is not None], _ZERO)
         peak_kwh = sum([v for v in pick_peak(values) if v is not None], _ZERO)
     else:  # the common case: each band summed in period order, as above
-        missing = ()
         off_kwh = sum(cast("tuple[Decimal, ...]", pick_off(values)), _ZERO)
         peak_kwh = sum(cast("tuple[Decimal, ...]", pick_peak(values)), _ZERO)
     off_cost = off_kwh * off_peak_rate if off_peak_rate is not None else _ZERO
-    return (
-        RatedEnergy(
-            off_peak_kwh=off_kwh,
-            peak_kwh=peak_kwh,
-            off_peak_cost=off_cost.quantize(_COST_STEP),
-            peak_cost=(peak_kwh * peak_rate).quantize(_COST_STEP),
-        ),
-        missing,
+    return RatedEnergy(
+        off_peak_kwh=off_kwh,
+        peak_kwh=peak_kwh,
+        off_peak_cost=off_cost.quantize(_COST_STEP),
+        peak_cost=(peak_kwh * peak_rate).quantize(_COST_STEP),
     )
-
-
-def values_text(values: Values) -> str:
-    """The values as text: decimal strings joined by commas, nothing where missing."""
-    return ",".join(map(str, values)).replace("None", "")
-
-
-def text_values(text: str) -> Values:
-    items = text.split(",")
-    if "" not in items:
-        return tuple(map(Decimal, items))
-    return tuple(None if item == "" else Decimal(item) for item in items)
 
 
 def rating_of(
@@ -281,21 +268,20 @@ def rating_of(
         return None
     off = off_peak_periods(term, rec.day, state.slots)
     imports = fresh if fresh is not None and direction == Direction.IMPORT else text_values(rec.import_text)
-    imported, missing = rate_values(imports, off, term.peak, term.off_peak)
+    imported = rate_values(imports, rec.import_missing, off, term.peak, term.off_peak)
     exported = None
-    export_missing: tuple[int, ...] = ()
     if term.product == SmartProduct.IO_FLUX and rec.export_text is not None:
         assert term.export_peak is not None
         fresh_export = fresh is not None and direction == Direction.EXPORT
         exports = fresh if fresh is not None and fresh_export else text_values(rec.export_text)
-        exported, export_missing = rate_values(exports, off, term.export_peak, term.export_off_peak)
+        exported = rate_values(exports, rec.export_missing, off, term.export_peak, term.export_off_peak)
     return {
         "day": rec.day,
         "product": term.product,
         "import_": imported,
         "export": exported,
-        "missing_periods": missing,
-        "export_missing_periods": export_missing,
+        "missing_periods": rec.import_missing,
+        "export_missing_periods": rec.export_missing if exported is not None else (),
     }
 
 
@@ -337,7 +323,10 @@ def rate_day(
 
 
 def _find(state: HalfHourlyState, day: date) -> SiteDay | None:
-    for rec in reversed(state.days):  # the latest days are the likeliest
+    days = state.days
+    if not days or days[-1].day < day:  # the usual case: a new day, after all those held
+        return None
+    for rec in reversed(days):  # the latest days are the likeliest
         if rec.day == day:
             return rec
     return None
@@ -374,7 +363,7 @@ def _hand_total(  # noqa: PLR0917 - one module's helper
         return
     values = fresh if fresh is not None else text_values(rec.import_text)
     present = (
-        [v for v in values if v is not None] if _has_gaps(values) else cast("tuple[Decimal, ...]", values)
+        [v for v in values if v is not None] if rec.import_missing else cast("tuple[Decimal, ...]", values)
     )
     ctx.follow_ups.append(
         DailyImportTotalled(
@@ -479,34 +468,48 @@ def apply_registered(state: HalfHourlyState, inp: SiteRegisteredIn, ctx: Ctx) ->
     return True
 
 
-def _flowing_through(state: HalfHourlyState, direction: str) -> date | None:
-    """The latest day held with values of `direction` or reported in it: the next day's
-    values are due. None when no day of the window has values of that direction, so a
-    site whose values stopped is reported for the window's days at most."""
-    importing = direction == Direction.IMPORT
-    through = None
-    for rec in reversed(state.days):
-        if (rec.import_text if importing else rec.export_text) is not None:
-            return rec.day if through is None else through
-        if through is None and direction in rec.reported:
-            through = rec.day
-    return None
+_ONE_DAY = timedelta(days=1)
+_TWO_DAYS = timedelta(days=2)
+_IMPORT = Direction.IMPORT.value
+_EXPORT = Direction.EXPORT.value
 
 
 def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
     """Each day with missing values not yet reported: due at the close of the next day.
     A day with no values at all counts as missing every period when the site's values
-    of that direction are flowing and it is on a smart tariff that day."""
+    of that direction are flowing and it is on a smart tariff that day: the day after
+    the latest one held with values of that direction, or reported in it, is due (None
+    when no day of the window has values of that direction, so a site whose values
+    stopped is reported for the window's days at most).
+
+    Asked for several times per site and day (after each change, and when the site is
+    woken), so it reads the window in one pass."""
     out: list[tuple[date, str]] = []
-    for rec in state.days:
-        if rec.import_missing and Direction.IMPORT not in rec.reported:
-            out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_IMPORT))
-        if rec.export_missing and Direction.EXPORT not in rec.reported:
-            out.append((rec.day + timedelta(days=1), HalfHourlyDeadline.MISSING_EXPORT))
-    for kind, direction in _DEADLINE_DIRECTION.items():
-        through = _flowing_through(state, direction)
-        if through is not None and tariff_on(state, through + timedelta(days=1)) is not None:
-            out.append((through + timedelta(days=2), kind))
+    imported = exported = import_reported = export_reported = None
+    for rec in state.days:  # in day order
+        day, reported = rec.day, rec.reported
+        if rec.import_text is not None:
+            imported = day
+        if rec.export_text is not None:
+            exported = day
+        if reported:
+            if _IMPORT in reported:
+                import_reported = day
+            if _EXPORT in reported:
+                export_reported = day
+        if rec.import_missing and _IMPORT not in reported:
+            out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_IMPORT))
+        if rec.export_missing and _EXPORT not in reported:
+            out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_EXPORT))
+    for kind, held, reported_on in (
+        (HalfHourlyDeadline.MISSING_IMPORT, imported, import_reported),
+        (HalfHourlyDeadline.MISSING_EXPORT, exported, export_reported),
+    ):
+        if held is None:
+            continue
+        through = held if reported_on is None or reported_on < held else reported_on
+        if tariff_on(state, through + _ONE_DAY) is not None:
+            out.append((through + _TWO_DAYS, kind))
     return out
 
 

@@ -1,0 +1,77 @@
+"""Half-hourly kWh values read once per distinct text, and a day's values as one text.
+
+A site's half-hourly values are small numbers with a few decimals, so a log repeats the
+same few thousand texts for every site and day. Reading each text once (its Decimal,
+checked non-negative and finite) makes a value a dict lookup rather than a parse and a
+check, and the same Decimal object each time, whose hash CPython computes once and keeps:
+the replay's event-content digest hashes every value of every line (docs/decisions.md,
+halfhourly). The values and their checks are those of a parse: a text not known here is
+read the usual way by the caller, and remembered while there is room.
+
+A day's values are kept by the rating machine as one compact text (`values_text`), read
+back (`text_values`) through the same memory. Measured, and left out: a value's text
+found by the identity of its remembered Decimal is no faster than `str` (an `id` is a
+new int each time), nor is `map` over a dict's `__getitem__` faster than a comprehension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+Values = tuple[Decimal | None, ...]
+
+
+class RememberedKwh:
+    """The texts read so far, each with its Decimal."""
+
+    __slots__ = ("_by_text", "limit")
+
+    def __init__(self, limit: int = 1 << 15) -> None:
+        self.limit = limit
+        """How many distinct texts are remembered (a few MB at most); past it, values are parsed."""
+        self._by_text: dict[str | None, Decimal | None] = {None: None}
+        """Each remembered text's Decimal; null (a missing value) is itself."""
+
+    def known_values(self, items: list[Any]) -> Values | None:
+        """The values of a JSON list of kWh texts (null where missing) when every text is
+        remembered, else None (the caller parses and checks them, then `remember`s them)."""
+        by_text = self._by_text
+        try:
+            return tuple([by_text[item] for item in items])
+        except (KeyError, TypeError):  # a text not seen yet, or not a text at all
+            return None
+
+    def remember(self, texts: Iterable[str], numbers: Iterable[Decimal]) -> None:
+        """Remember each text with its Decimal as the caller read and checked it
+        (non-negative, finite: `known_values` hands it out unchecked), while there is room."""
+        by_text = self._by_text
+        for item, number in zip(texts, numbers, strict=True):
+            if len(by_text) > self.limit:
+                return
+            by_text.setdefault(item, number)
+
+    def text_values(self, text: str) -> Values:
+        """The values of a `values_text` text."""
+        items = text.split(",")
+        by_text = self._by_text
+        try:
+            return tuple([None if item == "" else by_text[item] for item in items])
+        except KeyError:  # a text not remembered (a state read back after a restart, the worker)
+            values = tuple([None if item == "" else Decimal(item) for item in items])
+        present = [item for item in items if item != ""]
+        self.remember(present, [v for v in values if v is not None])  # checked when they came in
+        return values
+
+
+def values_text(values: Values) -> str:
+    """The values as text: decimal strings joined by commas, nothing where missing."""
+    return ",".join(map(str, values)).replace("None", "")
+
+
+KWH = RememberedKwh()
+"""The process's one memory of kWh texts, shared by the reader and the rating machine."""
+known_values = KWH.known_values
+remember = KWH.remember
+text_values = KWH.text_values

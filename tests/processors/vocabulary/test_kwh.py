@@ -1,0 +1,82 @@
+"""kWh texts read once: a remembered text gives the Decimal a parse gives (value, sign and
+exponent), a day's compact text is the same whether its values were remembered or not,
+and nothing unchecked or unseen is handed out."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from processors.vocabulary.kwh import RememberedKwh, values_text
+
+
+def _parsed(items: list[str | None]) -> tuple[Decimal | None, ...]:
+    return tuple(None if item is None else Decimal(item) for item in items)
+
+
+def test_a_text_is_known_only_once_remembered() -> None:
+    kwh = RememberedKwh()
+    items = ["0.250", None, "1.5"]
+    assert kwh.known_values(items) is None
+    kwh.remember(["0.250", "1.5"], [Decimal("0.250"), Decimal("1.5")])
+    known = kwh.known_values(items)
+    assert known == _parsed(items)
+    assert known is not None
+    assert [str(v) for v in known if v is not None] == ["0.250", "1.5"]  # exponents kept
+
+
+def test_one_unseen_text_or_a_value_that_is_not_a_text_makes_the_whole_list_unknown() -> None:
+    kwh = RememberedKwh()
+    kwh.remember(["0.5"], [Decimal("0.5")])
+    assert kwh.known_values(["0.5", "0.6"]) is None
+    assert kwh.known_values(["0.5", 0]) is None
+    assert kwh.known_values(["0.5", Decimal("0.5")]) is None
+    assert kwh.known_values(["0.5", ["0.5"]]) is None
+    assert kwh.known_values(["0.5", ""]) is None  # an empty text is not a missing value
+
+
+def test_the_same_text_gives_the_same_decimal_object() -> None:
+    kwh = RememberedKwh()
+    first = Decimal("0.731")
+    kwh.remember(["0.731"], [first])
+    again = kwh.known_values(["0.731", "0.731"])
+    assert again is not None and again[0] is first and again[1] is first
+
+
+def test_nothing_more_is_remembered_past_the_limit() -> None:
+    kwh = RememberedKwh(limit=2)
+    kwh.remember(["1", "2", "3"], [Decimal(1), Decimal(2), Decimal(3)])
+    assert kwh.known_values(["1", "2"]) == (Decimal(1), Decimal(2))
+    assert kwh.known_values(["3"]) is None
+
+
+def test_the_compact_text_reads_back_to_the_same_values_remembered_or_not() -> None:
+    remembered, fresh = RememberedKwh(), RememberedKwh()
+    items = ["0.250", None, "1.5E+2", "0", None, "2.000"]
+    present = [i for i in items if i is not None]
+    remembered.remember(present, [Decimal(i) for i in present])
+    values = remembered.known_values(items)
+    assert values is not None
+    text = values_text(values)
+    assert text == values_text(_parsed(items)) == "0.250,,1.5E+2,0,,2.000"
+    for kwh in (remembered, fresh):
+        back = kwh.text_values(text)
+        assert back == values
+        assert [str(v) for v in back] == ["0.250", "None", "1.5E+2", "0", "None", "2.000"]
+    assert fresh.text_values("0.1,0.20") == (Decimal("0.1"), Decimal("0.20"))
+
+
+def test_a_text_written_otherwise_than_its_decimal_reads_back_as_the_decimal() -> None:
+    kwh = RememberedKwh()
+    kwh.remember([" 1.5", "1.50e0"], [Decimal(" 1.5"), Decimal("1.50e0")])
+    values = kwh.known_values([" 1.5", "1.50e0"])
+    assert values is not None
+    assert values_text(values) == "1.5,1.50"
+    assert [str(v) for v in kwh.text_values("1.5,1.50")] == ["1.5", "1.50"]
+
+
+def test_a_compact_text_read_back_is_remembered() -> None:
+    """A state's texts were checked when their values came in (the worker reads values
+    from Avro, not from texts): reading one back teaches the memory its values."""
+    kwh = RememberedKwh()
+    assert kwh.text_values("0.125,,3") == (Decimal("0.125"), None, Decimal(3))
+    assert kwh.known_values(["0.125", None, "3"]) == (Decimal("0.125"), None, Decimal(3))
