@@ -62,7 +62,7 @@ def test_every_fixture_reads_the_same_with_and_without_the_fast_path(name: str) 
         ("\r\n", ""),  # every group misses the fast path: the rest goes record by record
         ("\n", "033|01|\n"),  # a site visit in every group
         ("\n", "030|03|20240331010000|1.0||||N|\n"),  # a clock time that does not exist (BST)
-        ("\n", "028|M1|Z|\n"),  # a reading type outside its code list
+        ("\n", "028|M1|B|\n"),  # a reading type outside its code list (Z is a change of tenancy)
     ],
 )
 def test_long_files_read_the_same_with_and_without_the_fast_path(
