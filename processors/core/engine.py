@@ -22,14 +22,23 @@ which deadlines its state has. What the engine guarantees for all of them (docs/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any
 
 from processors.core.conflicts import conflicts, input_digest, report_conflict
 from processors.core.deadlines import Deadline, WakeUpIndex
-from processors.core.machine import KEY_NAMES, Ctx, Input, Machine, MachineState, split_store_key
+from processors.core.machine import (
+    KEY_NAMES,
+    UNKNOWN_KINDS,
+    Ctx,
+    Input,
+    Machine,
+    MachineState,
+    split_store_key,
+)
 from processors.core.machines import MACHINES
 from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.core.store import DictStateStore, StateStore
@@ -69,20 +78,32 @@ class _Route:
     convert: Any
     prefix: str
     """Of the machine's store keys (`Engine._prefix`)."""
+    subject_prefix: str
+    """Of the subject ids of its keyspace (`Engine._subject_prefix`)."""
 
 
-_Peers = tuple[Callable[[str | None], bool], Callable[[str], Any]]
-"""`Ctx.claimed_by` and `Ctx.state_of` of one machine of a subject."""
+_Deadlines = list[tuple[date, str]]
+"""One state's pending deadlines, as `Machine.deadlines` gives them."""
+_Listed = Mapping[int, Iterable[tuple[date, str]]]
+"""Deadlines of some states of a subject, by machine index."""
 
 
-@dataclass(frozen=True, slots=True)
 class _Subject:
-    """A key of one keyspace: the machines that share it and their store keys."""
+    """A key of one keyspace: the machines that share it and their store keys.
 
-    key: str
-    members: tuple[tuple[int, Machine[Any], str], ...]
-    """(machine index, machine, store key prefix) of its keyspace, in registration order:
-    built once per keyspace, so naming a subject concatenates no store key."""
+    A plain slotted class, not a frozen dataclass: one is named per held subject and per
+    wake-up (about 190k times in bench/replay.py's log with accounts), and a frozen
+    dataclass's `__init__` costs an `object.__setattr__` per field."""
+
+    __slots__ = ("id", "key", "members")
+
+    def __init__(self, subject_id: str, key: str, members: tuple[tuple[int, Machine[Any], str], ...]) -> None:
+        self.id = subject_id
+        """`keyspace:key`, its name in the wake-up index and the open days' index."""
+        self.key = key
+        self.members = members
+        """(machine index, machine, store key prefix) of its keyspace, in registration order:
+        built once per keyspace, so naming a subject concatenates no store key."""
 
     @property
     def machines(self) -> Iterator[tuple[int, Machine[Any], str]]:
@@ -91,8 +112,40 @@ class _Subject:
         return ((index, machine, prefix + key) for index, machine, prefix in self.members)
 
 
-def _sort_key(inp: Input) -> tuple[date, int, str]:
-    return (inp.day, inp.PRIORITY, inp.event_id)
+class _Peers:
+    """`Ctx.claimed_by` and `Ctx.state_of` over one subject's live states (those a pass
+    holds, changed or not yet written back) and the store for the others: one object per
+    subject and pass, shared by the contexts of its machines (`Ctx` passes its own index)."""
+
+    __slots__ = ("_get", "_key", "_live", "_members")
+
+    def __init__(self, get: Callable[[str], Any], subject: _Subject, live: dict[int, Any]) -> None:
+        self._get = get
+        self._key = subject.key
+        self._members = subject.members
+        self._live = live
+
+    def claimed(self, asking: int, name: str | None) -> bool:
+        live = self._live
+        for index, machine, prefix in self._members:
+            if index == asking or (name is not None and machine.name != name):
+                continue
+            state = live[index] if index in live else self._get(prefix + self._key)
+            if state is not None and machine.claims(state):
+                return True
+        return False
+
+    def state_of(self, name: str) -> Any:
+        live = self._live
+        for index, machine, prefix in self._members:
+            if machine.name == name:
+                return live[index] if index in live else self._get(prefix + self._key)
+        return None
+
+
+_input_order = itemgetter(0, 1, 2, 3)
+"""A held input's place in its day, as `_close_day` lists them: (day, priority, event
+id, machine index)."""
 
 
 class Engine:
@@ -122,7 +175,13 @@ class Engine:
             for event_type, convert in machine.converters.items():
                 self._routes[event_type] = (
                     *self._routes.get(event_type, ()),
-                    _Route(machine, index, convert, self._prefix[machine.name]),
+                    _Route(
+                        machine,
+                        index,
+                        convert,
+                        self._prefix[machine.name],
+                        self._subject_prefix[machine.name],
+                    ),
                 )
         self._quiet: dict[type[DomainEvent], tuple[tuple[str, Any, Any], ...]] = {}
         """Per event type that every machine taking it declares `quiet` for: (store key
@@ -143,13 +202,15 @@ class Engine:
             ks = str(machine.keyspace)
             self._keyspace_machines[ks] = (*self._keyspace_machines.get(ks, ()), (index, machine))
             self._members[ks] = (*self._members.get(ks, ()), (index, machine, self._prefix[machine.name]))
+        self._prefixes = tuple(self._prefix[m.name] for m in self.machines)
+        """Store key prefixes by machine index."""
         self._store: StateStore = store if store is not None else DictStateStore()
         self._get = self._store.get
         self.last_closed_day: date | None = None
         self._wake = WakeUpIndex()
-        self._pending_days: dict[date, dict[str, set[int]]] = {}
+        self._pending_days: dict[date, dict[str, int]] = {}
         """Per open day, the subjects with inputs held for it, and which of their machines
-        (by index) hold them: closing a day reads only those states."""
+        hold them (bit `index` set): closing a day reads only those states."""
         self.rebuild_deadlines()
 
     # -- public API --
@@ -220,7 +281,7 @@ class Engine:
                 for route, state in zip(routes, states, strict=True):
                     if state is not None and route.machine.claims(state):
                         return out
-                self._unknown_subject(event, key, out, unknown)
+                self._unknown_subject(event, key, out, unknown, routes[0])
             return out
         # no state of these machines: another machine of the keyspace may still know the key
         if (
@@ -230,7 +291,7 @@ class Engine:
                 self._get(self._prefix[m.name] + key) is not None for _, m in self._subject_machines(routes)
             )
         ):
-            self._unknown_subject(event, key, out, unknown)
+            self._unknown_subject(event, key, out, unknown, routes[0])
             return out
         converted: dict[int, Input | None] = {}
         for route, state, done in zip(routes, states, settled, strict=True):
@@ -242,17 +303,19 @@ class Engine:
             else:
                 inp = converted[ident] = route.convert(event, self.policy)
             if inp is not None:
-                self._accept(route.machine, route.index, key, state, inp, out)
+                self._accept(route, key, state, inp, out)
         return out
 
     @staticmethod
-    def _unknown_subject(event: DomainEvent, key: str, out: Outcome, detail: str) -> None:
+    def _unknown_subject(event: DomainEvent, key: str, out: Outcome, detail: str, route: _Route) -> None:
+        """No machine of the event's keyspace knows its key: the anomaly names what the key
+        is (`UNKNOWN_KINDS`), an account as much as a supply point."""
         out.anomalies.append(
             Anomaly(
                 event_id=event.event_id,
                 subject=key,
                 day=event.day,
-                kind="unknown_supply_point",
+                kind=UNKNOWN_KINDS[route.machine.keyspace],
                 detail=detail,
             )
         )
@@ -273,9 +336,10 @@ class Engine:
                 continue
             subject = self._subject_id(machine, key)
             self._reschedule_state(machine, key, subject, state)
-            index = self.machines.index(machine)
+            bit = 1 << self.machines.index(machine)
             for inp in state.pending or ():
-                self._pending_days.setdefault(inp.day, {}).setdefault(subject, set()).add(index)
+                days = self._pending_days.setdefault(inp.day, {})
+                days[subject] = days.get(subject, 0) | bit
 
     def deadlines_between(self, first: date, last: date) -> list[Deadline]:
         """Pending deadlines due in [first, last], for the dashboard."""
@@ -357,44 +421,11 @@ class Engine:
 
     def _subject(self, subject_id: str) -> _Subject:
         keyspace, _, key = subject_id.partition(":")
-        return _Subject(key, self._members[keyspace])
+        return _Subject(subject_id, key, self._members[keyspace])
 
-    def _peers(self, subject: _Subject, states: dict[int, Any], asking: int) -> _Peers:
-        """`Ctx.claimed_by` and `Ctx.state_of` of one machine of a subject, over live states."""
-        get = self.store.get
-        key = subject.key
-
-        def claimed(name: str | None) -> bool:
-            for index, machine, prefix in subject.members:
-                if index == asking or (name is not None and machine.name != name):
-                    continue
-                state = states[index] if index in states else get(prefix + key)
-                if state is not None and machine.claims(state):
-                    return True
-            return False
-
-        def state_of(name: str) -> Any:
-            for index, machine, prefix in subject.members:
-                if machine.name == name:
-                    return states[index] if index in states else get(prefix + key)
-            return None
-
-        return claimed, state_of
-
-    def _ctx(
-        self,
-        key: str,
-        day: date,
-        out: Outcome,
-        peers: _Peers,
-    ) -> Ctx:
-        return Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, *peers)
-
-    def _accept(  # noqa: PLR0917 - one call site, the hot path of `handle`
-        self, machine: Machine[Any], index: int, key: str, state: Any, inp: Input, out: Outcome
-    ) -> None:
-        store = self.store
-        stored = self._prefix[machine.name] + key
+    def _accept(self, route: _Route, key: str, state: Any, inp: Input, out: Outcome) -> None:
+        machine, index = route.machine, route.index
+        stored = route.prefix + key
         if state is None:
             state = machine.state_type()
         last = self.last_closed_day
@@ -406,13 +437,14 @@ class Engine:
                 if conflicts(state, inp):
                     report_conflict(out.anomalies, key, inp)
                 return
-            subject = self._subject(self._subject_id(machine, key))
+            subject = self._subject(route.subject_prefix + key)
             live = {index: state}
-            ctx = self._ctx(key, last, out, self._peers(subject, live, index))
+            peers = _Peers(self.store.get, subject, live)
+            ctx = Ctx(key, self.policy, last, out.commands, out.anomalies, out.follow_ups, peers, index)
             self._apply(machine, state, inp, ctx)
-            store.put(stored, state)
-            self._fire(subject, live, last, out)
-            self._reschedule(subject, live)
+            self.store.put(stored, state)
+            found, _ = self._fire(subject, live, last, out)
+            self._schedule(subject.id, found, last + _ONE_DAY)
             return
         pending = state.pending
         if pending is None:
@@ -423,17 +455,13 @@ class Engine:
             return
         else:
             pending.append(inp)
-        subject_id = self._subject_id(machine, key)
+        subject_id = route.subject_prefix + key
         days = self._pending_days.get(inp.day)
         if days is None:
-            self._pending_days[inp.day] = {subject_id: {index}}
+            self._pending_days[inp.day] = {subject_id: 1 << index}
         else:
-            holders = days.get(subject_id)
-            if holders is None:
-                days[subject_id] = {index}
-            else:
-                holders.add(index)
-        store.put(stored, state)
+            days[subject_id] = days.get(subject_id, 0) | 1 << index
+        self.store.put(stored, state)
 
     def _apply(self, machine: Machine[Any], state: Any, inp: Input, ctx: Ctx) -> bool:
         if inp.event_id in state.recent:
@@ -467,78 +495,112 @@ class Engine:
     def _close_day(self, day: date, out: Outcome) -> None:
         """Apply the day's held inputs in canonical order, then fire what is due."""
         store = self.store
+        get, put = store.get, store.put
+        machines, prefixes, policy = self.machines, self._prefixes, self.policy
+        commands, anomalies, follow_ups = out.commands, out.anomalies, out.follow_ups
         held_today = self._pending_days.pop(day, {})
         for subject_id in sorted(held_today):
             subject = self._subject(subject_id)
+            key = subject.key
             live: dict[int, Any] = {}
-            todo: list[tuple[tuple[date, int, str], int, Input]] = []
+            todo: list[tuple[date, int, str, int, Input]] = []
             holders = held_today[subject_id]
             for index, _, prefix in subject.members:
-                if index not in holders:
+                if not holders >> index & 1:
                     continue
-                state = store.get(prefix + subject.key)
+                state = get(prefix + key)
                 if not isinstance(state, MachineState) or not state.pending:
                     continue
                 live[index] = state
-                held = [p for p in state.pending if p.day > day]
-                todo.extend((_sort_key(p), index, p) for p in state.pending if p.day <= day)
-                state.pending = held or None
+                pending = state.pending
+                due = [p for p in pending if p.day <= day]
+                state.pending = [p for p in pending if p.day > day] if len(due) < len(pending) else None
+                todo.extend((p.day, p.PRIORITY, p.event_id, index, p) for p in due)
             if not live:
                 continue
-            todo.sort(key=lambda item: (item[0], item[1]))
-            changed: set[int] = set()
-            for _, index, inp in todo:
-                machine = self.machines[index]
-                ctx = self._ctx(subject.key, day, out, self._peers(subject, live, index))
-                if self._apply(machine, live[index], inp, ctx):
-                    changed.add(index)
+            if len(todo) > 1:
+                todo.sort(key=_input_order)
+            peers = _Peers(get, subject, live)
+            changed: dict[int, Any] = {}
+            for _, _, _, index, inp in todo:
+                ctx = Ctx(key, policy, day, commands, anomalies, follow_ups, peers, index)
+                state = live[index]
+                if self._apply(machines[index], state, inp, ctx):
+                    changed[index] = state
             for index, state in live.items():
-                store.put(self._prefix[self.machines[index].name] + subject.key, state)
+                put(prefixes[index] + key, state)
             if changed:
-                self._reschedule(subject, {i: live[i] for i in changed}, open_day=day)
+                self._schedule(
+                    subject_id,
+                    {i: machines[i].deadlines(key, state, policy) for i, state in changed.items()},
+                    day,
+                )
         for subject_id in self._wake.pop_through(day):
             subject = self._subject(subject_id)
+            key = subject.key
             live = {}
-            for index, _, stored in subject.machines:
-                state = store.get(stored)
+            for index, _, prefix in subject.members:
+                state = get(prefix + key)
                 if isinstance(state, MachineState):
                     live[index] = state
             if not live:
                 continue
-            self._fire(subject, live, day, out)
-            self._reschedule(subject, live, open_day=day + _ONE_DAY)
+            found, stale = self._fire(subject, live, day, out)
+            if stale:
+                self._schedule(subject_id, {i: found[i] for i in stale}, day + _ONE_DAY)
         self.last_closed_day = day
 
-    def _fire(self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome) -> None:
+    def _fire(
+        self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome
+    ) -> tuple[dict[int, _Deadlines], Iterable[int]]:
         """Fire the subject's deadlines due on or before `upto`, earliest first, across its
-        machines; a fired state is written back."""
-        fired: set[int] = set()
-        for _ in range(_MAX_FIRINGS):
-            due = sorted(
-                (day, str(kind), index)
-                for index, state in live.items()
-                for day, kind in self.machines[index].deadlines(subject.key, state, self.policy)
-                if day <= upto
-            )
-            if not due:
-                break
-            day, kind, index = due[0]
-            machine = self.machines[index]
-            ctx = self._ctx(subject.key, upto, out, self._peers(subject, live, index))
-            machine.fire(live[index], kind, day, ctx)
-            fired.add(index)
-        for index in fired:
-            self.store.put(self._prefix[self.machines[index].name] + subject.key, live[index])
+        machines; a fired state is written back.
 
-    def _reschedule(self, subject: _Subject, live: dict[int, Any], open_day: date | None = None) -> None:
-        if open_day is None and self.last_closed_day is not None:
-            open_day = self.last_closed_day + _ONE_DAY
-        subject_id = self._subject_id(self.machines[next(iter(live))], subject.key) if live else None
-        if subject_id is None:
-            return
-        for index, state in live.items():
-            for due, _kind in self.machines[index].deadlines(subject.key, state, self.policy):
-                self._wake.add(due if open_day is None or due >= open_day else open_day, subject_id)
+        Returns every live state's deadlines as they are after the firings, and the states
+        whose deadlines may lack a wake-up: the fired ones, or all when the cap on firings
+        stopped the loop. Each state's deadlines are listed once, and again only after it
+        fires (firing one machine's deadline changes no other machine's state), and a
+        state that did not fire keeps the wake-ups it has (one on each deadline's due day,
+        all of them later than `upto`), so a stale wake-up costs one listing."""
+        key, policy, machines = subject.key, self.policy, self.machines
+        found = {index: list(machines[index].deadlines(key, state, policy)) for index, state in live.items()}
+        fired: set[int] = set()
+        stale: set[int] = fired
+        peers: _Peers | None = None
+        for _ in range(_MAX_FIRINGS):
+            due = min(
+                (
+                    (day, str(kind), index)
+                    for index, listed in found.items()
+                    for day, kind in listed
+                    if day <= upto
+                ),
+                default=None,
+            )
+            if due is None:
+                break
+            day, kind, index = due
+            if peers is None:
+                peers = _Peers(self.store.get, subject, live)
+            ctx = Ctx(key, policy, upto, out.commands, out.anomalies, out.follow_ups, peers, index)
+            state = live[index]
+            machines[index].fire(state, kind, day, ctx)
+            fired.add(index)
+            found[index] = list(machines[index].deadlines(key, state, policy))
+        else:
+            stale = set(live)
+        put = self.store.put
+        for index in fired:
+            put(self._prefixes[index] + key, live[index])
+        return found, stale
+
+    def _schedule(self, subject_id: str, found: _Listed, open_day: date) -> None:
+        """Wake-ups for the given deadlines of a subject's states: each on its due day, or
+        on `open_day` (the first day not closed) when that has passed."""
+        add = self._wake.add
+        for listed in found.values():
+            for due, _kind in listed:
+                add(due if due >= open_day else open_day, subject_id)
 
     def _reschedule_state(self, machine: Machine[Any], key: str, subject_id: str, state: Any) -> None:
         open_day = None if self.last_closed_day is None else self.last_closed_day + _ONE_DAY

@@ -55,6 +55,16 @@ KEY_NAMES = {
 }
 """How a person names the key of each keyspace (in anomalies)."""
 
+UNKNOWN_KINDS = {
+    Keyspace.MPAN: "unknown_supply_point",
+    Keyspace.ACCOUNT: "unknown_account",
+    Keyspace.MPRN: "unknown_supply_point",
+    Keyspace.LDZ: "unknown_ldz",
+}
+"""The anomaly kind of an event for a key no machine of its keyspace knows (SPEC 4 names
+`unknown_supply_point` for a point we never supplied, gas points included; an account we
+do not know is `unknown_account`, the kind the account machine gives such a bill too)."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Input:
@@ -102,13 +112,27 @@ Converter = Callable[[Any, Policy], Input | None]
 """Turns a domain event into the machine's input (None: nothing for this machine)."""
 
 
+class Peers(Protocol):
+    """The other machines of a key, as the engine shows them to one machine's `Ctx`: one
+    object per key and pass over its live states (not two closures per context)."""
+
+    def claimed(self, asking: int, name: str | None) -> bool:
+        """Whether a machine other than `asking` (by index), and named `name` unless None,
+        knows the key."""
+        ...
+
+    def state_of(self, name: str) -> Any:
+        """The state of the key kept by the machine named so, or None."""
+        ...
+
+
 class Ctx:
     """Where a transition writes: commands, anomalies, follow-ups, for one key on one day."""
 
     __slots__ = (
-        "_claimed",
+        "_asking",
         "_country",
-        "_peek",
+        "_peers",
         "anomalies",
         "commands",
         "follow_ups",
@@ -125,8 +149,8 @@ class Ctx:
         commands: list[Command],
         anomalies: list[Anomaly],
         follow_ups: list[DomainEvent],
-        claimed: Callable[[str | None], bool] | None = None,
-        peek: Callable[[str], Any] | None = None,
+        peers: Peers | None = None,
+        asking: int = -1,
     ) -> None:
         self.key = key
         self.policy = policy
@@ -134,8 +158,9 @@ class Ctx:
         self.commands = commands
         self.anomalies = anomalies
         self.follow_ups = follow_ups
-        self._claimed = claimed
-        self._peek = peek
+        self._peers = peers
+        self._asking = asking
+        """The index of the machine this context is for (its own state is not a peer)."""
         self._country: str | None = None
 
     @property
@@ -148,17 +173,17 @@ class Ctx:
 
     def claimed_elsewhere(self) -> bool:
         """Whether another machine of this keyspace knows this key."""
-        return self._claimed is not None and self._claimed(None)
+        return self._peers is not None and self._peers.claimed(self._asking, None)
 
     def claimed_by(self, machine_name: str) -> bool:
         """Whether the machine named so knows this key."""
-        return self._claimed is not None and self._claimed(machine_name)
+        return self._peers is not None and self._peers.claimed(self._asking, machine_name)
 
     def state_of(self, machine_name: str) -> Any:
         """The state of this key kept by the machine named so (None when it has none), to
         read only: e.g. the half-hourly machine, whose state exists only for sites with
         half-hourly input, takes the account from the supply point's when it starts."""
-        return None if self._peek is None else self._peek(machine_name)
+        return None if self._peers is None else self._peers.state_of(machine_name)
 
     def emit(self, cls: type[Command], cause: str, **fields: Any) -> Command:
         """Build and record a command with its deterministic id (subject as Command.subject)."""

@@ -228,8 +228,18 @@ def test_a_bill_for_an_unknown_account_is_an_anomaly() -> None:
         until=ISSUED,
     )
     assert s.of_type("WriteOffBackbilledCharges") == []
-    assert [(a.kind, a.subject) for a in s.anomalies] == [("unknown_supply_point", "A-404")]
+    assert [(a.kind, a.subject) for a in s.anomalies] == [("unknown_account", "A-404")]
     assert "account we do not know" in s.anomalies[0].detail
+
+
+def test_charges_and_invoices_for_an_unknown_account_are_unknown_accounts() -> None:
+    s = domestic(
+        charges_created("A-404", date(2024, 6, 2), ("I1", "10.00")),
+        invoice("A-404", "INV-1", date(2024, 6, 3), "10.00"),
+        until=date(2024, 6, 3),
+    )
+    assert [(a.kind, a.subject) for a in s.anomalies] == [("unknown_account", "A-404")] * 2
+    assert s.of_type("IssueInvoice") == []
 
 
 # --- prevention ------------------------------------------------------------------------------------
