@@ -267,6 +267,8 @@ class Engine:
             )
             return out
         get = self._get
+        if len(routes) == 1:
+            return self._handle_one(routes[0], event, key, out)
         states: list[Any] = []
         settled: list[bool] = []
         quiet = True
@@ -307,6 +309,30 @@ class Engine:
                 inp = converted[ident] = route.convert(event, self.policy)
             if inp is not None:
                 self._accept(route, key, state, inp, out)
+        return out
+
+    def _handle_one(self, route: _Route, event: DomainEvent, key: str, out: Outcome) -> Outcome:
+        """`handle` for an event type one machine takes (every account event, the account
+        link): the same decisions as the general case, without its per-machine lists."""
+        state = self._get(route.prefix + key)
+        machine = route.machine
+        unknown = self._unknown.get(type(event))
+        if machine.settled(state, event):
+            if unknown is not None and (state is None or not machine.claims(state)):
+                self._unknown_subject(event, key, out, unknown, route)
+            return out
+        if (
+            unknown is not None
+            and state is None
+            and not any(
+                self._get(prefix + key) is not None for _, _, prefix in self._members[str(machine.keyspace)]
+            )
+        ):
+            self._unknown_subject(event, key, out, unknown, route)
+            return out
+        inp = route.convert(event, self.policy)
+        if inp is not None:
+            self._accept(route, key, state, inp, out)
         return out
 
     @staticmethod
