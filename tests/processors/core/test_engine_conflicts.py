@@ -3,9 +3,11 @@ an anomaly naming the id, the second event not used; an identical resend is sile
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
+import typing
 from datetime import date
 
 from gwt_core import ENG, Scenario, registered, secured
@@ -13,7 +15,7 @@ from gwt_core import ENG, Scenario, registered, secured
 from processors.codecs.state_codec import decode_state, encode_state
 from processors.core.conflicts import EVENT_ID_CONFLICT, input_digest
 from processors.core.engine import Engine
-from processors.core.machine import RECENT_IDS
+from processors.core.machine import RECENT_IDS, Input
 from processors.core.machines.supply_point import SecuredIn
 from processors.core.store import DictStateStore
 
@@ -115,3 +117,40 @@ def test_the_digest_is_the_same_in_every_process() -> None:
     assert input_digest(inp) != input_digest(
         SecuredIn(event_id="sec-1", day=ON, ssd=SSD, gaining_supplier="OTHER")
     )
+
+
+def _input_classes() -> set[type[Input]]:
+    found: set[type[Input]] = set()
+    todo = [Input]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.add(sub)
+            todo.append(sub)
+    return found
+
+
+def test_every_input_reprs_the_same_in_every_process() -> None:
+    """The digest is of the input's repr: that holds only while every input is a dataclass
+    whose repr shows every field and no field can hold a set, a dict or a float (their text
+    may differ between processes or runs)."""
+    todo: list[type] = list(_input_classes())
+    assert len(todo) > 50  # every machine's inputs are imported with the engine
+    unsafe = ("set", "dict", "float", "Mapping", "Any")
+    checked: set[type] = set()
+    while todo:  # the inputs, and the dataclasses their fields hold
+        cls = todo.pop()
+        if cls in checked:
+            continue
+        checked.add(cls)
+        assert dataclasses.is_dataclass(cls), cls
+        for spec in dataclasses.fields(cls):
+            assert spec.repr, (cls, spec.name)
+        for name, hint in typing.get_type_hints(cls).items():
+            assert not any(word in str(hint) for word in unsafe), (cls.__name__, name, hint)
+            parts = [hint]
+            while parts:
+                part = parts.pop()
+                parts.extend(typing.get_args(part))
+                if isinstance(part, type) and dataclasses.is_dataclass(part):
+                    todo.append(part)
+    assert len(checked) > len(_input_classes())  # readings and bill lines were walked into
