@@ -89,15 +89,16 @@ async def latest_snapshots(
             key, value = record.key, record.value
             if key == BEGIN:
                 head = json.loads(value)
-                runs[p] = (head["epoch"], int(head["offset"]), [])
+                offset = int(head["offset"])
+                # a run past the committed offset cannot be used: skip its states unread
+                runs[p] = (head["epoch"], offset, []) if offset <= not_after[p] else None
             elif key == END:
                 tail = json.loads(value)
                 run = runs[p]
                 runs[p] = None
                 if run is None or run[0] != tail["epoch"] or len(run[2]) != int(tail["count"]):
                     continue
-                if run[1] <= not_after[p]:
-                    best[p] = Snapshot(p, run[1], run[2])
+                best[p] = Snapshot(p, run[1], run[2])
             elif key is not None and value is not None:
                 run = runs[p]
                 if run is not None:
