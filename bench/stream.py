@@ -146,7 +146,9 @@ def main() -> int:
             again = best_of(args.repeat - 1, "meterflow", broker.bootstrap, topics.prefix, records)
             ours = again if rate(again) > rate(ours) else ours
         print(
-            f"meterflow worker: {rate(ours):,.0f} ev/s, {ours['commands']} commands, "
+            f"meterflow worker: {rate(ours):,.0f} ev/s "
+            f"({ours['events'] / max(ours['cpu_seconds'], 1e-9):,.0f} per CPU second), "
+            f"{ours['commands']} commands, "
             f"peak {ours['peak_mb']:.0f} MB = {ours['peak_mb'] * 2**20 / args.supply_points:,.0f} bytes "
             f"per supply point; snapshot of {ours['snapshot_keys']} keys in "
             f"{ours['snapshot_seconds']:.1f} s ({ours['snapshots_written']} partitions)",

@@ -126,6 +126,7 @@ async def run_meterflow(
     await worker.start()
     task = asyncio.create_task(worker.run())
     first: float | None = None
+    first_cpu = time.process_time()
     while True:
         await asyncio.sleep(0.02)
         if recover_only:
@@ -134,11 +135,13 @@ async def run_meterflow(
             continue
         if first is None and worker.stats.events:
             first = time.perf_counter()
+            first_cpu = time.process_time()
         if tracer is not None:
             tracer.sample()
         if sum(worker.folded.values()) >= count and worker.stats.batches:
             break
     done = time.perf_counter()
+    cpu = time.process_time() - first_cpu
     worker.stop_soon()
     await task
     # the snapshot the recovery row starts from, whole for every partition: the stop's own
@@ -155,6 +158,7 @@ async def run_meterflow(
             "events": worker.stats.events,
             "commands": worker.stats.commands,
             "seconds": done - (first or done),
+            "cpu_seconds": cpu,  # of this process over the same span (the broker's not counted)
             "peak_mb": peak_mb(),
             "recovered_events": worker.stats.recovered_events,
             "recovered_keys": worker.stats.recovered_keys,
