@@ -2,7 +2,8 @@
 hand-written aiokafka loop, on the same embedded broker and the same data.
 
     .venv/bin/python bench/stream.py [--events N] [--supply-points N] [--faust-events N] [--profile FILE]
-        [--repeat N] [--skip SYSTEM...]  (also meterflow-rocksdb, recovery-fold: rows of our own)
+        [--trace-memory FILE] [--repeat N] [--skip SYSTEM...]
+        (--skip also takes meterflow-rocksdb, recovery-fold: rows of our own)
 
 1. writes a realistic log (bench.synthetic_log: mostly routine D0010 readings,
    a few percent losses, move-outs and export applications) and ingests it with
@@ -94,6 +95,11 @@ def main() -> int:
     parser.add_argument(
         "--profile", metavar="FILE", help="profile the meterflow worker (pyinstrument) in a run of its own"
     )
+    parser.add_argument(
+        "--trace-memory",
+        metavar="FILE",
+        help="the meterflow worker's allocation sites at its peak (tracemalloc) in a run of its own",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs per system; the best counts (default 2)")
     args = parser.parse_args()
 
@@ -123,13 +129,29 @@ def main() -> int:
                 args.profile,
             )
             print(f"meterflow worker under the profiler: {rate(profiled):,.0f} ev/s ({args.profile})")
+        if args.trace_memory:  # tracemalloc slows the worker too: this run does not count either
+            traced = run_system(
+                "meterflow",
+                broker.bootstrap,
+                topics.prefix,
+                records,
+                "--group",
+                "bench-meterflow-traced",
+                "--trace-memory",
+                args.trace_memory,
+            )
+            print(f"meterflow worker under tracemalloc: {traced['peak_mb']:.0f} MB ({args.trace_memory})")
         ours = run_system("meterflow", broker.bootstrap, topics.prefix, records, "--group", "bench-meterflow")
         if args.repeat > 1:  # on fresh groups; bench-meterflow's snapshots serve the recovery below
             again = best_of(args.repeat - 1, "meterflow", broker.bootstrap, topics.prefix, records)
             ours = again if rate(again) > rate(ours) else ours
         print(
-            f"meterflow worker: {rate(ours):,.0f} ev/s, {ours['commands']} commands, "
-            f"peak {ours['peak_mb']:.0f} MB",
+            f"meterflow worker: {rate(ours):,.0f} ev/s "
+            f"({ours['events'] / max(ours['cpu_seconds'], 1e-9):,.0f} per CPU second), "
+            f"{ours['commands']} commands, "
+            f"peak {ours['peak_mb']:.0f} MB = {ours['peak_mb'] * 2**20 / args.supply_points:,.0f} bytes "
+            f"per supply point; snapshot of {ours['snapshot_keys']} keys in "
+            f"{ours['snapshot_seconds']:.1f} s ({ours['snapshots_written']} partitions)",
             flush=True,
         )
         state = ["--state-dir", str(Path(scratch) / "state")]

@@ -53,10 +53,11 @@ class Stopping(Exception):
 class FoldLoop:
     """Folds fetched batches into the lock-step, produces what they caused and commits."""
 
-    # bytes read but not folded (waiting at a tick) per partition: about 10,000 events of a
-    # routine back-fill, whose decoded events cost a few times that in memory
-    PAUSE_ABOVE = 2 * 1024 * 1024
-    RESUME_BELOW = 512 * 1024
+    # bytes read but not folded (waiting at a tick) per partition: a decoded event costs
+    # about 7 times its bytes in memory, so 256 KiB of routine readings (about 1,600 events,
+    # a day of a 100,000-point back-fill's partition) hold under 2 MiB (D36 (worker))
+    PAUSE_ABOVE = 256 * 1024
+    RESUME_BELOW = 64 * 1024
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
 
     def __init__(

@@ -100,15 +100,20 @@ async def latest_snapshots(
             if key == BEGIN:
                 head = json.loads(value)
                 found = head.get("fingerprint")
-                runs[p] = (head["epoch"], int(head["offset"]), None if found is None else str(found), [])
+                offset = int(head["offset"])
+                # a run past the committed offset cannot be used: skip its states unread
+                runs[p] = (
+                    (head["epoch"], offset, None if found is None else str(found), [])
+                    if offset <= not_after[p]
+                    else None
+                )
             elif key == END:
                 tail = json.loads(value)
                 run = runs[p]
                 runs[p] = None
                 if run is None or run[0] != tail["epoch"] or len(run[3]) != int(tail["count"]):
                     continue
-                if run[1] <= not_after[p]:
-                    best[p] = Snapshot(p, run[1], run[3], run[2])
+                best[p] = Snapshot(p, run[1], run[3], run[2])
             elif key is not None and value is not None:
                 run = runs[p]
                 if run is not None:

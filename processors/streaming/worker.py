@@ -62,6 +62,8 @@ STOP_LOCK_SECONDS = 2.0
 STOP_SNAPSHOT_SECONDS = 5.0
 STOP_CLIENT_SECONDS = 3.0
 REVOKE_SNAPSHOT_SECONDS = 15.0  # a rebalance waits for it (the next owner starts from it)
+FETCH_PARTITION_BYTES = 512 * 1024  # per partition and fetch (aiokafka's default is 1 MiB)
+FETCH_BYTES = 2 * 1024 * 1024  # per fetch, all partitions (aiokafka's default is 50 MiB)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -182,7 +184,10 @@ class Worker:
             rebalance_timeout_ms=max(session * 5, 30000),
             max_poll_interval_ms=300000,
             fetch_max_wait_ms=200,
-            max_partition_fetch_bytes=8 * 1024 * 1024,
+            # the fetcher's read-ahead, bounded by bytes (D36 (worker)): what one fetch brings
+            # is held raw, then as records, until the lock-step decodes it
+            max_partition_fetch_bytes=FETCH_PARTITION_BYTES,
+            fetch_max_bytes=FETCH_BYTES,
             client_id="meterflow-worker",
             **client_options(),
         )

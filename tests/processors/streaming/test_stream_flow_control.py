@@ -1,0 +1,83 @@
+"""The worker's read-ahead is bounded by bytes (no broker needed): a partition that waits
+at a day tick with more than `FoldLoop.PAUSE_ABOVE` bytes read but not folded stops
+being fetched until the others catch up, and is fetched again once it holds less than
+`RESUME_BELOW`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import cast
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from processors.codecs import serde
+from processors.streaming import clock
+from processors.streaming.lockstep import LockStep
+from processors.streaming.loop import FoldLoop
+from processors.streaming.processor import Outgoing, PartitionProcessor
+from processors.streaming.stats import WorkerStats
+from processors.streaming.topics import Topics
+
+TOPICS = Topics()
+DAY = date(2024, 1, 1)
+
+
+class Consumer:
+    """What the loop's flow control asks of a consumer: pause and resume partitions."""
+
+    def __init__(self) -> None:
+        self.paused: set[int] = set()
+
+    def pause(self, *tps: TopicPartition) -> None:
+        self.paused.update(tp.partition for tp in tps)
+
+    def resume(self, *tps: TopicPartition) -> None:
+        self.paused.difference_update(tp.partition for tp in tps)
+
+    def highwater(self, _tp: TopicPartition) -> int | None:
+        return None
+
+
+def ticks(first: int, days: int) -> list[SimpleNamespace]:
+    """Day tick records from offset `first`, one per day from DAY."""
+    return [
+        SimpleNamespace(
+            offset=first + n,
+            value=serde.encode_event(clock.tick_for(DAY + timedelta(days=n))),
+        )
+        for n in range(days)
+    ]
+
+
+def setup() -> tuple[FoldLoop, LockStep, Consumer]:
+    consumer = Consumer()
+    loop = FoldLoop(cast(AIOKafkaConsumer, consumer), cast(AIOKafkaProducer, None), TOPICS, WorkerStats())
+    folding = LockStep(TOPICS, 2)
+    for p in (0, 1):
+        folding.add(p, PartitionProcessor(p, topics=TOPICS), 0)
+    return loop, folding, consumer
+
+
+def fill(folding: LockStep, partition: int, size: int) -> int:
+    """Feed `partition` day ticks until it holds at least `size` bytes; returns how many."""
+    count = 1 + size // len(ticks(0, 1)[0].value)
+    folding.feed(partition, ticks(0, count))
+    return count
+
+
+def test_a_partition_far_ahead_of_a_tick_is_paused_and_resumed_when_the_others_catch_up() -> None:
+    loop, folding, consumer = setup()
+    ahead = fill(folding, 0, FoldLoop.PAUSE_ABOVE)
+    assert folding.buffered_bytes(0) > FoldLoop.PAUSE_ABOVE
+    # partition 1 has not read its first tick: partition 0 waits at its tick with all it read
+    folding.step(lambda p: False, Outgoing(mute=True))
+    loop._flow_control(folding)
+    assert consumer.paused == {0}
+
+    # partition 1 reads the same ticks: both fold in step, the read-ahead drains, 0 resumes
+    folding.feed(1, ticks(0, ahead))
+    folding.step(lambda p: True, Outgoing(mute=True))
+    assert folding.buffered_bytes(0) < FoldLoop.RESUME_BELOW
+    loop._flow_control(folding)
+    assert consumer.paused == set()
