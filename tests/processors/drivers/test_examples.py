@@ -3,6 +3,7 @@ README says."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -227,3 +228,20 @@ def test_the_order_inputs_are_given_in_does_not_change_the_commands() -> None:
     files = sorted(p for folder in INPUTS for p in folder.iterdir())
     backward = [c.to_json() for c in commands(list(replay(list(reversed(files)), UNTIL)))]
     assert backward == forward
+
+
+def test_the_top_readme_counts_what_the_examples_replay_counts(
+    replayed: tuple[list[ReplayOutput], ReplaySummary],
+) -> None:
+    """The README's "one story everywhere" paragraph gives the examples' counts: they are
+    the replay's (it said 54 input events and 3 derived ones until part two's examples)."""
+    summary = replayed[1]
+    text = " ".join((EXAMPLES.parent / "README.md").read_text().split())
+    stated = re.search(
+        r"\*\*input events\*\* are read from the files \((\d+) for the examples\).*?"
+        r"\*\*derived events\*\*.*?\((\d+), counted once each\).*?"
+        r"\*\*day ticks\*\* are days closed \((\d+) through ",
+        text,
+    )
+    assert stated is not None, "the README no longer states the examples' counts"
+    assert [int(n) for n in stated.groups()] == [summary.events, summary.follow_ups, summary.ticks]
