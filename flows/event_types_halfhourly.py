@@ -10,10 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from flows.json_fields import Problem, Spec, amount, code, flag, instant, iso_date, mpan, obj, text
+from flows.json_fields import (
+    Problem,
+    Spec,
+    amount,
+    checked_date,
+    checked_instant,
+    checked_mpan,
+    code,
+    flag,
+    instant,
+    iso_date,
+    mpan,
+    obj,
+    text,
+)
 from processors.vocabulary.events import (
     ConsumptionSource,
     ConsumptionTrackerRemoved,
@@ -184,9 +197,6 @@ _HALF_HOURLY_FIELDS = frozenset(
 )
 _DIRECTIONS = {member.value: member for member in Direction}
 _SOURCES = {member.value: member for member in ConsumptionSource}
-_checked_mpan = lru_cache(maxsize=65536)(mpan)
-_checked_date = lru_cache(maxsize=4096)(iso_date)
-_checked_instant = lru_cache(maxsize=4096)(instant)
 
 
 def fast_half_hourly(data: dict[str, Any], source: Source) -> HalfHourlyConsumption | None:
@@ -204,9 +214,9 @@ def fast_half_hourly(data: dict[str, Any], source: Source) -> HalfHourlyConsumpt
             return None
         if direction is None or data_source is None:
             return None
-        occurred_at = _checked_instant(data["occurred_at"])
-        day = _checked_date(data["day"])
-        site = _checked_mpan(data["mpan"])
+        occurred_at = checked_instant(data["occurred_at"])
+        day = checked_date(data["day"])
+        site = checked_mpan(data["mpan"])
         if len(readings) != periods_in_day(day) or day > uk_day(occurred_at):
             return None
         values = half_hour_values(readings)

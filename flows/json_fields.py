@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from processors.vocabulary.mpan import InvalidMpan, parse_mpan
@@ -74,6 +75,13 @@ def instant(value: Any) -> datetime:
 _FIRST_YEAR, _LAST_YEAR = 1900, 2999
 """The years an instant may fall in: far wider than any market date, and far enough inside
 datetime's range that its UK day and the deadlines after it (years at most) exist."""
+
+checked_mpan = lru_cache(maxsize=65536)(mpan)
+checked_date = lru_cache(maxsize=4096)(iso_date)
+checked_instant = lru_cache(maxsize=4096)(instant)
+"""`mpan`, `iso_date` and `instant` remembered for the fast converters of clean lines (a log
+repeats its sites, days and times). Only a text is ever accepted by these, and a text is
+equal to no other kind of value, so a remembered answer is the answer for that very value."""
 
 
 def amount(value: Any) -> Decimal:

@@ -96,11 +96,12 @@ def _loads(line_text: str, source: Source) -> Any:
         pass
     else:
         if type(data) is dict:
-            kind = data.get("type")
+            kind: Any = data.get("type")
             fast = FAST.get(kind) if type(kind) is str else None
             event = None if fast is None else fast(data, source)
-            if event is not None:  # no float, no nested object: its keys are the line's own
-                _check_keys(line_text, len(data))
+            if event is not None:  # no float; objects inside only in the types of FAST_KEYS
+                count = FAST_KEYS.get(kind)
+                _check_keys(line_text, len(data) if count is None else count(data))
                 return event
             if (keys := _keys_unless_float(data)) >= 0:
                 _check_keys(line_text, keys)
@@ -150,11 +151,16 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-FAST = {**event_types_halfhourly.FAST}
+FAST = {**event_types_halfhourly.FAST, **event_types_accounts.FAST}
 """The types with a specialised converter for clean lines (None: read the general way). It
 is tried before the line is searched for floats: it accepts a line only when no value
-in it is a float or a nested object (its fields are texts and lists of texts), so the
-keys said twice are counted at the line's top level alone."""
+in it is a float, and, but for the types of `FAST_KEYS`, no value is a nested object
+(its fields are texts and lists of texts), so the keys said twice are counted at the
+line's top level alone."""
+
+FAST_KEYS = {**event_types_accounts.KEYS}
+"""How many keys a clean line of a `FAST` type with objects inside holds (a bill's charges):
+the count the keys said twice are checked against."""
 
 _ENVELOPE_SPECS = {"event_id": Spec(text), "occurred_at": Spec(instant)}
 

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from flows import (
     InMemorySeenFiles,
@@ -193,15 +195,18 @@ class EventIds:
 _MASK = (1 << 64) - 1
 
 
-_FIELDS: dict[type[DomainEvent], tuple[str, ...]] = {}
+_FIELDS: dict[type[DomainEvent], Callable[[DomainEvent], tuple[Any, ...]]] = {}
+"""Per event class, the getter of its fields but `source` in one call (an `attrgetter` of
+two or more names gives their values as a tuple: every event has at least event_id,
+occurred_at and test_data)."""
 
 
 def _content(event: DomainEvent) -> int:
     cls = type(event)
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in fields(cls) if f.name != "source")
-    values = tuple(getattr(event, name) for name in names)
+    values_of = _FIELDS.get(cls)
+    if values_of is None:
+        values_of = _FIELDS[cls] = attrgetter(*(f.name for f in fields(cls) if f.name != "source"))
+    values = values_of(event)
     try:
         return hash((cls, values))
     except TypeError:  # a list or dict inside

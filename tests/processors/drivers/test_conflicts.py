@@ -42,6 +42,27 @@ def test_the_same_event_sent_again_is_no_conflict(tmp_path: Path) -> None:
     assert not [o for o in log if isinstance(o, RejectedRecord)]
 
 
+_BILL = (
+    '{"type": "bill.issued", "event_id": "bill-1", "occurred_at": "2024-01-01T06:00:00Z", '
+    '"bill_id": "BL-1", "account_id": "A-1", "issued_on": "2024-01-01", "kind": "bill", '
+    '"basis": "actual", "charges": [{"period_from": "2023-12-01", "period_to": "2023-12-31", '
+    '"amount": "186.91"}], "balance_after": "-298.44"}\n'
+)
+
+
+def test_a_bill_resent_with_another_charge_is_a_conflict_and_resent_as_it_was_is_not(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.jsonl").write_text(_BILL)
+    (tmp_path / "b.jsonl").write_text(_BILL)
+    (tmp_path / "c.jsonl").write_text(_BILL.replace('"186.91"', '"186.92"'))  # inside the charges
+    log = list(event_time_log([tmp_path], None))
+    assert len([o for o in log if isinstance(o, DomainEvent)]) == 2
+    [rejected] = [o for o in log if isinstance(o, RejectedRecord)]
+    assert (Path(rejected.path).name, rejected.field) == ("c.jsonl", "event_id")
+    assert f"{tmp_path / 'a.jsonl'} line 1" in rejected.reason
+
+
 def test_a_conflict_within_an_unsorted_file_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text(
         line(event_id="later", occurred_at="2024-09-05T08:00:00Z")
