@@ -2,9 +2,8 @@
 
 The states are the truth: each machine lists its state's pending deadlines (`kind`, one
 of the machine's own deadline enum, and `due_on`).
-The index only remembers which keys to wake on which day, so a stale entry is harmless
-(the woken state finds nothing due) and the index can be rebuilt from stored states
-after a restart.
+The index only remembers which keys to wake on which day (one day per key and machine:
+its state's earliest deadline), so it can be rebuilt from stored states after a restart.
 """
 
 from __future__ import annotations
@@ -33,36 +32,76 @@ def deadline_id(kind: str, subject: str, due_on: date) -> str:
 
 
 class WakeUpIndex:
-    """Keys to wake on each day. Days are closed in order; `pop` takes one day's keys."""
+    """Which subjects to wake on which day: each of a subject's machines is woken on its
+    state's earliest deadline only. Days are closed in order; `pop_through` takes them.
 
-    __slots__ = ("_by_day",)
+    `set` replaces a machine's wake day (its deadlines moved), so a moved deadline leaves no
+    stale wake-up behind: the subject leaves the old day's set unless another of its
+    machines still needs that day (D41). A subject with no deadlines has no entry at all."""
+
+    __slots__ = ("_by_day", "_days")
 
     def __init__(self) -> None:
         self._by_day: dict[date, set[str]] = {}
+        self._days: dict[str, dict[int, date]] = {}
+        """Per subject, the wake day of each machine (by index) that has deadlines."""
 
-    def add(self, day: date, key: str) -> None:
+    def set(self, key: str, index: int, day: date | None) -> None:
+        """Wake `key` on `day` for machine `index` (None: that machine has no deadline),
+        in place of the day it had."""
+        days = self._days.get(key)
+        old = None if days is None else days.get(index)
+        if old == day:
+            return
+        if old is not None and days is not None:
+            del days[index]
+            if old not in days.values():
+                left = self._by_day[old]
+                left.discard(key)
+                if not left:
+                    del self._by_day[old]
+        if day is None:
+            if days is not None and not days:
+                del self._days[key]
+            return
+        if days is None:
+            self._days[key] = {index: day}
+        else:
+            days[index] = day
         keys = self._by_day.get(day)
         if keys is None:
             self._by_day[day] = {key}
         else:
             keys.add(key)
 
-    def pop(self, day: date) -> list[str]:
-        """The keys to wake on `day`, sorted so firing order never depends on arrival order."""
-        return sorted(self._by_day.pop(day, ()))
-
     def pop_through(self, day: date) -> list[str]:
-        """The keys to wake on any day up to `day` (after a gap), sorted."""
-        keys: set[str] = set()
+        """The keys to wake on any day up to `day` (after a gap), sorted so firing order
+        never depends on arrival order. The machines whose wake day it was leave the index:
+        the woken subject's states are listed and `set` again."""
+        woken: set[str] = set()
         for d in [d for d in self._by_day if d <= day]:
-            keys |= self._by_day.pop(d)
-        return sorted(keys)
+            woken |= self._by_day.pop(d)
+        all_days = self._days
+        for key in woken:
+            days = all_days[key]
+            for index in [index for index, d in days.items() if d <= day]:
+                del days[index]
+            if not days:
+                del all_days[key]
+        return sorted(woken)
 
-    def keys_between(self, first: date, last: date) -> Iterable[str]:
-        """Keys with a wake-up on a day in [first, last]."""
+    def day_of(self, key: str, index: int) -> date | None:
+        """The day machine `index` of `key` is woken, if it has one."""
+        days = self._days.get(key)
+        return None if days is None else days.get(index)
+
+    def keys_through(self, last: date) -> Iterable[str]:
+        """Keys with a wake day up to `last`, sorted: every key with a deadline due from the
+        first open day to `last` is one (a machine's wake day is its earliest deadline, or
+        the first open day when that has passed)."""
         seen: set[str] = set()
         for d, keys in self._by_day.items():
-            if first <= d <= last:
+            if d <= last:
                 seen |= keys
         return sorted(seen)
 
@@ -71,6 +110,8 @@ class WakeUpIndex:
 
     def clear(self) -> None:
         self._by_day.clear()
+        self._days.clear()
 
     def __len__(self) -> int:
-        return sum(len(k) for k in self._by_day.values())
+        """Wake-ups held: one per (key, machine) with a deadline."""
+        return sum(len(d) for d in self._days.values())

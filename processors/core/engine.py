@@ -364,8 +364,9 @@ class Engine:
             if machine is None or not isinstance(state, MachineState):
                 continue
             subject = self._subject_id(machine, key)
-            self._reschedule_state(machine, key, subject, state)
-            bit = 1 << self.machines.index(machine)
+            index = self.machines.index(machine)
+            self._reschedule_state(machine, index, key, subject, state)
+            bit = 1 << index
             for inp in state.pending or ():
                 days = self._pending_days.setdefault(inp.day, {})
                 days[subject] = days.get(subject, 0) | bit
@@ -373,7 +374,7 @@ class Engine:
     def deadlines_between(self, first: date, last: date) -> list[Deadline]:
         """Pending deadlines due in [first, last], for the dashboard."""
         found: list[Deadline] = []
-        for subject_id in self._wake.keys_between(first, last):
+        for subject_id in self._wake.keys_through(last):
             subject = self._subject(subject_id)
             for _, machine, stored in subject.machines:
                 state = self.store.get(stored)
@@ -472,7 +473,7 @@ class Engine:
             ctx = Ctx(key, self.policy, last, out.commands, out.anomalies, out.follow_ups, peers, index)
             self._apply(machine, state, inp, ctx)
             self.store.put(stored, state)
-            found, _ = self._fire(subject, live, last, out)
+            found = self._fire(subject, live, last, out)
             self._schedule(subject.id, found, last + _ONE_DAY)
             return
         pending = state.pending
@@ -574,27 +575,24 @@ class Engine:
                     live[index] = state
             if not live:
                 continue
-            found, stale = self._fire(subject, live, day, out)
-            if stale:
-                self._schedule(subject_id, {i: found[i] for i in stale}, day + _ONE_DAY)
+            found = self._fire(subject, live, day, out)
+            # Every live state's wake day from its deadlines as listed: the woken ones left
+            # the index, the fired ones moved, the others are unchanged (a no-op).
+            self._schedule(subject_id, found, day + _ONE_DAY)
         self.last_closed_day = day
 
     def _fire(
         self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome
-    ) -> tuple[dict[int, _Deadlines], Iterable[int]]:
+    ) -> dict[int, _Deadlines]:
         """Fire the subject's deadlines due on or before `upto`, earliest first, across its
-        machines; a fired state is written back.
+        machines (at most `_MAX_FIRINGS`); a fired state is written back.
 
-        Returns every live state's deadlines as they are after the firings, and the states
-        whose deadlines may lack a wake-up: the fired ones, or all when the cap on firings
-        stopped the loop. Each state's deadlines are listed once, and again only after it
-        fires (firing one machine's deadline changes no other machine's state), and a
-        state that did not fire keeps the wake-ups it has (one on each deadline's due day,
-        all of them later than `upto`), so a stale wake-up costs one listing."""
+        Returns every live state's deadlines as they are after the firings, which the
+        caller schedules. Each state's deadlines are listed once, and again only after it
+        fires (firing one machine's deadline changes no other machine's state)."""
         key, policy, machines = subject.key, self.policy, self.machines
         found = {index: list(machines[index].deadlines(key, state, policy)) for index, state in live.items()}
         fired: set[int] = set()
-        stale: set[int] = fired
         peers: _Peers | None = None
         for _ in range(_MAX_FIRINGS):
             due = min(
@@ -616,22 +614,23 @@ class Engine:
             machines[index].fire(state, kind, day, ctx)
             fired.add(index)
             found[index] = list(machines[index].deadlines(key, state, policy))
-        else:
-            stale = set(live)
         put = self.store.put
         for index in fired:
             put(self._prefixes[index] + key, live[index])
-        return found, stale
+        return found
 
     def _schedule(self, subject_id: str, found: _Listed, open_day: date) -> None:
-        """Wake-ups for the given deadlines of a subject's states: each on its due day, or
-        on `open_day` (the first day not closed) when that has passed."""
-        add = self._wake.add
-        for listed in found.values():
-            for due, _kind in listed:
-                add(due if due >= open_day else open_day, subject_id)
+        """Each given state's wake day, in place of the one it had: its earliest deadline,
+        or `open_day` (the first day not closed) when that has passed; none without one."""
+        wake = self._wake
+        for index, listed in found.items():
+            earliest = min((due for due, _kind in listed), default=None)
+            wake.set(subject_id, index, None if earliest is None else max(earliest, open_day))
 
-    def _reschedule_state(self, machine: Machine[Any], key: str, subject_id: str, state: Any) -> None:
-        open_day = None if self.last_closed_day is None else self.last_closed_day + _ONE_DAY
-        for due, _kind in machine.deadlines(key, state, self.policy):
-            self._wake.add(due if open_day is None or due >= open_day else open_day, subject_id)
+    def _reschedule_state(
+        self, machine: Machine[Any], index: int, key: str, subject_id: str, state: Any
+    ) -> None:
+        """A stored state's wake day, on a restart (`rebuild_deadlines`)."""
+        last = self.last_closed_day
+        open_day = date.min if last is None else last + _ONE_DAY
+        self._schedule(subject_id, {index: machine.deadlines(key, state, self.policy)}, open_day)
