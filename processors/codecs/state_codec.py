@@ -10,6 +10,7 @@ the registry below can be built from bytes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -55,28 +56,53 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot encode a {type(value).__name__} in a state")
 
 
+_NESTED = frozenset({dict, list})
+"""The JSON values that may hold tagged objects; any other value decodes as itself."""
+
+
 def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
+    # json.loads builds exact dicts and lists, so `type(...) is` is isinstance here, and a
+    # value that is neither is returned where it stands, without a call.
+    kind = type(value)
+    if kind is list:
+        return [v if type(v) not in _NESTED else _decode(v) for v in value]
+    if kind is not dict:
         return value
     if "$n" in value:
         return Decimal(value["$n"])
     if "$d" in value:
         return date.fromisoformat(value["$d"])
     if "$t" in value:
-        return tuple(_decode(v) for v in value["$t"])
+        return tuple([v if type(v) not in _NESTED else _decode(v) for v in value["$t"]])
     if "$c" in value:
         cls = _CLASSES.get(value["$c"])
         if cls is None:
             raise StateDecodeError(f"unknown state class {value['$c']!r}")
-        return cls(**{k: _decode(v) for k, v in value.get("f", {}).items()})
+        fields = value.get("f", {}).items()
+        return cls(**{k: v if type(v) not in _NESTED else _decode(v) for k, v in fields})
     raise StateDecodeError(f"untagged object in state: {sorted(value)}")
 
 
 def encode_state(state: Any) -> bytes:
     """The state as bytes: a version byte, then compact JSON."""
     return bytes([VERSION]) + json.dumps(_encode(state), separators=(",", ":")).encode("utf-8")
+
+
+# typeshed leaves the decoder's scanner out; it is the (C) scanner `json.loads` ends in
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""`JSONDecoder.raw_decode` without its Python layer, with `json.loads`' defaults."""
+
+
+def _parse(text: str) -> Any:
+    """`json.loads(text)`, without its three Python layers when the document is one value
+    from its first character to its last (as `encode_state` writes it); any other text
+    (leading or trailing white space, a BOM, no JSON at all) goes to `json.loads` itself,
+    so what is accepted, and the error of what is not, are exactly `json.loads`'."""
+    try:
+        value, end = _scan(text, 0)
+    except Exception:  # StopIteration, JSONDecodeError, ...: let json.loads say why
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 def decode_state(data: bytes) -> Any:
@@ -88,7 +114,7 @@ def decode_state(data: bytes) -> Any:
             f"state record version {data[0]} is not supported (this reader knows {VERSION})"
         )
     try:
-        raw = json.loads(data[1:].decode("utf-8"))
+        raw = _parse(data[1:].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StateDecodeError(f"state record is not valid JSON: {exc}") from exc
     try:

@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from processors.codecs.state_codec import StateDecodeError
 from processors.core.policy import Policy
+from processors.streaming.gc_pause import gc_paused
 from processors.streaming.kafka import (
     LogWentBackwards,
     ReadStalled,
@@ -211,9 +212,10 @@ class Recovery:
             try:
                 if store is None:
                     processor = PartitionProcessor(partition, self.policy, topics=self.topics)
-                    for key, state in load_states(snapshot):
-                        processor.store.put(key, state)
-                    processor.engine.rebuild_deadlines()
+                    with gc_paused():
+                        for key, state in load_states(snapshot):
+                            processor.store.put(key, state)
+                        processor.engine.rebuild_deadlines()
                 else:
                     store.clear()
                     store.load_encoded(snapshot.states)
