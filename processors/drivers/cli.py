@@ -24,6 +24,7 @@ from typing import IO, Any
 from flows.rejections import FileReport, RejectedRecord
 from processors.codecs.serde import to_json, use_schemas
 from processors.core.policy import DEFAULT_POLICY, load_policy
+from processors.drivers.collector import collect_less_often
 from processors.drivers.exit_codes import (
     EXIT_BROKEN_PIPE,
     EXIT_CANNOT_RUN,
@@ -292,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     configure_logging(json=settings.log_json, level=settings.log_level)
     use_schemas(settings.schemas_dir)
+    collect_less_often()
     try:
         if args.command == "replay":
             return run_replay(args)

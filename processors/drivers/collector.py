@@ -1,0 +1,24 @@
+"""The cyclic garbage collector, set for a process that folds a log.
+
+A fold allocates far more objects than it frees as garbage cycles (events, inputs and
+commands are short-lived but acyclic; states live for the run), so CPython's default
+young-generation threshold (700 allocations) runs a collection every few hundred events
+that finds almost nothing. Measured on the 200k-reading log with bills (docs/decisions.md
+D44): 809 young collections and 8.0 s CPU with the default, 23 and 7.4 s with 50,000,
+the same peak memory. Reference counting still frees everything acyclic at once; only
+the search for cycles runs less often.
+"""
+
+from __future__ import annotations
+
+import gc
+
+YOUNG_THRESHOLD = 50_000
+"""Allocations (net of frees) between young-generation collections."""
+
+
+def collect_less_often() -> None:
+    """Raise the young generation's threshold to YOUNG_THRESHOLD (never lower it), keeping
+    the older generations' ratios."""
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, old)

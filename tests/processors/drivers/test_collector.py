@@ -1,0 +1,49 @@
+"""The CLI's processes collect cycles less often than CPython's default (D44)."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from processors.drivers.collector import YOUNG_THRESHOLD, collect_less_often
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+@pytest.fixture
+def restored_threshold() -> Iterator[None]:
+    before = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+@pytest.mark.usefixtures("restored_threshold")
+def test_the_young_threshold_is_raised_and_the_older_ratios_kept() -> None:
+    gc.set_threshold(700, 10, 10)
+    collect_less_often()
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+
+
+@pytest.mark.usefixtures("restored_threshold")
+def test_a_higher_threshold_is_never_lowered() -> None:
+    gc.set_threshold(YOUNG_THRESHOLD * 2, 5, 3)
+    collect_less_often()
+    assert gc.get_threshold() == (YOUNG_THRESHOLD * 2, 5, 3)
+
+
+def test_a_replay_runs_with_the_raised_threshold() -> None:
+    """`meterflow replay` as a user runs it: its process folds with the raised threshold."""
+    code = (
+        "import gc, sys; from processors.drivers.cli import main; "
+        f"status = main(['replay', {str(EXAMPLES / 'events')!r}, '--until', '2025-03-31', '--quiet']); "
+        "print(gc.get_threshold()[0], file=sys.stderr); sys.exit(status)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == str(YOUNG_THRESHOLD)
