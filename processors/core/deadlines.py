@@ -37,7 +37,7 @@ class WakeUpIndex:
 
     `set` replaces a machine's wake day (its deadlines moved), so a moved deadline leaves no
     stale wake-up behind: the subject leaves the old day's set unless another of its
-    machines still needs that day (D41). A subject with no deadlines has no entry at all."""
+    machines still needs that day (D42). A subject with no deadlines has no entry at all."""
 
     __slots__ = ("_by_day", "_days")
 

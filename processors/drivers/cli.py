@@ -23,8 +23,8 @@ from typing import IO, Any
 
 from flows.rejections import FileReport, RejectedRecord
 from processors.codecs.serde import to_json, use_schemas
+from processors.collector import collect_less_often
 from processors.core.policy import DEFAULT_POLICY, load_policy
-from processors.drivers.collector import collect_less_often
 from processors.drivers.exit_codes import (
     EXIT_BROKEN_PIPE,
     EXIT_CANNOT_RUN,

@@ -55,7 +55,7 @@ class FoldLoop:
 
     # bytes read but not folded (waiting at a tick) per partition: a decoded event costs
     # about 7 times its bytes in memory, so 256 KiB of routine readings (about 1,600 events,
-    # a day of a 100,000-point back-fill's partition) hold under 2 MiB (D36 (worker))
+    # a day of a 100,000-point back-fill's partition) hold under 2 MiB (D40)
     PAUSE_ABOVE = 256 * 1024
     RESUME_BELOW = 64 * 1024
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up

@@ -22,8 +22,8 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from processors.codecs.state_codec import StateDecodeError
+from processors.collector import gc_paused
 from processors.core.policy import Policy
-from processors.streaming.gc_pause import gc_paused
 from processors.streaming.kafka import (
     LogWentBackwards,
     ReadStalled,

@@ -184,7 +184,7 @@ class Worker:
             rebalance_timeout_ms=max(session * 5, 30000),
             max_poll_interval_ms=300000,
             fetch_max_wait_ms=200,
-            # the fetcher's read-ahead, bounded by bytes (D36 (worker)): what one fetch brings
+            # the fetcher's read-ahead, bounded by bytes (D40): what one fetch brings
             # is held raw, then as records, until the lock-step decodes it
             max_partition_fetch_bytes=FETCH_PARTITION_BYTES,
             fetch_max_bytes=FETCH_BYTES,

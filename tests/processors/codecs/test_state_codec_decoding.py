@@ -1,4 +1,4 @@
-"""The state decoder's fast paths (D41) give what the plain `json.loads` path gave: any
+"""The state decoder's fast paths (D43) give what the plain `json.loads` path gave: any
 state round-trips, white space around the JSON still reads, and bad text is refused with
 `json.loads`' own reason."""
 

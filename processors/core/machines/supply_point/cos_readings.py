@@ -199,23 +199,18 @@ def apply_customer_reading(state: SupplyPointState, inp: CustomerReadingIn, ctx:
         and within_days(reading.read_on, move_out.move_out_date, window, window)
     ):
         in_time = inp.day <= move_out.move_out_date + timedelta(days=policy.move_out_estimate_days)
-        if move_out.awaiting_bill and in_time:
+        bill: type[Command] | None = (
+            IssueFinalBill
+            if move_out.awaiting_bill and in_time
+            else IssueCorrectedFinalBill
+            if move_out.awaiting_correction
+            else None
+        )
+        if bill is not None:
             issue_bill(
                 ctx,
                 move_out,
-                IssueFinalBill,
-                inp.event_id,
-                FinalBillReason.MOVE_OUT,
-                move_out.move_out_date,
-                (reading,),
-                "customer",
-            )
-            changed = True
-        elif move_out.awaiting_correction:
-            issue_bill(
-                ctx,
-                move_out,
-                IssueCorrectedFinalBill,
+                bill,
                 inp.event_id,
                 FinalBillReason.MOVE_OUT,
                 move_out.move_out_date,

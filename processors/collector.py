@@ -1,17 +1,21 @@
-"""The cyclic garbage collector, set for a process that folds a log.
+"""The cyclic garbage collector, set for processes that fold a log and load states.
 
 A fold allocates far more objects than it frees as garbage cycles (events, inputs and
 commands are short-lived but acyclic; states live for the run), so CPython's default
 young-generation threshold (700 allocations) runs a collection every few hundred events
 that finds almost nothing. Measured on the 200k-reading log with bills (docs/decisions.md
 D44): 809 young collections and 8.0 s CPU with the default, 23 and 7.4 s with 50,000,
-the same peak memory. Reference counting still frees everything acyclic at once; only
-the search for cycles runs less often.
+the same peak memory. Loading a snapshot is the extreme case: millions of small objects
+and nothing freed, so recovery pauses the collector for the load (D43: about a quarter of
+the decoding's CPU). Reference counting still frees everything acyclic at once; only the
+search for cycles runs less often.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 YOUNG_THRESHOLD = 50_000
 """Allocations (net of frees) between young-generation collections."""
@@ -22,3 +26,15 @@ def collect_less_often() -> None:
     the older generations' ratios."""
     young, middle, old = gc.get_threshold()
     gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, old)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic collection inside the block; the collector is left as it was found."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,4 +1,5 @@
-"""The CLI's processes collect cycles less often than CPython's default (D44)."""
+"""The CLI's processes collect cycles less often than CPython's default (D44), and recovery
+pauses the collector only while it loads states, always restarting it (D43)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from processors.drivers.collector import YOUNG_THRESHOLD, collect_less_often
+from processors.collector import YOUNG_THRESHOLD, collect_less_often, gc_paused
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -47,3 +48,37 @@ def test_a_replay_runs_with_the_raised_threshold() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == str(YOUNG_THRESHOLD)
+
+
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    was = gc.isenabled()
+    yield
+    if was:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+@pytest.mark.usefixtures("collector_restored")
+def test_the_collector_is_off_inside_and_on_again_after() -> None:
+    gc.enable()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_restored")
+def test_the_collector_comes_back_when_the_load_fails() -> None:
+    gc.enable()
+    with pytest.raises(ValueError, match="bad snapshot"), gc_paused():
+        raise ValueError("bad snapshot")
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_restored")
+def test_a_collector_switched_off_by_the_caller_stays_off() -> None:
+    gc.disable()
+    with gc_paused():
+        pass
+    assert not gc.isenabled()
