@@ -545,11 +545,14 @@ class Engine:
         commands, anomalies, follow_ups = out.commands, out.anomalies, out.follow_ups
         held_today = self._pending_days.pop(day, {})
         for subject_id in sorted(held_today):
+            holders = held_today[subject_id]
+            one_holder = not holders & (holders - 1)
+            if one_holder and self._apply_one_held(subject_id, holders.bit_length() - 1, day, out):
+                continue
             subject = self._subject(subject_id)
             key = subject.key
             live: dict[int, Any] = {}
             todo: list[tuple[int, Input]] = []
-            holders = held_today[subject_id]
             for index, _, prefix in subject.members:
                 if not holders >> index & 1:
                     continue
@@ -601,6 +604,28 @@ class Engine:
             # the index, the fired ones moved, the others are unchanged (a no-op).
             self._schedule(subject_id, found, day + _ONE_DAY)
         self.last_closed_day = day
+
+    def _apply_one_held(self, subject_id: str, index: int, day: date, out: Outcome) -> bool:
+        """`_close_day` of a subject one machine (`index`) of which holds one input, of `day`,
+        the usual case: the same steps as for any subject, without its lists. False, with
+        nothing done, for any other subject."""
+        keyspace, _, key = subject_id.partition(":")
+        stored = self._prefixes[index] + key
+        state = self._get(stored)
+        if not isinstance(state, MachineState) or state.pending is None or len(state.pending) != 1:
+            return False
+        inp = state.pending[0]
+        if inp.day > day:
+            return False
+        state.pending = None
+        peers = _Peers(self._get, _Subject(subject_id, key, self._members[keyspace]), {index: state})
+        ctx = Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, peers, index)
+        machine = self.machines[index]
+        changed = self._apply(machine, state, inp, ctx)
+        self.store.put(stored, state)
+        if changed:
+            self._schedule(subject_id, {index: machine.deadlines(key, state, self.policy)}, day)
+        return True
 
     def _fire(
         self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome
