@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from hashlib import blake2b
 
+from processors.core.input_text import input_text
 from processors.core.machine import Input, MachineState
 from processors.vocabulary.anomalies import Anomaly
 
@@ -35,8 +36,9 @@ def input_digest(inp: Input) -> int:
     between processes; a test keeps it so). Python's `hash` would not do: it is salted
     per process, and a digest is compared after a restart (snapshots, local states). The
     repr, not the JSON value: a third of the cost, and this runs on every state-changing
-    input (D39 measured the JSON digest at a fifth of the fold of a log with bills)."""
-    return int.from_bytes(blake2b(repr(inp).encode(), digest_size=8).digest(), "big") or 1
+    input (D39 measured the JSON digest at a fifth of the fold of a log with bills). The
+    repr is written by `input_text`, the same text without the dataclass repr's costs (D46)."""
+    return int.from_bytes(blake2b(input_text(inp).encode(), digest_size=8).digest(), "big") or 1
 
 
 def conflicts(state: MachineState, inp: Input) -> bool:

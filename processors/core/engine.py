@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from operator import itemgetter
 from typing import Any
 
 from processors.core.conflicts import conflicts, input_digest, report_conflict
@@ -143,9 +142,25 @@ class _Peers:
         return None
 
 
-_input_order = itemgetter(0, 1, 2, 3)
-"""A held input's place in its day, as `_close_day` lists them: (day, priority, event
-id, machine index)."""
+def _input_order(held: tuple[int, Input]) -> tuple[date, int, str, int]:
+    """A held input's place in its day, as `_close_day` lists them (machine index, input):
+    (day, priority, event id, machine index)."""
+    index, inp = held
+    return (inp.day, inp.PRIORITY, inp.event_id, index)
+
+
+def _next_due(found: _Listed, upto: date) -> tuple[date, str, int] | None:
+    """The deadline to fire first among the listed ones due on or before `upto`: the
+    earliest, then by kind, then by machine index. Each state's earliest (`min` of its
+    (due, kind) tuples, a kind being a `str`) is the only one of it that can be first."""
+    due: tuple[date, str, int] | None = None
+    for index, listed in found.items():
+        first = min(listed, default=None)
+        if first is not None and first[0] <= upto:
+            candidate = (first[0], str(first[1]), index)
+            if due is None or candidate < due:
+                due = candidate
+    return due
 
 
 class Engine:
@@ -530,11 +545,14 @@ class Engine:
         commands, anomalies, follow_ups = out.commands, out.anomalies, out.follow_ups
         held_today = self._pending_days.pop(day, {})
         for subject_id in sorted(held_today):
+            holders = held_today[subject_id]
+            one_holder = not holders & (holders - 1)
+            if one_holder and self._apply_one_held(subject_id, holders.bit_length() - 1, day, out):
+                continue
             subject = self._subject(subject_id)
             key = subject.key
             live: dict[int, Any] = {}
-            todo: list[tuple[date, int, str, int, Input]] = []
-            holders = held_today[subject_id]
+            todo: list[tuple[int, Input]] = []
             for index, _, prefix in subject.members:
                 if not holders >> index & 1:
                     continue
@@ -543,17 +561,23 @@ class Engine:
                     continue
                 live[index] = state
                 pending = state.pending
+                if len(pending) == 1 and pending[0].day <= day:  # the usual case: one input held
+                    state.pending = None
+                    todo.append((index, pending[0]))
+                    continue
                 due = [p for p in pending if p.day <= day]
                 state.pending = [p for p in pending if p.day > day] if len(due) < len(pending) else None
-                todo.extend((p.day, p.PRIORITY, p.event_id, index, p) for p in due)
+                todo.extend((index, p) for p in due)
             if not live:
                 continue
             if len(todo) > 1:
                 todo.sort(key=_input_order)
             peers = _Peers(get, subject, live)
             changed: dict[int, Any] = {}
-            for _, _, _, index, inp in todo:
-                ctx = Ctx(key, policy, day, commands, anomalies, follow_ups, peers, index)
+            ctx, ctx_for = None, -1  # one context per machine, its inputs being consecutive
+            for index, inp in todo:
+                if ctx is None or ctx_for != index:
+                    ctx, ctx_for = Ctx(key, policy, day, commands, anomalies, follow_ups, peers, index), index
                 state = live[index]
                 if self._apply(machines[index], state, inp, ctx):
                     changed[index] = state
@@ -581,6 +605,28 @@ class Engine:
             self._schedule(subject_id, found, day + _ONE_DAY)
         self.last_closed_day = day
 
+    def _apply_one_held(self, subject_id: str, index: int, day: date, out: Outcome) -> bool:
+        """`_close_day` of a subject one machine (`index`) of which holds one input, of `day`,
+        the usual case: the same steps as for any subject, without its lists. False, with
+        nothing done, for any other subject."""
+        keyspace, _, key = subject_id.partition(":")
+        stored = self._prefixes[index] + key
+        state = self._get(stored)
+        if not isinstance(state, MachineState) or state.pending is None or len(state.pending) != 1:
+            return False
+        inp = state.pending[0]
+        if inp.day > day:
+            return False
+        state.pending = None
+        peers = _Peers(self._get, _Subject(subject_id, key, self._members[keyspace]), {index: state})
+        ctx = Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, peers, index)
+        machine = self.machines[index]
+        changed = self._apply(machine, state, inp, ctx)
+        self.store.put(stored, state)
+        if changed:
+            self._schedule(subject_id, {index: machine.deadlines(key, state, self.policy)}, day)
+        return True
+
     def _fire(
         self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome
     ) -> dict[int, _Deadlines]:
@@ -595,15 +641,7 @@ class Engine:
         fired: set[int] = set()
         peers: _Peers | None = None
         for _ in range(_MAX_FIRINGS):
-            due = min(
-                (
-                    (day, str(kind), index)
-                    for index, listed in found.items()
-                    for day, kind in listed
-                    if day <= upto
-                ),
-                default=None,
-            )
+            due = _next_due(found, upto)
             if due is None:
                 break
             day, kind, index = due
@@ -624,8 +662,8 @@ class Engine:
         or `open_day` (the first day not closed) when that has passed; none without one."""
         wake = self._wake
         for index, listed in found.items():
-            earliest = min((due for due, _kind in listed), default=None)
-            wake.set(subject_id, index, None if earliest is None else max(earliest, open_day))
+            first = min(listed, default=None)  # (due, kind) tuples: the earliest due first
+            wake.set(subject_id, index, None if first is None else max(first[0], open_day))
 
     def _reschedule_state(
         self, machine: Machine[Any], index: int, key: str, subject_id: str, state: Any

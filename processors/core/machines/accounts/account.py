@@ -71,6 +71,7 @@ KEPT_BILLS = 13
 a rebill of an older bill is an `unknown_replaced_bill` (its pre-cutoff charges count as
 never billed)."""
 KEPT_DATES = 12
+_ONE_DAY = timedelta(days=1)
 KEPT_DOCUMENTS = 24
 KEPT_READINGS_PER_MPAN = 4
 
@@ -215,7 +216,7 @@ class AccountState(MachineState):
     @property
     def unbilled_since(self) -> date | None:
         if self.billed_through is not None:
-            return self.billed_through + timedelta(days=1)
+            return self.billed_through + _ONE_DAY
         return self.opened_on
 
     @property
@@ -292,7 +293,7 @@ def apply_migrated(state: AccountState, inp: MigratedIn, ctx: Ctx) -> bool:
         source=source,
     )
     months = ctx.policy.backbilling_months
-    billed_to = reading.read_on - timedelta(days=1)
+    billed_to = reading.read_on - _ONE_DAY
     if state.billed_through is None or billed_to > state.billed_through:
         state.billed_through = billed_to
     if reading.read_on < add_months(inp.migrated_on, -months) and state.warned_for != reading.read_on:
@@ -334,19 +335,27 @@ def apply_reading(state: AccountState, inp: ReadingIn, ctx: Ctx) -> bool:
     return True
 
 
+def _bill(state: AccountState, bill_id: str) -> BillRecord | None:
+    """The bill of that id among those the account remembers (a loop: at most KEPT_BILLS)."""
+    for bill in state.bills:
+        if bill.bill_id == bill_id:
+            return bill
+    return None
+
+
 def apply_bill(state: AccountState, inp: BillIn, ctx: Ctx) -> bool:
     """Decide the write-off a bill calls for; remember the bill for its rebills."""
     if not state.known:
         ctx.anomaly(inp, "unknown_account", f"bill {inp.bill_id} for an account we do not know")
         return False
-    previous = next((b for b in state.bills if b.bill_id == inp.bill_id), None)
+    previous = _bill(state, inp.bill_id)
     if previous is not None:
         if previous.event_id != inp.event_id:
             ctx.anomaly(inp, "duplicate_bill", f"bill {inp.bill_id} was already issued ({previous.event_id})")
         return False
     replaced: PriorBill | None = None
     if inp.rebill:
-        old = next((b for b in state.bills if b.bill_id == inp.replaces), None)
+        old = None if inp.replaces is None else _bill(state, inp.replaces)
         if old is None:
             ctx.anomaly(
                 inp,
@@ -497,7 +506,7 @@ def fire_account_deadline(state: AccountState, kind: str, due: date, ctx: Ctx) -
             )
         state.awaiting_invoice = bill_date
         state.chase_due = working_days_after(
-            bill_date - timedelta(days=1), policy.business_bill_working_days, state.country
+            bill_date - _ONE_DAY, policy.business_bill_working_days, state.country
         )
         state.next_bill_date = first_of_next_month(bill_date)
     elif kind == BUSINESS_BILL_CHASE and state.awaiting_invoice is not None:
