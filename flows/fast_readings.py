@@ -150,6 +150,9 @@ class _Templates(dict[tuple[str, str], tuple[Any, ...]]):
 
 
 _TEMPLATES = 4096
+# MPANs recur from file to file (a supply point is read again and again): each one's
+# check digit is worked out once while at most this many are kept.
+_CHECKED = 1 << 16
 
 
 def _rows_end(text: str, start: int, end: int) -> int:
@@ -179,6 +182,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     key_of, value_of, tail_of = itemgetter(0), itemgetter(1), itemgetter(2)
     empty: tuple[()] = ()
     files: list[Any] = [None, None]  # the last context and its event builder
+    checked: set[str] = set()  # MPANs whose check digit is right (at most _CHECKED)
 
     def read(
         text: str, start: int, end: int, line: int, context: Context
@@ -190,12 +194,17 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         keys = list(map(key_of, found))
         tails = list(map(tail_of, found))
         # Lines matched: one per row, one more per validation result; all, or none is read.
-        if not found or len(found) + "".join(tails).count("\n") != text.count("\n", start, stop):
+        validated = "".join(tails).count("\n")
+        if not found or len(found) + validated != text.count("\n", start, stop):
             return 0
         # The rows that are not readings (meters, MPAN records), then the end.
         marks = list(compress(count(), map(not_, keys)))
         if marks[0]:
             return 0  # a reading before any meter: the generic reader names it
+        # A reading row's lines: 2 when every reading has its validation result, 1 when
+        # none has; 0 when some have: the lines before an MPAN record are then counted.
+        readings_total = len(found) - len(marks)
+        step = 2 if validated == readings_total else 1 if validated == 0 else 0
         marks.append(len(found))
         # Each reading built as its meter takes it, from the run's columns, in order.
         readings = map(
@@ -207,40 +216,49 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
         done = 0  # groups whose events were yielded
-        group: tuple[str, str, int] | None = None  # (MPAN, status, line) of the open group
-        meters: list[MeterReadings] = []
-        at_text = start  # where the open group's MPAN record starts
+        mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
+        line_open = line
+        meters: tuple[MeterReadings, ...] = empty
+        at_text = start  # where the open group's MPAN record starts (when step is 0)
         try:
-            for at, after in pairwise(marks):
+            for rows_before, (at, after) in enumerate(pairwise(marks)):
                 _, _, _, meter_id, kind, mpan, status = found[at]
                 if meter_id:
-                    if group is None:
+                    if not mpan_open:
                         return done  # a meter before any MPAN: the generic reader names it
-                    registers = tuple(islice(readings, after - at - 1))
-                    meters.append(new_meter(meter_id, reading_types[kind], registers, empty))
+                    taken = after - at - 1
+                    registers = (next(readings),) if taken == 1 else tuple(islice(readings, taken))
+                    meters += (new_meter(meter_id, reading_types[kind], registers, empty),)
                     continue
-                if group is not None:
+                if mpan_open:
                     if not meters:
                         return done  # an MPAN group without a meter
-                    yield build(group[2], group[0], statuses[group[1]], tuple(meters), empty)
+                    yield build(line_open, mpan_open, statuses[status_open], meters, empty)
                     done += 1
-                    meters = []
-                    # Every line of the run is a row's, so the next MPAN record is the
-                    # next line that starts with the group's code.
-                    nxt = text.find(mark, at_text) + 1
-                    line += text.count("\n", at_text, nxt)
-                    at_text = nxt
-                runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
-                if check_digits[runs % 11] != mpan[12]:
-                    return done  # the generic reader says which digit it should be
+                    meters = empty
+                    if step:
+                        line_open = line + rows_before + (at - rows_before) * step
+                    else:
+                        # Every line of the run is a row's, so the next MPAN record is
+                        # the next line that starts with the group's code.
+                        nxt = text.find(mark, at_text) + 1
+                        line_open += text.count("\n", at_text, nxt)
+                        at_text = nxt
+                if mpan not in checked:
+                    runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
+                    if check_digits[runs % 11] != mpan[12]:
+                        return done  # the generic reader says which digit it should be
+                    if len(checked) >= _CHECKED:
+                        checked.clear()
+                    checked.add(mpan)
                 if after - at > 1:
                     return done  # a reading before any meter: the generic reader names it
-                group = (mpan, status, line)
+                mpan_open, status_open = mpan, status
         except ValueError:
             return done  # the generic reader says why
-        if group is None or not meters:
+        if not mpan_open or not meters:
             return done  # no MPAN, or the last group has no meter
-        yield build(group[2], group[0], statuses[group[1]], tuple(meters), empty)
+        yield build(line_open, mpan_open, statuses[status_open], meters, empty)
         return None
 
     return FastPath(code, read)
