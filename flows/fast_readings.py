@@ -31,8 +31,7 @@ import re
 from collections.abc import Generator
 from decimal import Decimal
 from enum import StrEnum
-from itertools import compress, count, islice, pairwise
-from operator import itemgetter, not_
+from operator import itemgetter
 from typing import Any
 
 from flows.build import constructor, templated
@@ -155,6 +154,10 @@ _TEMPLATES = 4096
 _CHECKED = 1 << 16
 
 
+def _reading_code(structure: FlowStructure) -> str:
+    return next(group.code for group in structure.groups if group.role == "register")
+
+
 def _rows_end(text: str, start: int, end: int) -> int:
     """Where the group's rows end: before its last line when that is the file's trailer
     (pass 1 proved it the last record), else at `end`; -1 when the rows would end inside
@@ -170,6 +173,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     code, rows = _patterns(structure)
     findall = rows.findall
     mark = f"\n{code}|"
+    reading_mark = f"\n{_reading_code(structure)}|"
     for_file = readings_event(event_type)
     statuses = _members(structure, "BSC validation status")
     reading_types = _members(structure, "reading type")
@@ -179,7 +183,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     new_meter = _new_meter
     first, second, third, fourth = _RUNS
     check_digits = _CHECK_DIGITS
-    key_of, value_of, tail_of = itemgetter(0), itemgetter(1), itemgetter(2)
+    tail_of = itemgetter(2)
     empty: tuple[()] = ()
     files: list[Any] = [None, None]  # the last context and its event builder
     checked: set[str] = set()  # MPANs whose check digit is right (at most _CHECKED)
@@ -191,58 +195,56 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         if stop < 0:
             return 0
         found = findall(text, start, stop)
-        keys = list(map(key_of, found))
-        tails = list(map(tail_of, found))
         # Lines matched: one per row, one more per validation result; all, or none is read.
-        validated = "".join(tails).count("\n")
+        validated = "".join(map(tail_of, found)).count("\n")
         if not found or len(found) + validated != text.count("\n", start, stop):
             return 0
-        # The rows that are not readings (meters, MPAN records), then the end.
-        marks = list(compress(count(), map(not_, keys)))
-        if marks[0]:
-            return 0  # a reading before any meter: the generic reader names it
-        # A reading row's lines: 2 when every reading has its validation result, 1 when
-        # none has; 0 when some have: the lines before an MPAN record are then counted.
-        readings_total = len(found) - len(marks)
-        step = 2 if validated == readings_total else 1 if validated == 0 else 0
-        marks.append(len(found))
-        # Each reading built as its meter takes it, from the run's columns, in order.
-        readings = map(
-            new_reading,
-            map(template_of, zip(compress(keys, keys), compress(tails, keys), strict=True)),
-            map(decimal, compress(map(value_of, found), keys)),
-        )
+        # Every line is a row's: those that start with the reading code are the readings.
+        # A reading's lines: 2 when every reading has its validation result, 1 when none
+        # has; 0 when some have, and the lines before each MPAN record are counted.
+        readings = text.count(reading_mark, start, stop)
+        step = 2 if validated == readings else 1 if validated == 0 else 0
+        at_text = start  # where the open group's MPAN record starts (when step is 0)
         if files[0] is not context:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
         done = 0  # groups whose events were yielded
         mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
+        meter_open = ""  # the open meter's id ("" when none is open)
+        kind_open = ""
         line_open = line
+        covered = 0  # lines matched before the current row
         meters: tuple[MeterReadings, ...] = empty
-        at_text = start  # where the open group's MPAN record starts (when step is 0)
+        registers: list[RegisterReading] = []
         try:
-            for rows_before, (at, after) in enumerate(pairwise(marks)):
-                _, _, _, meter_id, kind, mpan, status = found[at]
+            for key, value, tail, meter_id, kind, mpan, status in found:
+                if key:
+                    if not meter_open:
+                        return done  # a reading before any meter: the generic reader names it
+                    registers.append(new_reading(template_of((key, tail)), decimal(value)))
+                    continue
+                if meter_open:
+                    meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
+                    covered += len(registers) * step
+                    registers = []
                 if meter_id:
                     if not mpan_open:
                         return done  # a meter before any MPAN: the generic reader names it
-                    taken = after - at - 1
-                    registers = (next(readings),) if taken == 1 else tuple(islice(readings, taken))
-                    meters += (new_meter(meter_id, reading_types[kind], registers, empty),)
+                    meter_open, kind_open = meter_id, kind
+                    covered += 1
                     continue
                 if mpan_open:
-                    if not meters:
+                    if not meter_open:
                         return done  # an MPAN group without a meter
                     yield build(line_open, mpan_open, statuses[status_open], meters, empty)
                     done += 1
                     meters = empty
-                    if step:
-                        line_open = line + rows_before + (at - rows_before) * step
-                    else:
+                    meter_open = ""
+                    if not step:
                         # Every line of the run is a row's, so the next MPAN record is
                         # the next line that starts with the group's code.
                         nxt = text.find(mark, at_text) + 1
-                        line_open += text.count("\n", at_text, nxt)
+                        covered = line_open - line + text.count("\n", at_text, nxt)
                         at_text = nxt
                 if mpan not in checked:
                     runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
@@ -251,13 +253,13 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     if len(checked) >= _CHECKED:
                         checked.clear()
                     checked.add(mpan)
-                if after - at > 1:
-                    return done  # a reading before any meter: the generic reader names it
-                mpan_open, status_open = mpan, status
+                mpan_open, status_open, line_open = mpan, status, line + covered
+                covered += 1
         except ValueError:
             return done  # the generic reader says why
-        if not mpan_open or not meters:
+        if not mpan_open or not meter_open:
             return done  # no MPAN, or the last group has no meter
+        meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
         return None
 
