@@ -108,7 +108,8 @@ def _patterns(structure: FlowStructure) -> tuple[str, re.Pattern[str]]:
     # reset time, number of resets and reading flag, the method, and its validation
     # result when it has one, `|||N|\n032|00|T|`): keys and tails repeat, and are read
     # once each (`_Templates`); (meter id, reading type) of a meter; (MPAN, status) of
-    # an MPAN record. Fewer groups: each costs on every row.
+    # an MPAN record. Fewer groups: each costs on every row. No field admits a `|`, so a
+    # tail holds _TAIL_BARS of them, _VALIDATION_BARS more with a validation result.
     row = (
         f"{register.code}\\|({register_id}\\|[0-9]{{14}})\\|({value})"
         f"\\|((?:[0-9]{{14}})?\\|(?:{resets})?\\|[TF]?\\|(?:{method})\\|"
@@ -117,6 +118,10 @@ def _patterns(structure: FlowStructure) -> tuple[str, re.Pattern[str]]:
         f"|{mpan.code}\\|([0-9]{{13}})\\|({status})\\|\\n"
     )
     return mpan.code, re.compile(f"^(?:{row})", re.ASCII | re.MULTILINE)
+
+
+_TAIL_BARS = 4  # the `|` after a reading's value: after MD reset time, resets, flag, method
+_VALIDATION_BARS = 3  # and in its validation result: after its code, reason, validity
 
 
 class _Templates(dict[tuple[str, str], tuple[Any, ...]]):
@@ -154,10 +159,6 @@ _TEMPLATES = 4096
 _CHECKED = 1 << 16
 
 
-def _reading_code(structure: FlowStructure) -> str:
-    return next(group.code for group in structure.groups if group.role == "register")
-
-
 def _rows_end(text: str, start: int, end: int) -> int:
     """Where the group's rows end: before its last line when that is the file's trailer
     (pass 1 proved it the last record), else at `end`; -1 when the rows would end inside
@@ -173,7 +174,6 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     code, rows = _patterns(structure)
     findall = rows.findall
     mark = f"\n{code}|"
-    reading_mark = f"\n{_reading_code(structure)}|"
     for_file = readings_event(event_type)
     statuses = _members(structure, "BSC validation status")
     reading_types = _members(structure, "reading type")
@@ -196,13 +196,14 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
             return 0
         found = findall(text, start, stop)
         # Lines matched: one per row, one more per validation result; all, or none is read.
-        validated = "".join(map(tail_of, found)).count("\n")
+        tails = "".join(map(tail_of, found))
+        validated = tails.count("\n")
         if not found or len(found) + validated != text.count("\n", start, stop):
             return 0
-        # Every line is a row's: those that start with the reading code are the readings.
         # A reading's lines: 2 when every reading has its validation result, 1 when none
-        # has; 0 when some have, and the lines before each MPAN record are counted.
-        readings = text.count(reading_mark, start, stop)
+        # has; 0 when some have, and the lines before each MPAN record are counted. A
+        # reading's tail holds 4 `|`, 3 more with its validation result (`_patterns`).
+        readings = (tails.count("|") - _VALIDATION_BARS * validated) // _TAIL_BARS
         step = 2 if validated == readings else 1 if validated == 0 else 0
         at_text = start  # where the open group's MPAN record starts (when step is 0)
         if files[0] is not context:
