@@ -7,12 +7,20 @@ fields, same defaults, equal and hashing the same) by setting the slots directly
 It refuses classes with a `__post_init__` (whose checks it would skip) and fields with a
 `default_factory`.
 
-For a class whose only base is `object` (the readings, meters, site visits) it goes one
-step further: the object is born as an instance of a plain twin class with the same
-slots, whose attributes are stored at the speed of ordinary slot stores, and then takes
-its real class (`__class__` assignment, which CPython allows between classes of the same
-layout). The result is an instance of `cls` like any other; it costs half as much as
-setting the frozen slots one descriptor call at a time.
+It goes one step further where CPython allows it: the object is born as an instance of
+a plain twin class with the same slots, whose attributes are stored at the speed of
+ordinary slot stores, and then takes its real class (`__class__` assignment, which
+CPython allows between classes of the same layout). The result is an instance of `cls`
+like any other; it costs half as much as setting the frozen slots one descriptor call
+at a time. A class with a (single) base, such as the events, gets a twin when asked
+(`derived=True`): the twin derives from that base and sets `__setattr__` and
+`__delattr__` back to `object`'s (a frozen base defines both; with either left,
+attribute stores take the slow generic path). Such a twin is a subclass of the base and
+shows in its `__subclasses__()`; it is no module's attribute, which the walks over the
+event classes (`processors.codecs.serde.event_classes`) skip, so it is opt-in.
+
+`templated(cls, *varying)` builds from a tuple of the other fields' values, shared by
+many objects, and the varying ones: for records whose fields mostly repeat.
 """
 
 from __future__ import annotations
@@ -24,50 +32,96 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def constructor(cls: type[T], *, positional: bool = False) -> Callable[..., T]:
+def constructor(cls: type[T], *, positional: bool = False, derived: bool = False) -> Callable[..., T]:
     """A keyword-only builder of `cls` equivalent to `cls(**kwargs)`, without its
     per-field `object.__setattr__` calls. `positional`: every field, positionally, in
-    field order, no defaults (for rebuilding objects from their values)."""
-    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" not in vars(cls):
-        raise TypeError(f"{cls.__name__}: only slotted dataclasses without __post_init__")
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    field order, no defaults (for rebuilding objects from their values). `derived`: a
+    class with a base is built through a twin too (see the module doc)."""
+    specs = _fields(cls)
     params = []
-    body = []
-    for spec in dataclasses.fields(cls):
+    defaults: dict[str, Any] = {}
+    for spec in specs:
         name = spec.name
-        holder = next(klass for klass in cls.__mro__ if name in vars(klass))
-        namespace[f"set_{name}"] = vars(holder)[name].__set__
         if spec.default is not dataclasses.MISSING and not positional:
-            namespace[f"default_{name}"] = spec.default
+            defaults[f"default_{name}"] = spec.default
             params.append(f"{name}=default_{name}")
         elif spec.default_factory is not dataclasses.MISSING and not positional:
             raise TypeError(f"{cls.__name__}.{name}: fields with a default_factory are not supported")
         else:
             params.append(name)
-        body.append(f"    set_{name}(obj, {name})")
     signature = ", ".join(params) if positional else f"*, {', '.join(params)}"
-    twin = _twin(cls)
+    stores = [(spec.name, spec.name) for spec in specs]
+    return _compile(cls, signature, stores, [], defaults, derived)
+
+
+def templated(cls: type[T], *varying: str, derived: bool = False) -> Callable[..., T]:
+    """A builder `build(template, *varying)` of `cls`: `template` is the tuple of the
+    values of every field but `varying`, in field order; `varying` the others' values,
+    in the order named. The same object as `cls(**fields)`."""
+    names = [spec.name for spec in _fields(cls)]
+    if not varying or not set(varying) <= set(names) or len(set(varying)) != len(varying):
+        raise TypeError(f"{cls.__name__}: varying fields {varying!r} are not distinct fields")
+    shared = [name for name in names if name not in varying]
+    signature = ", ".join(("template", *varying))
+    return _compile(cls, signature, [(name, name) for name in varying], shared, {}, derived)
+
+
+def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__") or "__slots__" not in vars(cls):
+        raise TypeError(f"{cls.__name__}: only slotted dataclasses without __post_init__")
+    return dataclasses.fields(cls)
+
+
+def _compile(  # noqa: PLR0917 - the parts of one generated function
+    cls: type[T],
+    signature: str,
+    stores: list[tuple[str, str]],
+    unpacked: list[str],
+    defaults: dict[str, Any],
+    derived: bool,
+) -> Callable[..., T]:
+    """`def build(signature)` setting field <- expression for each of `stores` and the
+    fields `unpacked` from the parameter `template`."""
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, **defaults}
+    twin = _twin(cls, derived)
     if twin is not None:
         namespace["twin"] = twin
-        header = f"def build({signature}):\n    obj = new(twin)\n"
-        body = [f"    obj.{spec.name} = {spec.name}" for spec in dataclasses.fields(cls)]
-        body.append("    obj.__class__ = cls")
+        body = [f"    obj.{name} = {value}" for name, value in stores]
+        if unpacked:
+            body.append(f"    {', '.join(f'obj.{name}' for name in unpacked)}, = template")
+        source = f"def build({signature}):\n    obj = new(twin)\n" + "\n".join(body)
+        source += "\n    obj.__class__ = cls\n    return obj"
     else:
-        header = f"def build({signature}):\n    obj = new(cls)\n"
-    source = header + "\n".join(body) + "\n    return obj"
+        body = []
+        for name in [name for name, _ in stores] + unpacked:
+            holder = next(klass for klass in cls.__mro__ if name in vars(klass))
+            namespace[f"set_{name}"] = vars(holder)[name].__set__
+        body = [f"    set_{name}(obj, {value})" for name, value in stores]
+        if unpacked:
+            body.append(f"    {', '.join(f'value_{name}' for name in unpacked)}, = template")
+            body += [f"    set_{name}(obj, value_{name})" for name in unpacked]
+        source = f"def build({signature}):\n    obj = new(cls)\n" + "\n".join(body) + "\n    return obj"
     exec(source, namespace)  # built from the dataclass's own field names only
     build: Callable[..., T] = namespace["build"]
     build.__name__ = f"build_{cls.__name__}"
     return build
 
 
-def _twin(cls: type) -> type | None:
-    """A plain class with the slots of `cls` that its instances can leave for `cls`, or
-    None when `cls` does not allow it (other bases, slots that are not its fields)."""
+def _twin(cls: type, derived: bool) -> type | None:
+    """A class with the slots of `cls` and plain attribute stores that its instances can
+    leave for `cls`, or None when `cls` does not allow it (several bases, slots that are
+    not its fields) or has a base and `derived` is False."""
     slots = vars(cls)["__slots__"]
-    if cls.__bases__ != (object,) or set(slots) != {spec.name for spec in dataclasses.fields(cls)}:
+    if len(cls.__bases__) != 1 or not set(slots) <= {spec.name for spec in dataclasses.fields(cls)}:
         return None
-    twin = type(f"_{cls.__name__}Twin", (object,), {"__slots__": tuple(slots)})
+    (base,) = cls.__bases__
+    if base is not object and not derived:
+        return None
+    namespace: dict[str, Any] = {"__slots__": tuple(slots)}
+    if base is not object:
+        namespace["__setattr__"] = object.__setattr__
+        namespace["__delattr__"] = object.__delattr__
+    twin = type(f"_{cls.__name__}Twin", (base,), namespace)
     try:
         probe: Any = object.__new__(twin)
         probe.__class__ = cls

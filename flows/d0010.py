@@ -9,6 +9,7 @@ visits, validation results) are shared, immutable, between events.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from typing import Any
 
 from flows.build import constructor
@@ -30,7 +31,7 @@ _new_reading = constructor(RegisterReading)
 _new_meter = constructor(MeterReadings)
 _new_visit = constructor(SiteVisit)
 _new_validation = constructor(ValidationResult)
-_new_source = constructor(Source)
+_new_source = constructor(Source, positional=True)
 _visits: dict[tuple[Any, ...], SiteVisit] = {}
 _validations: dict[tuple[Any, ...], ValidationResult] = {}
 
@@ -93,38 +94,57 @@ def _meter(node: Node) -> MeterReadings:
 
 
 EventBuilder = Callable[
-    [Context, int, str, BscValidationStatus, tuple[MeterReadings, ...], tuple[SiteVisit, ...]], DtcEvent
+    [int, str, BscValidationStatus, tuple[MeterReadings, ...], tuple[SiteVisit, ...]], DtcEvent
 ]
+_EVENT_FIELDS = (
+    "event_id",
+    "occurred_at",
+    "source",
+    "test_data",
+    "file",
+    "mpan",
+    "validation_status",
+    "meters",
+    "site_visits",
+)
 
 
-def readings_event(event_type: type[DtcEvent]) -> EventBuilder:
-    """The builder of an MPAN group's event from its read parts (the mapper's and the
-    fast path's one way to make it): context, line of the MPAN record, MPAN, status,
-    meters, site visits."""
-    new_event = constructor(event_type)
+def readings_event(event_type: type[DtcEvent]) -> Callable[[Context], EventBuilder]:
+    """The builder of a file's (`context`'s) MPAN group events from their read parts
+    (the mapper's and the fast path's one way to make them): line of the MPAN record,
+    MPAN, status, meters, site visits. What the events of a file share is looked up
+    once per file, not once per event."""
+    assert tuple(spec.name for spec in fields(event_type)) == _EVENT_FIELDS, "built positionally"
+    new_event = constructor(event_type, positional=True, derived=True)
+    new_source = _new_source
 
-    def build(  # noqa: PLR0917 - called once per event, positional on purpose
-        context: Context,
-        line: int,
-        mpan: str,
-        status: BscValidationStatus,
-        meters: tuple[MeterReadings, ...],
-        visits: tuple[SiteVisit, ...],
-    ) -> DtcEvent:
-        event: DtcEvent = new_event(
-            event_id=context.event_id(line),
-            occurred_at=context.file.created_at,
-            source=_new_source(path=context.path, line=line),
-            test_data=context.test_data,
-            file=context.file,
-            mpan=mpan,
-            validation_status=status,
-            meters=meters,
-            site_visits=visits,
-        )
-        return event
+    def for_file(context: Context) -> EventBuilder:
+        prefix, path, file, test_data = context.event_prefix, context.path, context.file, context.test_data
+        occurred_at = file.created_at
 
-    return build
+        def build(
+            line: int,
+            mpan: str,
+            status: BscValidationStatus,
+            meters: tuple[MeterReadings, ...],
+            visits: tuple[SiteVisit, ...],
+        ) -> DtcEvent:
+            event: DtcEvent = new_event(
+                f"{prefix}{line}",
+                occurred_at,
+                new_source(path, line),
+                test_data,
+                file,
+                mpan,
+                status,
+                meters,
+                visits,
+            )
+            return event
+
+        return build
+
+    return for_file
 
 
 def readings_mapper(event_type: type[DtcEvent]) -> Mapper:
@@ -140,7 +160,7 @@ def readings_mapper(event_type: type[DtcEvent]) -> Mapper:
                 meters.append(_meter(child))
             else:
                 visits.append(site_visit(child[VALUES]))
-        return build(context, line, mpan, status, tuple(meters), tuple(visits))
+        return build(context)(line, mpan, status, tuple(meters), tuple(visits))
 
     return map_readings
 

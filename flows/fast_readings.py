@@ -34,11 +34,11 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Any
 
-from flows.build import constructor
+from flows.build import constructor, templated
 from flows.catalogue import CATALOGUE, FlowStructure, Group
 from flows.d0010 import EventBuilder, readings_event, validation_result
 from flows.dtc import Context, FastPath
-from flows.fields import clock_time_cache, parse_clock_time
+from flows.fields import parse_clock_time
 from processors.vocabulary.events import (
     CosReadingsNotified,
     MeterReadings,
@@ -50,7 +50,7 @@ from processors.vocabulary.mpan import CHECK_WEIGHTS
 
 # Printable ASCII but the field separator `|`: a text field that str.isprintable accepts.
 _TEXT = "[ -{}~]"
-_new_reading = constructor(RegisterReading, positional=True)
+_new_reading = templated(RegisterReading, "value")
 _new_meter = constructor(MeterReadings, positional=True)
 _FLAGS: dict[str, bool | None] = {"": None, "T": True, "F": False}
 # The MPAN check digit by table: the first 12 digits in four runs of 3, each looked up
@@ -103,18 +103,60 @@ def _patterns(structure: FlowStructure) -> tuple[str, re.Pattern[str]]:
     reason = f"{_TEXT}{{1,{_width(validation, 'meter reading reason code')}}}"
     resets = f"[0-9]{{1,{_width(register, 'number of MD resets')}}}"
     value = "[0-9]{1,9}(?:\\.[0-9])?"
-    # Each row, most frequent first: a reading's fields, its optional MD reset time,
-    # number of resets and reading flag as one text (usually "||"), and its validation
-    # result's two as one text ("" when it has none); (meter id, reading type) of a
-    # meter; (MPAN, status) of an MPAN record. Fewer groups: each costs on every row.
+    # Each row, most frequent first: a reading as three texts, its key (meter register
+    # id and date-time, `01|20240201000000`), its value and its tail (the optional MD
+    # reset time, number of resets and reading flag, the method, and its validation
+    # result when it has one, `|||N|\n032|00|T|`): keys and tails repeat, and are read
+    # once each (`_Templates`); (meter id, reading type) of a meter; (MPAN, status) of
+    # an MPAN record. Fewer groups: each costs on every row. No field admits a `|`, so a
+    # tail holds _TAIL_BARS of them, _VALIDATION_BARS more with a validation result.
     row = (
-        f"{register.code}\\|({register_id})\\|([0-9]{{14}})\\|({value})"
-        f"\\|((?:[0-9]{{14}})?\\|(?:{resets})?\\|[TF]?)\\|({method})\\|\\n"
-        f"(?:{validation.code}\\|({reason}\\|[TF])\\|\\n)?"
+        f"{register.code}\\|({register_id}\\|[0-9]{{14}})\\|({value})"
+        f"\\|((?:[0-9]{{14}})?\\|(?:{resets})?\\|[TF]?\\|(?:{method})\\|"
+        f"(?:\\n{validation.code}\\|{reason}\\|[TF]\\|)?)\\n"
         f"|{meter.code}\\|({meter_id})\\|({reading_type})\\|\\n"
         f"|{mpan.code}\\|([0-9]{{13}})\\|({status})\\|\\n"
     )
     return mpan.code, re.compile(f"^(?:{row})", re.ASCII | re.MULTILINE)
+
+
+_TAIL_BARS = 4  # the `|` after a reading's value: after MD reset time, resets, flag, method
+_VALIDATION_BARS = 3  # and in its validation result: after its code, reason, validity
+
+
+class _Templates(dict[tuple[str, str], tuple[Any, ...]]):
+    """(key, tail) of a reading row -> every field of its RegisterReading but the value,
+    read once per distinct pair (at most `_TEMPLATES` kept). Raises ValueError for a
+    date-time that does not exist, as `parse_clock_time` does."""
+
+    def __init__(self, structure: FlowStructure) -> None:
+        super().__init__()
+        self.methods = _members(structure, "reading method")
+
+    def __missing__(self, pair: tuple[str, str]) -> tuple[Any, ...]:
+        key, tail = pair
+        register_id, read_at = key.split("|")
+        md_at, resets, flagged, method, *checked = tail.split("|")
+        template = (
+            register_id,
+            parse_clock_time(read_at),
+            self.methods[method],
+            parse_clock_time(md_at) if md_at else None,
+            int(resets) if resets else None,
+            _FLAGS[flagged],
+            validation_result((checked[1], checked[2] == "T")) if len(checked) > 1 else None,
+            (),
+        )
+        if len(self) >= _TEMPLATES:
+            self.clear()
+        self[pair] = template
+        return template
+
+
+_TEMPLATES = 4096
+# MPANs recur from file to file (a supply point is read again and again): each one's
+# check digit is worked out once while at most this many are kept.
+_CHECKED = 1 << 16
 
 
 def _rows_end(text: str, start: int, end: int) -> int:
@@ -131,20 +173,20 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     """The fast path of `structure`'s MPAN groups, building `event_type` events."""
     code, rows = _patterns(structure)
     findall = rows.findall
-    build: EventBuilder = readings_event(event_type)
+    mark = f"\n{code}|"
+    for_file = readings_event(event_type)
     statuses = _members(structure, "BSC validation status")
     reading_types = _members(structure, "reading type")
-    methods = _members(structure, "reading method")
-    clock = clock_time_cache()
-    validations: dict[str, Any] = {}  # "reason|status" -> its shared ValidationResult
+    template_of = _Templates(structure).__getitem__
     decimal = Decimal
     new_reading = _new_reading
     new_meter = _new_meter
-    flags = _FLAGS
     first, second, third, fourth = _RUNS
     check_digits = _CHECK_DIGITS
-    validated = itemgetter(5)  # a row's validation result text
+    tail_of = itemgetter(2)
     empty: tuple[()] = ()
+    files: list[Any] = [None, None]  # the last context and its event builder
+    checked: set[str] = set()  # MPANs whose check digit is right (at most _CHECKED)
 
     def read(
         text: str, start: int, end: int, line: int, context: Context
@@ -154,77 +196,72 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
             return 0
         found = findall(text, start, stop)
         # Lines matched: one per row, one more per validation result; all, or none is read.
-        if 2 * len(found) - list(map(validated, found)).count("") != text.count("\n", start, stop):
+        tails = "".join(map(tail_of, found))
+        validated = tails.count("\n")
+        if not found or len(found) + validated != text.count("\n", start, stop):
             return 0
+        # A reading's lines: 2 when every reading has its validation result, 1 when none
+        # has; 0 when some have, and the lines before each MPAN record are counted. A
+        # reading's tail holds 4 `|`, 3 more with its validation result (`_patterns`).
+        readings = (tails.count("|") - _VALIDATION_BARS * validated) // _TAIL_BARS
+        step = 2 if validated == readings else 1 if validated == 0 else 0
+        at_text = start  # where the open group's MPAN record starts (when step is 0)
+        if files[0] is not context:
+            files[:] = context, for_file(context)
+        build: EventBuilder = files[1]
         done = 0  # groups whose events were yielded
-        group: tuple[str, str, int] | None = None  # (MPAN, status, line) of the open group
-        meters: list[MeterReadings] = []
+        mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
+        meter_open = ""  # the open meter's id ("" when none is open)
+        kind_open = ""
+        line_open = line
+        covered = 0  # lines matched before the current row
+        meters: tuple[MeterReadings, ...] = empty
         registers: list[RegisterReading] = []
-        meter: tuple[str, str] | None = None
-        covered = 0  # lines matched so far
         try:
-            for register_id, read_at, value, middle, method, checked, meter_id, kind, mpan, status in found:
-                if register_id:
-                    if meter is None:
+            for key, value, tail, meter_id, kind, mpan, status in found:
+                if key:
+                    if not meter_open:
                         return done  # a reading before any meter: the generic reader names it
-                    if checked:
-                        covered += 2
-                        result = validations.get(checked)
-                        if result is None:
-                            if len(validations) >= 256:
-                                validations.clear()
-                            why, valid = checked.split("|")
-                            result = validations[checked] = validation_result((why, valid == "T"))
-                    else:
-                        covered += 1
-                        result = None
-                    if middle == "||":
-                        md_reset_at = md_resets = flag = None
-                    else:
-                        md_at, resets, flagged = middle.split("|")
-                        md_reset_at = (clock.get(md_at) or parse_clock_time(md_at)) if md_at else None
-                        md_resets = int(resets) if resets else None
-                        flag = flags[flagged]
-                    registers.append(
-                        new_reading(
-                            register_id,
-                            clock.get(read_at) or parse_clock_time(read_at),
-                            decimal(value),
-                            methods[method],
-                            md_reset_at,
-                            md_resets,
-                            flag,
-                            result,
-                            empty,
-                        )
-                    )
+                    registers.append(new_reading(template_of((key, tail)), decimal(value)))
                     continue
-                if meter is not None:
-                    meters.append(new_meter(meter[0], reading_types[meter[1]], tuple(registers), empty))
+                if meter_open:
+                    meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
+                    covered += len(registers) * step
                     registers = []
                 if meter_id:
-                    if group is None:
+                    if not mpan_open:
                         return done  # a meter before any MPAN: the generic reader names it
-                    meter = (meter_id, kind)
-                elif group is not None and meter is None:
-                    return done  # an MPAN group without a meter
-                else:
-                    if group is not None:
-                        yield build(context, group[2], group[0], statuses[group[1]], tuple(meters), empty)
-                        done += 1
-                        meters = []
+                    meter_open, kind_open = meter_id, kind
+                    covered += 1
+                    continue
+                if mpan_open:
+                    if not meter_open:
+                        return done  # an MPAN group without a meter
+                    yield build(line_open, mpan_open, statuses[status_open], meters, empty)
+                    done += 1
+                    meters = empty
+                    meter_open = ""
+                    if not step:
+                        # Every line of the run is a row's, so the next MPAN record is
+                        # the next line that starts with the group's code.
+                        nxt = text.find(mark, at_text) + 1
+                        covered = line_open - line + text.count("\n", at_text, nxt)
+                        at_text = nxt
+                if mpan not in checked:
                     runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
                     if check_digits[runs % 11] != mpan[12]:
                         return done  # the generic reader says which digit it should be
-                    group = (mpan, status, line + covered)
-                    meter = None
+                    if len(checked) >= _CHECKED:
+                        checked.clear()
+                    checked.add(mpan)
+                mpan_open, status_open, line_open = mpan, status, line + covered
                 covered += 1
         except ValueError:
             return done  # the generic reader says why
-        if group is None or meter is None:
+        if not mpan_open or not meter_open:
             return done  # no MPAN, or the last group has no meter
-        meters.append(new_meter(meter[0], reading_types[meter[1]], tuple(registers), empty))
-        yield build(context, group[2], group[0], statuses[group[1]], tuple(meters), empty)
+        meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
+        yield build(line_open, mpan_open, statuses[status_open], meters, empty)
         return None
 
     return FastPath(code, read)

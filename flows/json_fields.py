@@ -82,6 +82,9 @@ checked_instant = lru_cache(maxsize=4096)(instant)
 """`mpan`, `iso_date` and `instant` remembered for the fast converters of clean lines (a log
 repeats its sites, days and times). Only a text is ever accepted by these, and a text is
 equal to no other kind of value, so a remembered answer is the answer for that very value."""
+_REMEMBERED: dict[Parser, Parser] = {text: text, mpan: checked_mpan, iso_date: checked_date}
+"""The parsers `remembered` knows, each with its twin; `code` adds each parser it makes
+(its value is a text too: a member's)."""
 
 
 def amount(value: Any) -> Decimal:
@@ -125,7 +128,15 @@ def code(cls: type[StrEnum]) -> Parser:
         except ValueError:
             raise ValueError(f"expected one of {allowed}, got {value!r}") from None
 
+    _REMEMBERED[parse_code] = lru_cache(maxsize=256)(parse_code)
     return parse_code
+
+
+def remembered(parse: Parser) -> Parser | None:
+    """`parse` as a fast converter of clean lines reads a field with it: the same answers,
+    remembered where a log repeats them (MPANs, dates, codes); None for a parser that
+    has no such twin (numbers, flags, lists, objects: kept to the field table)."""
+    return _REMEMBERED.get(parse)
 
 
 def list_of(item: Parser, *, min_items: int = 0) -> Parser:

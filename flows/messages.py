@@ -32,7 +32,7 @@ from flows import (
     event_types_halfhourly,
     event_types_rules,
 )
-from flows.json_fields import Problem, Problems, Spec, fields_of, instant, text
+from flows.json_fields import Problem, Problems, Spec, checked_instant, fields_of, instant, remembered, text
 from flows.limits import MAX_RECORD_BYTES, skip_rest_of_line, too_long
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from processors.vocabulary.events import (
@@ -151,12 +151,58 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-FAST = {**event_types_halfhourly.FAST, **event_types_accounts.FAST}
-"""The types with a specialised converter for clean lines (None: read the general way). It
-is tried before the line is searched for floats: it accepts a line only when no value
-in it is a float, and, but for the types of `FAST_KEYS`, no value is a nested object
-(its fields are texts and lists of texts), so the keys said twice are counted at the
-line's top level alone."""
+_NOT_CLEAN = (KeyError, TypeError, ValueError, ArithmeticError)
+"""What reading a line that is not clean raises in a converter read from a table."""
+
+
+def _from_table(
+    cls: type[DomainEvent], fields: dict[str, Spec]
+) -> Callable[[dict[str, Any], Source], DomainEvent | None] | None:
+    """The fast converter of a type whose fields are all required and read by parsers with
+    a remembered twin (texts, MPANs, dates, codes), read from its table: the event of a
+    line with exactly the type's fields, each read by its parser's twin; None for any
+    other line (a field missing, null, unknown, refused), which the table then reads or
+    refuses with its reasons. None for the types it does not suit."""
+    plan = []
+    for name, spec in fields.items():
+        parse = remembered(spec.parse)
+        if parse is None or not spec.required:
+            return None
+        plan.append((name, spec.attr or name, parse))
+    allowed = frozenset((*_ENVELOPE, *fields))
+
+    def fast(data: dict[str, Any], source: Source) -> DomainEvent | None:
+        if data.keys() != allowed:
+            return None
+        try:
+            values = {attr: parse(data[name]) for name, attr, parse in plan}
+            return cls(
+                event_id=text(data["event_id"]),
+                occurred_at=checked_instant(data["occurred_at"]),
+                **values,
+                source=source,
+            )
+        except _NOT_CLEAN:
+            return None
+
+    return fast
+
+
+_SPECIALISED = {**event_types_halfhourly.FAST, **event_types_accounts.FAST}
+FAST = {
+    **{
+        kind: fast
+        for kind, (cls, fields) in TYPES.items()
+        if kind not in BUILDERS and (fast := _from_table(cls, fields)) is not None
+    },
+    **_SPECIALISED,
+}
+"""The types with a converter for clean lines (None: read the general way), specialised
+(half-hourly data, accounts) or read from the type's table (`_from_table`: registrations,
+switches, ...). It is tried before the line is searched for floats: it accepts a line
+only when no value in it is a float, and, but for the types of `FAST_KEYS`, no value is a
+nested object (its fields are texts and lists of texts), so the keys said twice are
+counted at the line's top level alone."""
 
 FAST_KEYS = {**event_types_accounts.KEYS}
 """How many keys a clean line of a `FAST` type with objects inside holds (a bill's charges):

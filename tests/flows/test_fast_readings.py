@@ -170,3 +170,53 @@ def test_mutated_files_read_the_same_with_and_without_the_fast_path(
     path.write_bytes(b"\n".join(lines) + b"\n")
     fast, generic = both(path)
     assert fast == generic
+
+
+def test_readings_of_every_tail_read_as_the_generic_reader_reads_them(tmp_path: Path) -> None:
+    """MD reset time, resets and flag, with and without a validation result, keys and
+    tails repeated across groups (read once, shared): the fast path reads every group,
+    to the generic reader's values."""
+    tails = ["||||N|", "|20240201000000|2|T|P|\n032|02|F|", "|20240202000000||F|N|", "|||T|N|\n032|00|T|"]
+    body = []
+    for group in range(40):
+        first12 = f"12{group:010d}"
+        body.append(f"026|{first12}{check_digit(first12)}|V|\n028|M{group}|R|\n")
+        for register, tail in zip(("01", "02", "03"), tails[group % 4 :] + tails[: group % 4], strict=False):
+            body.append(f"030|{register}|20240229000000|{group}.5{tail}\n")
+    text = "".join(body)
+    events, read_before = fast_read(text)
+    assert read_before is None and len(events) == 40
+    lines = text.count("\n")
+    path = tmp_path / "tails.d0010"
+    path.write_text(HEADER + text + f"ZPT|F000000001|{lines}||40|20240301120500|\n")
+    fast, generic = both(path)
+    assert fast == generic and len(fast) == 41  # the events and the file report
+    assert [event.meters for event in events] == [event.meters for event in fast[:40]]  # type: ignore[attr-defined]
+    resets = {reading.md_resets for event in events for meter in event.meters for reading in meter.registers}  # type: ignore[attr-defined]
+    assert resets == {None, 2}
+
+
+@pytest.mark.parametrize("validation", ["032|00|T|\n", ""])
+def test_event_lines_when_every_reading_or_none_has_its_validation_result(
+    tmp_path: Path, validation: str
+) -> None:
+    """The lines of the MPAN records are worked out, not counted, in those two cases:
+    each event's id and source line are the generic reader's."""
+    body = []
+    for group in range(300):
+        first12 = f"12{group:010d}"
+        body.append(f"026|{first12}{check_digit(first12)}|V|\n")
+        for meter in range(1 + group % 2):
+            body.append(f"028|M{group}{meter}|R|\n")
+            body.extend(
+                f"030|0{n}|20240229000000|{group}.{n}||||N|\n{validation}" for n in range(group % 3 + 1)
+            )
+    text = "".join(body)
+    events, read_before = fast_read(text)
+    assert read_before is None and len(events) == 300
+    path = tmp_path / "lines.d0010"
+    path.write_text(HEADER + text + f"ZPT|F000000001|{text.count(chr(10))}||300|20240301120500|\n")
+    fast, generic = both(path)
+    assert fast == generic
+    mpan_lines = [2 + at for at, record in enumerate(text.splitlines()) if record.startswith("026|")]
+    assert [event.source.line for event in events] == mpan_lines  # type: ignore[union-attr]
