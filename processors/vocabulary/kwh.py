@@ -9,12 +9,9 @@ halfhourly). The values and their checks are those of a parse: a text not known 
 read the usual way by the caller, and remembered while there is room.
 
 A day's values are kept by the rating machine as one compact text (`values_text`), read
-back (`text_values`) through the same memory, and written (`values_text`) from it too: each
-remembered Decimal keeps its `str`, handed out only for that very object (an equal Decimal
-written otherwise, `1.50` for `1.5`, is `str`-ed as before), about half the cost of 48
-`str` calls. Measured, and left out: a value's text found by `id` (an `id` is a new int
-each time: 2.9 us a day against 4.2 for `str` and 2.1 for this), nor is `map` over a
-dict's `__getitem__` faster than a comprehension.
+back (`text_values`) through the same memory. Measured, and left out: a value's text
+found by the identity of its remembered Decimal is no faster than `str` (an `id` is a
+new int each time), nor is `map` over a dict's `__getitem__` faster than a comprehension.
 """
 
 from __future__ import annotations
@@ -29,16 +26,13 @@ Values = tuple[Decimal | None, ...]
 class RememberedKwh:
     """The texts read so far, each with its Decimal."""
 
-    __slots__ = ("_by_text", "_text_of", "limit")
+    __slots__ = ("_by_text", "limit")
 
     def __init__(self, limit: int = 1 << 15) -> None:
         self.limit = limit
         """How many distinct texts are remembered (a few MB at most); past it, values are parsed."""
         self._by_text: dict[str | None, Decimal | None] = {None: None}
         """Each remembered text's Decimal; null (a missing value) is itself."""
-        self._text_of: dict[Decimal | None, tuple[Decimal | None, str]] = {None: (None, "")}
-        """Per remembered Decimal (by value) that very object and its `str`; a missing
-        value is written as nothing."""
 
     def known_values(self, items: list[Any]) -> Values | None:
         """The values of a JSON list of kWh texts (null where missing) when every text is
@@ -52,12 +46,11 @@ class RememberedKwh:
     def remember(self, texts: Iterable[str], numbers: Iterable[Decimal]) -> None:
         """Remember each text with its Decimal as the caller read and checked it
         (non-negative, finite: `known_values` hands it out unchecked), while there is room."""
-        by_text, text_of = self._by_text, self._text_of
+        by_text = self._by_text
         for item, number in zip(texts, numbers, strict=True):
             if len(by_text) > self.limit:
                 return
-            if by_text.setdefault(item, number) is number:
-                text_of.setdefault(number, (number, str(number)))
+            by_text.setdefault(item, number)
 
     def text_values(self, text: str) -> Values:
         """The values of a `values_text` text."""
@@ -71,14 +64,10 @@ class RememberedKwh:
         self.remember(present, [v for v in values if v is not None])  # checked when they came in
         return values
 
-    def values_text(self, values: Values) -> str:
-        """The values as text: decimal strings joined by commas, nothing where missing (each
-        value's `str`: remembered for the remembered objects, worked out for any other)."""
-        text_of = self._text_of
-        try:
-            return ",".join([p[1] if (p := text_of[v])[0] is v else str(v) for v in values])
-        except (KeyError, TypeError):  # a value not remembered (or, unhashable, not a kWh value)
-            return ",".join(map(str, values)).replace("None", "")
+
+def values_text(values: Values) -> str:
+    """The values as text: decimal strings joined by commas, nothing where missing."""
+    return ",".join(map(str, values)).replace("None", "")
 
 
 KWH = RememberedKwh()
@@ -86,4 +75,3 @@ KWH = RememberedKwh()
 known_values = KWH.known_values
 remember = KWH.remember
 text_values = KWH.text_values
-values_text = KWH.values_text

@@ -4,7 +4,6 @@ and nothing unchecked or unseen is handed out."""
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 
 from processors.vocabulary.kwh import RememberedKwh, values_text
@@ -81,45 +80,3 @@ def test_a_compact_text_read_back_is_remembered() -> None:
     kwh = RememberedKwh()
     assert kwh.text_values("0.125,,3") == (Decimal("0.125"), None, Decimal(3))
     assert kwh.known_values(["0.125", None, "3"]) == (Decimal("0.125"), None, Decimal(3))
-
-
-def _str_text(values: tuple[Decimal | None, ...]) -> str:
-    """The compact text as `str` writes each value (the definition `values_text` keeps)."""
-    return ",".join("" if v is None else str(v) for v in values)
-
-
-def test_the_compact_text_of_remembered_values_is_each_ones_str() -> None:
-    kwh = RememberedKwh()
-    texts = ["1.5", "1.50", "0.000", "0", "1E+2", "100", "-0", "7"]
-    kwh.remember(texts, [Decimal(t) for t in texts])
-    items = [*texts, None]
-    values = kwh.known_values(items)
-    assert values is not None
-    assert kwh.values_text(values) == _str_text(values) == "1.5,1.50,0.000,0,1E+2,100,-0,7,"
-
-
-def test_an_equal_value_written_otherwise_keeps_its_own_text() -> None:
-    """A Decimal equal to a remembered one but not that object (another exponent, or read
-    where the memory was not asked) is written by its own `str`."""
-    kwh = RememberedKwh()
-    kwh.remember(["1.5", "2"], [Decimal("1.5"), Decimal("2")])
-    values = (Decimal("1.500"), None, Decimal("2.0"), Decimal("1.5"), Decimal("3.25"))
-    assert kwh.values_text(values) == "1.500,,2.0,1.5,3.25"
-
-
-def test_the_compact_text_is_the_same_remembered_or_not_over_random_days() -> None:
-    rng = random.Random(46)
-    kwh = RememberedKwh(limit=40)  # part of the texts remembered, the rest not
-    for _ in range(300):
-        items: list[str | None] = [
-            None
-            if rng.random() < 0.1
-            else rng.choice(("{:.3f}", "{:.2f}", "{:.1f}", "{:.0f}", "{:.2E}")).format(rng.random() * 3)
-            for _ in range(rng.choice((46, 48, 50)))
-        ]
-        present = [i for i in items if i is not None]
-        kwh.remember(present, [Decimal(i) for i in present])
-        known = kwh.known_values(items)
-        values = known if known is not None else _parsed(items)
-        assert kwh.values_text(values) == _str_text(values)
-        assert kwh.text_values(kwh.values_text(values)) == values
