@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from enum import StrEnum
 from functools import lru_cache
 from itertools import repeat
@@ -302,21 +302,23 @@ def rate_day(
     *,
     fresh: Values | None = None,
     direction: str = Direction.IMPORT,
-) -> bool:
-    """Rate the day, or correct its rating when the figures changed; True when issued."""
+) -> RatedEnergy | None:
+    """Rate the day, or correct its rating when the figures changed. Returns the import's
+    rated energy, issued or not (None when the day is not rated)."""
     fields = rating_of(state, rec, fresh, direction)
     if fields is None:
-        return False
+        return None
+    imported: RatedEnergy = fields["import_"]
     digest = _digest(fields)
     if digest == rec.rated:
-        return False
+        return imported
     if rec.rated_by is None:
         command = ctx.emit(RateHalfHourlyConsumption, cause, mpan=ctx.key, **fields)
     else:
         command = ctx.emit(CorrectHalfHourlyRating, cause, mpan=ctx.key, replaces=rec.rated_by, **fields)
     rec.rated_by = command.command_id
     rec.rated = digest
-    return True
+    return imported
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -351,20 +353,47 @@ def _merge(old: Values | None, new: Values) -> Values:
     return tuple(n if n is not None else o for n, o in zip(new, old, strict=True))
 
 
+@lru_cache(maxsize=64)
 def _noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UK)
 
 
+def _bands_total(rated: RatedEnergy) -> Decimal | None:
+    """The day's import kWh as the sum of its two bands, when that is exactly what summing
+    its present values in period order gives (same value, same exponent), else None.
+
+    The values are non-negative, so every partial sum of either computation is at most the
+    total: when the total has fewer digits than the context's precision, no sum was
+    rounded (a rounded band sum has all of them, and so would the total), and both are
+    the exact sum with the smallest exponent of the values and zero."""
+    total = rated.off_peak_kwh + rated.peak_kwh
+    return total if len(total.as_tuple().digits) < getcontext().prec else None
+
+
 def _hand_total(  # noqa: PLR0917 - one module's helper
-    state: HalfHourlyState, rec: SiteDay, cause: str, day: date, ctx: Ctx, fresh: Values | None = None
+    state: HalfHourlyState,
+    rec: SiteDay,
+    cause: str,
+    day: date,
+    ctx: Ctx,
+    fresh: Values | None = None,
+    rated: RatedEnergy | None = None,
 ) -> None:
-    """Tell the account's trackers the day's import total."""
+    """Tell the account's trackers the day's import total; `rated`: the rating of these
+    import values just worked out (`rate_day`), whose two bands sum to it."""
     if state.account_id is None or rec.import_text is None:
         return
     values = fresh if fresh is not None else text_values(rec.import_text)
-    present = (
-        [v for v in values if v is not None] if rec.import_missing else cast("tuple[Decimal, ...]", values)
-    )
+    total = None if rated is None or fresh is None else _bands_total(rated)
+    if total is not None:
+        missing = len(rec.import_missing)
+    else:
+        present = (
+            [v for v in values if v is not None]
+            if rec.import_missing
+            else cast("tuple[Decimal, ...]", values)
+        )
+        total, missing = sum(present, _ZERO), len(values) - len(present)
     ctx.follow_ups.append(
         DailyImportTotalled(
             event_id=follow_up_id(cause, f"daily_import/{rec.day.isoformat()}", state.account_id),
@@ -372,8 +401,8 @@ def _hand_total(  # noqa: PLR0917 - one module's helper
             account_id=state.account_id,
             mpan=ctx.key,
             consumption_day=rec.day,
-            import_kwh=sum(present, _ZERO),
-            missing_periods=len(values) - len(present),
+            import_kwh=total,
+            missing_periods=missing,
         )
     )
 
@@ -423,9 +452,9 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
         rec.import_text, rec.import_missing = text, _missing(merged)
     else:
         rec.export_text, rec.export_missing = text, _missing(merged)
-    rate_day(state, rec, inp.event_id, ctx, fresh=merged, direction=inp.direction)
+    rated = rate_day(state, rec, inp.event_id, ctx, fresh=merged, direction=inp.direction)
     if importing:
-        _hand_total(state, rec, inp.event_id, inp.day, ctx, merged)
+        _hand_total(state, rec, inp.event_id, inp.day, ctx, merged, rated)
     _trim(state, ctx.policy)
     return True
 
