@@ -29,6 +29,7 @@ import orjson
 from aiohttp.test_utils import TestClient, TestServer
 from rocksdict import Options, Rdict
 
+from processors.collector import collect_less_often
 from processors.drivers.replay import replay
 from processors.history.store import ConsumptionStore
 from processors.vocabulary.commands import Command
@@ -156,7 +157,9 @@ def baseline(path: str) -> dict[str, Any]:
 
 
 def rating(path: str, until: str, with_store: bool) -> dict[str, Any]:
-
+    """`replay` of the log (its own process: `_in_process`), with the collector set as every
+    `meterflow` command sets it (docs/decisions.md D44), so it measures what the CLI does."""
+    collect_less_often()
     store = ConsumptionStore() if with_store else None
     start, cpu = time.perf_counter(), time.process_time()
     commands = 0

@@ -147,8 +147,12 @@ def _total_order(total: SiteTotal) -> tuple[date, str]:
 
 def apply_total(state: TrackerState, inp: DailyTotalIn, ctx: Ctx) -> bool:
     total = inp.total
-    at = bisect_left(state.totals, (total.day, total.mpan), key=_total_order)
-    current = state.totals[at] if at < len(state.totals) else None
+    totals = state.totals
+    if not totals or (totals[-1].day, totals[-1].mpan) < (total.day, total.mpan):
+        at, current = len(totals), None  # the usual case: after every total held
+    else:
+        at = bisect_left(totals, (total.day, total.mpan), key=_total_order)
+        current = totals[at] if at < len(totals) else None
     if current is not None and current.day == total.day and current.mpan == total.mpan:
         if (current.kwh, current.missing) == (total.kwh, total.missing):
             return False

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from enum import StrEnum
 from functools import lru_cache
 from itertools import repeat
-from operator import is_, itemgetter
+from operator import attrgetter, is_, itemgetter
 from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
@@ -302,21 +302,23 @@ def rate_day(
     *,
     fresh: Values | None = None,
     direction: str = Direction.IMPORT,
-) -> bool:
-    """Rate the day, or correct its rating when the figures changed; True when issued."""
+) -> RatedEnergy | None:
+    """Rate the day, or correct its rating when the figures changed. Returns the import's
+    rated energy, issued or not (None when the day is not rated)."""
     fields = rating_of(state, rec, fresh, direction)
     if fields is None:
-        return False
+        return None
+    imported: RatedEnergy = fields["import_"]
     digest = _digest(fields)
     if digest == rec.rated:
-        return False
+        return imported
     if rec.rated_by is None:
         command = ctx.emit(RateHalfHourlyConsumption, cause, mpan=ctx.key, **fields)
     else:
         command = ctx.emit(CorrectHalfHourlyRating, cause, mpan=ctx.key, replaces=rec.rated_by, **fields)
     rec.rated_by = command.command_id
     rec.rated = digest
-    return True
+    return imported
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -351,20 +353,47 @@ def _merge(old: Values | None, new: Values) -> Values:
     return tuple(n if n is not None else o for n, o in zip(new, old, strict=True))
 
 
+@lru_cache(maxsize=64)
 def _noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UK)
 
 
+def _bands_total(rated: RatedEnergy) -> Decimal | None:
+    """The day's import kWh as the sum of its two bands, when that is exactly what summing
+    its present values in period order gives (same value, same exponent), else None.
+
+    The values are non-negative, so every partial sum of either computation is at most the
+    total: when the total has fewer digits than the context's precision, no sum was
+    rounded (a rounded band sum has all of them, and so would the total), and both are
+    the exact sum with the smallest exponent of the values and zero."""
+    total = rated.off_peak_kwh + rated.peak_kwh
+    return total if len(total.as_tuple().digits) < getcontext().prec else None
+
+
 def _hand_total(  # noqa: PLR0917 - one module's helper
-    state: HalfHourlyState, rec: SiteDay, cause: str, day: date, ctx: Ctx, fresh: Values | None = None
+    state: HalfHourlyState,
+    rec: SiteDay,
+    cause: str,
+    day: date,
+    ctx: Ctx,
+    fresh: Values | None = None,
+    rated: RatedEnergy | None = None,
 ) -> None:
-    """Tell the account's trackers the day's import total."""
+    """Tell the account's trackers the day's import total; `rated`: the rating of these
+    import values just worked out (`rate_day`), whose two bands sum to it."""
     if state.account_id is None or rec.import_text is None:
         return
     values = fresh if fresh is not None else text_values(rec.import_text)
-    present = (
-        [v for v in values if v is not None] if rec.import_missing else cast("tuple[Decimal, ...]", values)
-    )
+    total = None if rated is None or fresh is None else _bands_total(rated)
+    if total is not None:
+        missing = len(rec.import_missing)
+    else:
+        present = (
+            [v for v in values if v is not None]
+            if rec.import_missing
+            else cast("tuple[Decimal, ...]", values)
+        )
+        total, missing = sum(present, _ZERO), len(values) - len(present)
     ctx.follow_ups.append(
         DailyImportTotalled(
             event_id=follow_up_id(cause, f"daily_import/{rec.day.isoformat()}", state.account_id),
@@ -372,8 +401,8 @@ def _hand_total(  # noqa: PLR0917 - one module's helper
             account_id=state.account_id,
             mpan=ctx.key,
             consumption_day=rec.day,
-            import_kwh=sum(present, _ZERO),
-            missing_periods=len(values) - len(present),
+            import_kwh=total,
+            missing_periods=missing,
         )
     )
 
@@ -423,9 +452,9 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
         rec.import_text, rec.import_missing = text, _missing(merged)
     else:
         rec.export_text, rec.export_missing = text, _missing(merged)
-    rate_day(state, rec, inp.event_id, ctx, fresh=merged, direction=inp.direction)
+    rated = rate_day(state, rec, inp.event_id, ctx, fresh=merged, direction=inp.direction)
     if importing:
-        _hand_total(state, rec, inp.event_id, inp.day, ctx, merged)
+        _hand_total(state, rec, inp.event_id, inp.day, ctx, merged, rated)
     _trim(state, ctx.policy)
     return True
 
@@ -474,6 +503,26 @@ _IMPORT = Direction.IMPORT.value
 _EXPORT = Direction.EXPORT.value
 
 
+_DUE_AFTER_VALUES = (
+    (HalfHourlyDeadline.MISSING_IMPORT, attrgetter("import_text"), _IMPORT),
+    (HalfHourlyDeadline.MISSING_EXPORT, attrgetter("export_text"), _EXPORT),
+)
+
+
+def _held_through(
+    days: list[SiteDay], text_of: Callable[[SiteDay], str | None], direction: str
+) -> date | None:
+    """The latest day held with values of `direction` or reported missing in it, when a day
+    of the window has values of it (else None), read from the latest day back."""
+    through = None
+    for rec in reversed(days):
+        if text_of(rec) is not None:
+            return rec.day if through is None else through
+        if through is None and direction in rec.reported:
+            through = rec.day
+    return None
+
+
 def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
     """Each day with missing values not yet reported: due at the close of the next day.
     A day with no values at all counts as missing every period when the site's values
@@ -482,33 +531,22 @@ def missing_deadlines(state: HalfHourlyState) -> list[tuple[date, str]]:
     when no day of the window has values of that direction, so a site whose values
     stopped is reported for the window's days at most).
 
-    Asked for several times per site and day (after each change, and when the site is
-    woken), so it reads the window in one pass."""
+    Asked for once per site and day at least (after each change, and when the site is
+    woken), so it touches as little of the window as it can: one test of two fields per
+    day for the gaps, then, per direction, the days from the latest back to the latest
+    one with values (usually the last day itself)."""
     out: list[tuple[date, str]] = []
-    imported = exported = import_reported = export_reported = None
-    for rec in state.days:  # in day order
-        day, reported = rec.day, rec.reported
-        if rec.import_text is not None:
-            imported = day
-        if rec.export_text is not None:
-            exported = day
-        if reported:
-            if _IMPORT in reported:
-                import_reported = day
-            if _EXPORT in reported:
-                export_reported = day
-        if rec.import_missing and _IMPORT not in reported:
-            out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_IMPORT))
-        if rec.export_missing and _EXPORT not in reported:
-            out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_EXPORT))
-    for kind, held, reported_on in (
-        (HalfHourlyDeadline.MISSING_IMPORT, imported, import_reported),
-        (HalfHourlyDeadline.MISSING_EXPORT, exported, export_reported),
-    ):
-        if held is None:
-            continue
-        through = held if reported_on is None or reported_on < held else reported_on
-        if tariff_on(state, through + _ONE_DAY) is not None:
+    days = state.days
+    for rec in days:  # in day order
+        if rec.import_missing or rec.export_missing:
+            day, reported = rec.day, rec.reported
+            if rec.import_missing and _IMPORT not in reported:
+                out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_IMPORT))
+            if rec.export_missing and _EXPORT not in reported:
+                out.append((day + _ONE_DAY, HalfHourlyDeadline.MISSING_EXPORT))
+    for kind, text_of, direction in _DUE_AFTER_VALUES:
+        through = _held_through(days, text_of, direction)
+        if through is not None and tariff_on(state, through + _ONE_DAY) is not None:
             out.append((through + _TWO_DAYS, kind))
     return out
 
