@@ -38,6 +38,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 
 from processors.codecs import serde
+from processors.collector import collect_less_often
 from processors.settings import settings_from_environment
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.topics import Topics, TopicSpec, ensure_topics
@@ -439,6 +440,8 @@ def main() -> int:
         profiler = Profiler(async_mode="enabled")
         profiler.start()
     group = args.group or f"bench-{args.system}-{uuid.uuid4().hex[:6]}"
+    if args.system.startswith("meterflow"):  # `meterflow worker` collects cycles so (cli.main, D44)
+        collect_less_often()
     if args.system == "meterflow":
         asyncio.run(
             run_meterflow(

@@ -367,6 +367,7 @@ class _Generator:
         self.named = named
         self.namespace: dict[str, Any] = dict(_HELPERS)
         self.records: list[type] = []  # being generated: recursive types are not supported
+        self.arrays = 0  # arrays around the value being generated
 
     def _enter(self, cls: type) -> None:
         if cls in self.records:
@@ -606,11 +607,28 @@ class _Generator:
         src.add(indent + 3, f"{count} = -{count}")
         self._read_long(src, "n_", indent + 3)
         src.add(indent + 2, f"for _ in range({count}):")
+        self.arrays += 1
         self._decode(src, item, items, var=each, indent=indent + 3, where=f"{where}[]")
+        self.arrays -= 1
         src.add(indent + 3, f"{found}.append({each})")
         src.add(indent + 1, f"{var} = tuple({found})")
 
     def _decode_record(self, src: _Source, cls: type, schema: Any, var: str, indent: int) -> None:
+        memo = var != "obj" and not self.arrays and _shared_when_repeated(cls, schema, self.named)
+        if memo:
+            # A header record repeated from one event to the next (a flow file's DtcFile in
+            # every event of the file): when the bytes at `pos` begin with the bytes the
+            # last one was read from, decoding would read exactly those bytes again and
+            # build an equal object, so the frozen object is shared instead.
+            last = src.const(f"last_{cls.__name__}_", [(b"", None)])
+            src.add(indent, f"m_ = {last}[0]")
+            src.add(indent, "if m_[1] is not None and data.startswith(m_[0], pos):")
+            src.add(indent + 1, f"{var} = m_[1]")
+            src.add(indent + 1, "pos += len(m_[0])")
+            src.add(indent, "else:")
+            indent += 1
+            start = src.fresh("s")
+            src.add(indent, f"{start} = pos")
         self._enter(cls)
         values = []
         for name, field_hint, field_schema in _record_fields(cls, schema):
@@ -633,6 +651,8 @@ class _Generator:
         else:
             arguments = ", ".join(f"{name}={value}" for name, value in values)
             src.add(indent, f"{var} = {built}({arguments})")
+        if memo:
+            src.add(indent, f"{last}[0] = (data[{start}:pos], {var})")
 
     def _compile(self, src: _Source, name: str) -> tuple[str, Any]:
         text = "\n".join(src.lines) + "\n"
@@ -641,6 +661,31 @@ class _Generator:
         function = self.namespace.pop(src.lines[0].split()[1].split("(")[0])
         function.__name__ = function.__qualname__ = name
         return text, function
+
+
+SHARED_MIN_FIELDS = 4
+"""A nested record of at least this many fields is shared when repeated (the check costs
+about what reading two fields does)."""
+
+
+def _shared_when_repeated(cls: type, schema: Any, named: dict[str, Any]) -> bool:
+    """Whether a nested record of `cls` (a field's, not an array item's) is shared with the
+    last one decoded when its bytes repeat: frozen (nobody can change the shared object),
+    of scalar fields only (a header, not a collection: records and arrays rarely repeat
+    whole), at least SHARED_MIN_FIELDS of them."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen:
+        return False
+    fields = _record_fields(cls, schema)
+    if len(fields) < SHARED_MIN_FIELDS:
+        return False
+    for _, _, field_schema in fields:
+        resolved = _resolve(field_schema, named)
+        branches = resolved if isinstance(resolved, list) else [resolved]
+        for branch in branches:
+            if _kind(_resolve(branch, named)) in ("record", "error", "array", "map"):
+                return False
+    return True
 
 
 def _slotted_without_post_init(cls: type) -> bool:
