@@ -4,24 +4,12 @@ as the CLI sets it (docs/decisions.md D44), and every line of the log rated."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench.halfhourly import rating, write_log
 from processors.collector import YOUNG_THRESHOLD
-
-
-@pytest.fixture
-def default_collector() -> Iterator[None]:
-    """The interpreter's default thresholds for the test, and whatever was set before after it."""
-    before = gc.get_threshold()
-    gc.set_threshold(700, before[1], before[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 @pytest.mark.usefixtures("default_collector")
