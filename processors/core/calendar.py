@@ -14,7 +14,8 @@ import holidays
 from processors.vocabulary.mpan import Country, InvalidMpan, country_of
 
 _SUBDIVISION = {Country.ENGLAND_AND_WALES.value: "ENG", Country.SCOTLAND.value: "SCT"}
-_ONE_DAY = timedelta(days=1)
+ONE_DAY = timedelta(days=1)
+"""A day as a `timedelta`, built once (deadline arithmetic runs per state and listing)."""
 
 
 @lru_cache(maxsize=512)
@@ -40,7 +41,7 @@ def working_days_after(day: date, n: int, country: str) -> date:
     current = day
     left = n
     while left:
-        current += _ONE_DAY
+        current += ONE_DAY
         if is_working_day(current, country):
             left -= 1
     return current

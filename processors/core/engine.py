@@ -539,10 +539,7 @@ class Engine:
 
     def _close_day(self, day: date, out: Outcome) -> None:
         """Apply the day's held inputs in canonical order, then fire what is due."""
-        store = self.store
-        get, put = store.get, store.put
-        machines, prefixes, policy = self.machines, self._prefixes, self.policy
-        commands, anomalies, follow_ups = out.commands, out.anomalies, out.follow_ups
+        get = self.store.get
         held_today = self._pending_days.pop(day, {})
         for subject_id in sorted(held_today):
             holders = held_today[subject_id]
@@ -572,23 +569,7 @@ class Engine:
                 continue
             if len(todo) > 1:
                 todo.sort(key=_input_order)
-            peers = _Peers(get, subject, live)
-            changed: dict[int, Any] = {}
-            ctx, ctx_for = None, -1  # one context per machine, its inputs being consecutive
-            for index, inp in todo:
-                if ctx is None or ctx_for != index:
-                    ctx, ctx_for = Ctx(key, policy, day, commands, anomalies, follow_ups, peers, index), index
-                state = live[index]
-                if self._apply(machines[index], state, inp, ctx):
-                    changed[index] = state
-            for index, state in live.items():
-                put(prefixes[index] + key, state)
-            if changed:
-                self._schedule(
-                    subject_id,
-                    {i: machines[i].deadlines(key, state, policy) for i, state in changed.items()},
-                    day,
-                )
+            self._apply_held(subject, live, todo, day, out)
         for subject_id in self._wake.pop_through(day):
             subject = self._subject(subject_id)
             key = subject.key
@@ -607,25 +588,49 @@ class Engine:
 
     def _apply_one_held(self, subject_id: str, index: int, day: date, out: Outcome) -> bool:
         """`_close_day` of a subject one machine (`index`) of which holds one input, of `day`,
-        the usual case: the same steps as for any subject, without its lists. False, with
-        nothing done, for any other subject."""
-        keyspace, _, key = subject_id.partition(":")
-        stored = self._prefixes[index] + key
-        state = self._get(stored)
+        the usual case, without listing the subject's members. False, with nothing done,
+        for any other subject."""
+        subject = self._subject(subject_id)
+        state = self._get(self._prefixes[index] + subject.key)
         if not isinstance(state, MachineState) or state.pending is None or len(state.pending) != 1:
             return False
         inp = state.pending[0]
         if inp.day > day:
             return False
         state.pending = None
-        peers = _Peers(self._get, _Subject(subject_id, key, self._members[keyspace]), {index: state})
-        ctx = Ctx(key, self.policy, day, out.commands, out.anomalies, out.follow_ups, peers, index)
-        machine = self.machines[index]
-        changed = self._apply(machine, state, inp, ctx)
-        self.store.put(stored, state)
-        if changed:
-            self._schedule(subject_id, {index: machine.deadlines(key, state, self.policy)}, day)
+        self._apply_held(subject, {index: state}, ((index, inp),), day, out)
         return True
+
+    def _apply_held(
+        self,
+        subject: _Subject,
+        live: dict[int, Any],
+        todo: Sequence[tuple[int, Input]],
+        day: date,
+        out: Outcome,
+    ) -> None:
+        """Apply a subject's held inputs of `day`, in `todo`'s order (a machine's inputs
+        consecutive), to its `live` states; store those; schedule the changed ones."""
+        machines, policy, key = self.machines, self.policy, subject.key
+        peers = _Peers(self._get, subject, live)
+        changed: dict[int, Any] = {}
+        ctx, ctx_for = None, -1  # one context per machine, its inputs being consecutive
+        for index, inp in todo:
+            if ctx is None or ctx_for != index:
+                ctx = Ctx(key, policy, day, out.commands, out.anomalies, out.follow_ups, peers, index)
+                ctx_for = index
+            state = live[index]
+            if self._apply(machines[index], state, inp, ctx):
+                changed[index] = state
+        put, prefixes = self.store.put, self._prefixes
+        for index, state in live.items():
+            put(prefixes[index] + key, state)
+        if changed:
+            self._schedule(
+                subject.id,
+                {i: machines[i].deadlines(key, state, policy) for i, state in changed.items()},
+                day,
+            )
 
     def _fire(
         self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome

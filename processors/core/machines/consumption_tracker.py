@@ -148,7 +148,7 @@ def _total_order(total: SiteTotal) -> tuple[date, str]:
 def apply_total(state: TrackerState, inp: DailyTotalIn, ctx: Ctx) -> bool:
     total = inp.total
     totals = state.totals
-    if not totals or (totals[-1].day, totals[-1].mpan) < (total.day, total.mpan):
+    if not totals or _total_order(totals[-1]) < _total_order(total):
         at, current = len(totals), None  # the usual case: after every total held
     else:
         at = bisect_left(totals, (total.day, total.mpan), key=_total_order)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from processors.core.calendar import country_for, working_days_after
+from processors.core.calendar import ONE_DAY, country_for, working_days_after
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
 from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
@@ -71,7 +71,6 @@ KEPT_BILLS = 13
 a rebill of an older bill is an `unknown_replaced_bill` (its pre-cutoff charges count as
 never billed)."""
 KEPT_DATES = 12
-_ONE_DAY = timedelta(days=1)
 KEPT_DOCUMENTS = 24
 KEPT_READINGS_PER_MPAN = 4
 
@@ -216,7 +215,7 @@ class AccountState(MachineState):
     @property
     def unbilled_since(self) -> date | None:
         if self.billed_through is not None:
-            return self.billed_through + _ONE_DAY
+            return self.billed_through + ONE_DAY
         return self.opened_on
 
     @property
@@ -293,7 +292,7 @@ def apply_migrated(state: AccountState, inp: MigratedIn, ctx: Ctx) -> bool:
         source=source,
     )
     months = ctx.policy.backbilling_months
-    billed_to = reading.read_on - _ONE_DAY
+    billed_to = reading.read_on - ONE_DAY
     if state.billed_through is None or billed_to > state.billed_through:
         state.billed_through = billed_to
     if reading.read_on < add_months(inp.migrated_on, -months) and state.warned_for != reading.read_on:
@@ -506,7 +505,7 @@ def fire_account_deadline(state: AccountState, kind: str, due: date, ctx: Ctx) -
             )
         state.awaiting_invoice = bill_date
         state.chase_due = working_days_after(
-            bill_date - _ONE_DAY, policy.business_bill_working_days, state.country
+            bill_date - ONE_DAY, policy.business_bill_working_days, state.country
         )
         state.next_bill_date = first_of_next_month(bill_date)
     elif kind == BUSINESS_BILL_CHASE and state.awaiting_invoice is not None:

@@ -10,16 +10,16 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from processors.core.calendar import ONE_DAY
 from processors.vocabulary.commands import WriteOffReason
 from processors.vocabulary.events import BillCharge
 
 PENNY = Decimal("0.01")
 ZERO = Decimal(0)
-_ONE_DAY = timedelta(days=1)
 
 
 @lru_cache(maxsize=65536)
@@ -49,7 +49,7 @@ def pre_cutoff_part(charge: BillCharge, cutoff: date) -> Decimal:
     days = (charge.period_to - charge.period_from).days + 1
     if days <= 0:
         return ZERO
-    before = (min(charge.period_to, cutoff - _ONE_DAY) - charge.period_from).days + 1
+    before = (min(charge.period_to, cutoff - ONE_DAY) - charge.period_from).days + 1
     if before >= days:
         return charge.amount
     return charge.amount * before / days
