@@ -37,6 +37,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from flows.dtc import only_keys, skipped_groups
 from flows.transfer import dumps, loads
 from processors.core.deadlines import WakeUpIndex
 from processors.core.engine import Engine, Outcome
@@ -58,6 +59,19 @@ _TAG = itemgetter(0)
 def owner(key: str, jobs: int) -> int:
     """The worker that folds `key`'s events."""
     return zlib.crc32(key.encode()) % jobs
+
+
+class Owned(dict[str, bool]):
+    """Whether worker `me` of `jobs` folds a key, worked out once per key: a lookup per
+    event (a key's hash is kept by its string)."""
+
+    def __init__(self, me: int, jobs: int) -> None:
+        super().__init__()
+        self.me, self.jobs = me, jobs
+
+    def __missing__(self, key: str) -> bool:
+        mine = self[key] = owner(key, self.jobs) == self.me
+        return mine
 
 
 class MarkedEngine(Engine):
@@ -209,18 +223,27 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
     """A worker process: walk the log, fold the partition, report what it counted."""
     try:
         events = test_data = ticks = 0
+        mine = Owned(me, jobs).__getitem__
+        only_keys(mine)
         with out.open("wb") as runs:
             worker = _Worker(me, jobs, policy, links, runs)
             fold, day = worker.fold, worker.day
-            for position, item in enumerate(event_time_log(paths, until)):
+            # An item's place in the whole log: the items before it here plus the event
+            # groups the reader skipped before it (other partitions' keys). A tick comes
+            # before the skipped groups read to find the event that closed its day.
+            skipped = 0
+            for index, item in enumerate(event_time_log(paths, until)):
                 if type(item) is DayClosed:
                     ticks += 1
                     worker.settle()
-                    fold((position, 0, ()), item)
+                    fold((index + skipped, 0, ()), item)
                     worker.settle()
                     worker.flush()
-                elif isinstance(item, DomainEvent):
-                    if owner(item.partition_key, jobs) != me:
+                    continue
+                skipped = skipped_groups()
+                position = index + skipped
+                if isinstance(item, DomainEvent):
+                    if not mine(item.partition_key):
                         continue
                     events += 1
                     if item.test_data:
