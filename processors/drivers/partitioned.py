@@ -255,6 +255,8 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
             worker.flush()
         counts: Counts = (events, test_data, ticks, worker.follow_ups, time.process_time())
         result.send(("done", counts))
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # another worker ended first
+        result.send(("lost", traceback.format_exc()))
     except BaseException:  # reported to the caller, who raises it
         result.send(("error", traceback.format_exc()))
 
@@ -324,18 +326,26 @@ class Partitioned:
                     worker.join(timeout=5)
 
     def _wait(self, receivers: list[Connection]) -> list[Counts]:
-        """Every worker's counts; a worker's failure raised at once, with its traceback."""
+        """Every worker's counts; a worker's failure raised, with its traceback, at once (not
+        the failures it causes in the workers exchanging with it, unless there is no other)."""
         counts: dict[int, Counts] = {}
+        lost: list[str] = []
         waiting = dict(enumerate(receivers))
         while waiting:
             for ready in wait(list(waiting.values())):
                 index = next(i for i, r in waiting.items() if r is ready)
-                try:
-                    kind, data = waiting[index].recv()
-                except EOFError:
-                    kind, data = "error", "the worker process ended without a word"
-                if kind == "error":
-                    raise RuntimeError(f"worker {index} of replay --jobs {self.jobs} failed:\n{data}")
-                counts[index] = data
                 del waiting[index]
+                name = f"worker {index} of replay --jobs {self.jobs}"
+                try:
+                    kind, data = receivers[index].recv()
+                except EOFError:
+                    raise RuntimeError(f"{name} ended without a word") from None
+                if kind == "error":
+                    raise RuntimeError(f"{name} failed:\n{data}")
+                if kind == "lost":
+                    lost.append(f"{name} lost its partner:\n{data}")
+                else:
+                    counts[index] = data
+        if lost:
+            raise RuntimeError(lost[0])
         return [counts[w] for w in range(len(receivers))]

@@ -39,6 +39,8 @@ class ReplaySummary:
     rejected_records: int = 0
     anomalies: int = 0
     commands: Counter[str] = field(default_factory=Counter)
+    worker_cpu_seconds: list[float] = field(default_factory=list)
+    """With `jobs` > 1: each worker process's CPU time, once it has finished."""
 
     def count(self, item: ReplayOutput) -> None:
         if isinstance(item, Command):
@@ -143,6 +145,7 @@ def _add_counts(summary: ReplaySummary, counts: list[Counts]) -> None:
     summary.test_data_events = sum(c[1] for c in counts)
     summary.ticks = counts[0][2]
     summary.follow_ups = sum(c[3] for c in counts)
+    summary.worker_cpu_seconds = [c[4] for c in counts]
 
 
 def _results(
