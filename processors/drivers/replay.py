@@ -2,7 +2,9 @@
 
 The same core as the streaming worker, fed in-process: every event of the log in event
 time order, day ticks through `until`, and the engine's follow-ups (hand-offs between
-export and import MPANs) fed back at once, before the next event of the log.
+export and import MPANs) fed back at once, before the next event of the log. With
+`jobs` > 1 the keys are folded in partitions by worker processes
+(`processors.drivers.partitioned`), with the same outputs in the same order.
 """
 
 from __future__ import annotations
