@@ -1,13 +1,19 @@
 """`replay --jobs N`: keys folded in partitions by N worker processes (D31's design).
 
 Every worker walks the whole event-time log and folds only the events of its partition
-of keys (`owner`: crc32 of the partition key, cheap enough per event). A follow-up for
-a key of another partition is held to the end of its open day: at each day tick the
-workers exchange them, in rounds until none is left, fold them, handle the tick, and
-exchange the tick's own follow-ups the same way before the next day's events. Deferring
-changes no state: the engine applies a key's inputs of an open day in one canonical
-order whatever their arrival order, and a tick's follow-ups (late inputs, applied at
-once) are folded in the order one engine would fold them.
+of keys (`owner`: crc32 of the partition key, cheap enough per event). Its reader skips
+the other partitions' D0010 / D0086 groups before building them (`flows.dtc.only_keys`);
+an item's place in the whole log is the items before it plus the groups skipped before
+it (`flows.dtc.skipped_groups`), so every worker numbers the log alike.
+
+A follow-up for a key of another partition waits for the end of its open day: at each
+day tick the workers exchange them, in rounds until none is left, fold them, handle the
+tick, and exchange the tick's own follow-ups the same way before the next day's events.
+The states come out the same: the engine applies a key's inputs of an open day in one
+canonical order whatever their arrival order, and a tick's follow-ups (late inputs,
+applied at once) are folded in the order one engine folds them. Only a check the engine
+makes on arrival (an unknown account, a duplicate id) can see another state, for a
+follow-up whose key receives a log event between its cause and the tick (D51).
 
 Every output is tagged with where one process would have emitted it:
 (log position, depth of the follow-up, path of follow-up indexes from the log event,
@@ -82,8 +88,8 @@ class MarkedEngine(Engine):
 
     def __init__(self, policy: Policy) -> None:
         super().__init__(policy)
-        self.marks: list[tuple[Mark, int, int, int]] = []
-        """(mark, first command, first anomaly, first follow-up) of each subject of a tick."""
+        self.marks: list[tuple[Mark, tuple[int, int, int]]] = []
+        """(mark, (first command, first anomaly, first follow-up)) of each subject of a tick."""
         self._out: Outcome | None = None
         self._day = date.min
         self._phase = 0
@@ -111,14 +117,18 @@ class MarkedEngine(Engine):
         out = self._out
         if out is not None:
             mark = (self._day, self._phase, subject_id)
-            self.marks.append((mark, len(out.commands), len(out.anomalies), len(out.follow_ups)))
+            self.marks.append((mark, (len(out.commands), len(out.anomalies), len(out.follow_ups))))
         return super()._subject(subject_id)
 
 
-def _marked(count: int, marks: list[tuple[Mark, int, int, int]], which: int) -> list[tuple[Any, ...]]:
-    """For each of `count` items of one list of a tick's outcome (`which`: 1 commands, 2
-    anomalies, 3 follow-ups), the (day, phase, subject, index) of the subject that emitted it."""
-    starts = [mark[which] for mark in marks]
+def _marked(count: int, marks: list[tuple[Mark, tuple[int, int, int]]], which: int) -> list[tuple[Any, ...]]:
+    """For each of `count` items of one list of a tick's outcome (`which`: 0 commands, 1
+    anomalies, 2 follow-ups), the (day, phase, subject, index) of the subject that emitted it."""
+    starts = [firsts[which] for _, firsts in marks]
+    if count and (not starts or starts[0] > 0):
+        # The engine emitted it before naming any subject: its order across partitions
+        # is unknown, so rather fail than merge out of order (see `MarkedEngine`).
+        raise RuntimeError("a day tick's output came from no subject the engine named")
     return [(*marks[bisect.bisect_right(starts, index) - 1][0], index) for index in range(count)]
 
 
@@ -151,9 +161,9 @@ class _Worker:
         if type(event) is DayClosed:
             marks = engine.marks
             subs = (
-                _marked(len(commands), marks, 1),
-                _marked(len(anomalies), marks, 2),
-                _marked(len(follow_ups), marks, 3),
+                _marked(len(commands), marks, 0),
+                _marked(len(anomalies), marks, 1),
+                _marked(len(follow_ups), marks, 2),
             )
         else:
             subs = (range(len(commands)), range(len(anomalies)), range(len(follow_ups)))

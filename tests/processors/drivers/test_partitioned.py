@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from processors.drivers.partitioned import Owned, _Worker, owner
+from processors.drivers.partitioned import Owned, _marked, _Worker, owner
 from processors.drivers.replay import ReplayOutput, ReplaySummary, replay
 
 ROOT = Path(__file__).resolve().parents[2].parent
@@ -83,3 +83,12 @@ def test_a_worker_that_fails_is_reported_with_its_traceback(
     monkeypatch.setattr(_Worker, "settle", broken)  # forked workers inherit it
     with pytest.raises(RuntimeError, match="partition on fire"):
         list(replay([log], date(2024, 2, 1), jobs=2))
+
+
+def test_a_ticks_outputs_go_with_the_subject_that_emitted_them() -> None:
+    day = date(2024, 3, 1)
+    marks = [((day, 0, "mpan:a"), (0, 0, 0)), ((day, 1, "account:b"), (2, 0, 1))]
+    assert _marked(3, marks, 0) == [(day, 0, "mpan:a", 0), (day, 0, "mpan:a", 1), (day, 1, "account:b", 2)]
+    assert _marked(1, marks, 2) == [(day, 0, "mpan:a", 0)]
+    with pytest.raises(RuntimeError, match="no subject"):
+        _marked(1, [], 0)  # emitted before any subject was named: its order is unknown
