@@ -6,14 +6,13 @@ the other partitions' D0010 / D0086 groups before building them (`flows.dtc.only
 an item's place in the whole log is the items before it plus the groups skipped before
 it (`flows.dtc.skipped_groups`), so every worker numbers the log alike.
 
-A follow-up for a key of another partition waits for the end of its open day: at each
-day tick the workers exchange them, in rounds until none is left, fold them, handle the
-tick, and exchange the tick's own follow-ups the same way before the next day's events.
-The states come out the same: the engine applies a key's inputs of an open day in one
-canonical order whatever their arrival order, and a tick's follow-ups (late inputs,
-applied at once) are folded in the order one engine folds them. Only a check the engine
-makes on arrival (an unknown account, a duplicate id) can see another state, for a
-follow-up whose key receives a log event between its cause and the tick (D51).
+Follow-ups are folded by their key's worker: at each day tick the workers exchange them,
+in rounds until none is left, fold them, handle the tick, and exchange the tick's own
+follow-ups the same way before the next day's events. An event of an open day is only
+held on arrival (its follow-ups come from the tick that closes its day), and a tick's
+follow-ups (late inputs, applied at once) are folded in the order one engine folds them,
+so the states are those of one process. Only a late log event's follow-ups (a JSON line
+after its day was closed) wait for the next tick instead of being folded at once (D51).
 
 Every output is tagged with where one process would have emitted it:
 (log position, depth of the follow-up, path of follow-up indexes from the log event,
