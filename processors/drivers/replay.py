@@ -143,6 +143,7 @@ def _partitioned(
 
 
 def _add_counts(summary: ReplaySummary, counts: list[Counts]) -> None:
+    """The workers' counts, summed (every worker counts every tick: one's)."""
     summary.events = sum(c[0] for c in counts)
     summary.test_data_events = sum(c[1] for c in counts)
     summary.ticks = counts[0][2]
