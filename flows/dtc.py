@@ -470,8 +470,9 @@ def read_dtc(
     if seen is not None and not seen.first_time(key, str(path)):
         yield from duplicate_outcomes(path, header, seen)
         return
-    test_data = header.is_test_data
-    context = Context(file=header, path=str(path), test_data=test_data, keep=_keep, skipped=_skipped)
+    context = Context(
+        file=header, path=str(path), test_data=header.is_test_data, keep=_keep, skipped=_skipped
+    )
     skipped_before = _skipped[0]
     events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
