@@ -196,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="fold the keys in N partitions, one worker process each (default 1: on 2 cores it costs "
-        "1.6x the CPU for at most 1.3x the speed, docs/decisions.md D51; one process with --store); "
+        "1.3-1.7x the CPU for 1.05-1.56x the speed, docs/decisions.md D51; one process with --store); "
         "the output is the same for any N",
     )
     replay.add_argument(
