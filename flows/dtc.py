@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TextIO
@@ -50,6 +50,26 @@ _TEXT_CHUNK = 1 << 16  # characters per read of the fast path: its buffer stays 
 _BOM = b"\xef\xbb\xbf"
 
 
+KeyTest = Callable[[str], bool]
+_keep: KeyTest | None = None
+_skipped = [0]  # event groups the fast path skipped in this process, in all files
+
+
+def only_keys(keep: KeyTest | None) -> None:
+    """From now on in this process, the fast path builds only the event groups whose key
+    (MPAN) `keep` accepts; it still checks the others, and counts them in their file's
+    report (`meterflow replay --jobs N`: each worker process folds a partition of keys)."""
+    global _keep  # noqa: PLW0603 - one setting per process, read as each file opens
+    _keep = keep
+
+
+def skipped_groups() -> int:
+    """How many event groups this process has skipped (`only_keys`), counted before the
+    next outcome is yielded: an outcome's place in the whole log is the outcomes before
+    it plus this."""
+    return _skipped[0]
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a mapper needs besides the records: the file and where it came from."""
@@ -57,6 +77,11 @@ class Context:
     file: DtcFile
     path: str
     test_data: bool
+    keep: KeyTest | None = None
+    """The fast path's key test (`only_keys`); None: every group is built."""
+    skipped: list[int] = field(default_factory=lambda: [0])
+    """The count of event groups the fast path read but did not build (`keep` refused
+    their key): the process's, in `read_dtc`."""
 
     @property
     def event_prefix(self) -> str:
@@ -445,7 +470,10 @@ def read_dtc(
     if seen is not None and not seen.first_time(key, str(path)):
         yield from duplicate_outcomes(path, header, seen)
         return
-    context = Context(file=header, path=str(path), test_data=header.is_test_data)
+    context = Context(
+        file=header, path=str(path), test_data=header.is_test_data, keep=_keep, skipped=_skipped
+    )
+    skipped_before = _skipped[0]
     events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
     for outcome in _read_body(path, structure, mapper, context, fast_path):
@@ -459,7 +487,7 @@ def read_dtc(
         status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
         flow=flow,
         file_key=key,
-        events=events,
+        events=events + _skipped[0] - skipped_before,
         rejected=rejected,
         detail=f"test data flag {header.test_flag!r}: never drives commands" if header.is_test_data else None,
     )

@@ -1,4 +1,5 @@
-"""Outcomes across processes: reader outcomes pickled so that rebuilding them is cheap.
+"""Outcomes across processes (`replay --jobs N`'s follow-ups and outputs), pickled so that
+rebuilding them is cheap.
 
 A frozen slotted dataclass pickles by default through its generated `__setstate__`,
 which sets each field with `object.__setattr__` (and looks the fields up every time):

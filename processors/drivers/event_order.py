@@ -43,7 +43,6 @@ from flows import (
     read_file,
 )
 from flows.limits import MAX_RECORD_BYTES, skip_rest_of_line, too_long
-from flows.parallel import ParallelFiles
 from flows.rejections import FileReport, RejectedRecord, RejectionScope
 from processors.vocabulary.events import UK, DayClosed, DomainEvent, Source
 
@@ -69,13 +68,9 @@ def day_ticks(first: date, last: date) -> Iterator[DayClosed]:
 
 
 def event_time_log(
-    paths: Sequence[Path | str], until: date | None, seen: SeenFiles | None = None, jobs: int = 1
+    paths: Sequence[Path | str], until: date | None, seen: SeenFiles | None = None
 ) -> Iterator[Outcome]:
-    """Every input in event-time order, with day ticks through `until` (see the module doc).
-
-    `jobs` > 1 reads the DTC files in that many worker processes (`flows.parallel`), ahead
-    of the merge, in the order the merge takes them: the log is item for item the same.
-    """
+    """Every input in event-time order, with day ticks through `until` (see the module doc)."""
     seen = InMemorySeenFiles() if seen is None else seen
     dtc: list[tuple[datetime, int, Path]] = []
     others: list[Iterator[Run]] = []
@@ -88,25 +83,7 @@ def event_time_log(
         else:
             others.append(_json_lines(path, index, seen, ids))
     dtc.sort(key=lambda t: (t[0], t[1]))
-    if jobs > 1 and len(dtc) > 1:
-        return _in_parallel(dtc, others, seen, until, jobs)
     return _with_ticks(_merge([_dtc_files(dtc, seen), *others]), until)
-
-
-def _in_parallel(
-    dtc: list[tuple[datetime, int, Path]],
-    others: list[Iterator[Run]],
-    seen: SeenFiles,
-    until: date | None,
-    jobs: int,
-) -> Iterator[Outcome]:
-    """The same log, the DTC files read by worker processes, stopped with the log."""
-    with ParallelFiles([path for _, _, path in dtc], jobs) as parallel:
-        runs = (
-            ((created_at, index), parallel.outcomes(position, seen))
-            for position, (created_at, index, _) in enumerate(dtc)
-        )
-        yield from _with_ticks(_merge([runs, *others]), until)
 
 
 def _dtc_files(files: list[tuple[datetime, int, Path]], seen: SeenFiles) -> Iterator[Run]:

@@ -2,7 +2,9 @@
 
 The same core as the streaming worker, fed in-process: every event of the log in event
 time order, day ticks through `until`, and the engine's follow-ups (hand-offs between
-export and import MPANs) fed back at once, before the next event of the log.
+export and import MPANs) fed back at once, before the next event of the log. With
+`jobs` > 1 the keys are folded in partitions by worker processes
+(`processors.drivers.partitioned`), with the same outputs in the same order.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from flows.rejections import FileReport, FileStatus, RejectedRecord
 from processors.core.engine import Engine, Outcome
 from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.drivers.event_order import event_time_log
+from processors.drivers.partitioned import Counts, Partitioned
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import Command
 from processors.vocabulary.events import DayClosed, DomainEvent
@@ -38,6 +41,8 @@ class ReplaySummary:
     rejected_records: int = 0
     anomalies: int = 0
     commands: Counter[str] = field(default_factory=Counter)
+    worker_cpu_seconds: list[float] = field(default_factory=list)
+    """With `jobs` > 1: each worker process's CPU time, once it has finished."""
 
     def count(self, item: ReplayOutput) -> None:
         if isinstance(item, Command):
@@ -88,16 +93,20 @@ def replay(
     Pass `summary` to have it counted as the iterator is consumed; pass `engine` to look
     at the states afterwards (it must have been built with `policy`); pass `observe` to
     see every domain event of the log before the core does (e.g. the consumption store).
-    `jobs` > 1 reads the DTC files in that many worker processes; the fold stays here, in log order, so
-    the outputs are the same, in the same order, whatever `jobs` is.
+    `jobs` > 1 folds the keys in that many partitions, each in a worker process
+    (`processors.drivers.partitioned`; not with `engine` or `observe`, which need every
+    state or event here): the outputs are the same, in the same order, whatever `jobs` is.
     """
     summary = ReplaySummary() if summary is None else summary
     summary.until = until
+    if jobs > 1 and engine is None and observe is None:
+        yield from _partitioned(paths, until, policy, summary, jobs)
+        return
     handle = (Engine(policy) if engine is None else engine).handle
     # Counted in locals on the hot path and copied to `summary` whenever control leaves.
     events = ticks = test_data = 0
     try:
-        for item in event_time_log(paths, until, jobs=jobs):
+        for item in event_time_log(paths, until):
             if type(item) is DayClosed:
                 ticks += 1
             elif isinstance(item, DomainEvent):
@@ -117,6 +126,29 @@ def replay(
                 yield from _results(outcome, handle, summary)
     finally:
         summary.events, summary.ticks, summary.test_data_events = events, ticks, test_data
+
+
+def _partitioned(
+    paths: Sequence[Path | str], until: date | None, policy: Policy, summary: ReplaySummary, jobs: int
+) -> Iterator[ReplayOutput]:
+    """`replay` by partitions: the workers' counts go to `summary` before the first output
+    (they have all finished by then) and after the last."""
+    run = Partitioned(paths, until, policy, jobs)
+    for index, item in enumerate(run.outputs()):
+        if index == 0:
+            _add_counts(summary, run.counts)
+        summary.count(item)
+        yield item
+    _add_counts(summary, run.counts)
+
+
+def _add_counts(summary: ReplaySummary, counts: list[Counts]) -> None:
+    """The workers' counts, summed (every worker counts every tick: one's)."""
+    summary.events = sum(c[0] for c in counts)
+    summary.test_data_events = sum(c[1] for c in counts)
+    summary.ticks = counts[0][2]
+    summary.follow_ups = sum(c[3] for c in counts)
+    summary.worker_cpu_seconds = [c[4] for c in counts]
 
 
 def _results(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.replay import Shape, generate, run_phase
+from bench.replay import Shape, generate, jobs_bound, run_phase
 from processors.collector import YOUNG_THRESHOLD
 
 
@@ -20,3 +20,13 @@ def test_replay_phase_collects_as_the_cli_does(tmp_path: Path) -> None:
     assert gc.get_threshold()[0] == YOUNG_THRESHOLD
     assert measured["events"] >= made["readings"]
     assert measured["outputs"] > 0
+
+
+def test_the_jobs_bound_is_taken_from_the_busiest_worker(tmp_path: Path) -> None:
+    shape = Shape(readings=2000, points=200, days=10)
+    generate(tmp_path, shape)
+    bound = jobs_bound(tmp_path, shape.until, 2)
+    each = bound["jobs_2_each_worker_cpu_seconds"]
+    assert len(each) == 2 and all(seconds > 0 for seconds in each)
+    floor = max(bound["jobs_2_main_cpu_seconds"] + max(each), sum(each) / 2)
+    assert bound["jobs_2_bound_on_idle_cores"] == pytest.approx(bound["jobs_1_cpu_seconds"] / floor, rel=0.1)

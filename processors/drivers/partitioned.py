@@ -1,0 +1,360 @@
+"""`replay --jobs N`: keys folded in partitions by N worker processes (D31's design).
+
+Every worker walks the whole event-time log and folds only the events of its partition
+of keys (`owner`: crc32 of the partition key, cheap enough per event). Its reader skips
+the other partitions' D0010 / D0086 groups before building them (`flows.dtc.only_keys`);
+an item's place in the whole log is the items before it plus the groups skipped before
+it (`flows.dtc.skipped_groups`), so every worker numbers the log alike.
+
+Follow-ups are folded by their key's worker: at each day tick the workers exchange them,
+in rounds until none is left, fold them, handle the tick, and exchange the tick's own
+follow-ups the same way before the next day's events. An event of an open day is only
+held on arrival (its follow-ups come from the tick that closes its day), and a tick's
+follow-ups (late inputs, applied at once) are folded in the order one engine folds them,
+so the states are those of one process. Only a late log event's follow-ups (a JSON line
+after its day was closed) wait for the next tick instead of being folded at once (D51).
+
+Every output is tagged with where one process would have emitted it:
+(log position, depth of the follow-up, path of follow-up indexes from the log event,
+0 for a command or 1 for an anomaly, index in its list). A tick's outputs carry, in
+place of the index, the subject that emitted them (closed day, held inputs before
+deadlines, subject id, index), as one engine closes a day. Sorting by tag is the D21
+order: an input's commands, its anomalies, then its follow-ups' breadth first. Rejected
+records and file reports are emitted by worker 0 (every worker reads every file), at
+their log position. Each worker writes its outputs of a day sorted to its own file; when
+all have finished, this process merges the files (streaming) into one sorted stream.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import multiprocessing
+import pickle
+import tempfile
+import time
+import traceback
+import zlib
+from collections.abc import Iterator, Sequence
+from datetime import date
+from multiprocessing.connection import Connection, wait
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flows.dtc import only_keys, skipped_groups
+from flows.transfer import dumps, loads
+from processors.core.deadlines import WakeUpIndex
+from processors.core.engine import Engine, Outcome
+from processors.core.policy import Policy
+from processors.drivers.event_order import event_time_log
+from processors.vocabulary.events import DayClosed, DomainEvent
+
+Tag = tuple[Any, ...]
+"""(position, depth, path, kind, index or mark): see the module doc."""
+Mark = tuple[date, int, str]
+"""A tick's subject: (closed day, 0 held inputs / 1 deadlines, subject id)."""
+Counts = tuple[int, int, int, int, float]
+"""What a worker counted: events, test-data events, ticks, follow-ups; its CPU seconds."""
+
+_COMMAND, _ANOMALY = 0, 1
+_TAG = itemgetter(0)
+
+
+def owner(key: str, jobs: int) -> int:
+    """The worker that folds `key`'s events."""
+    return zlib.crc32(key.encode()) % jobs
+
+
+class Owned(dict[str, bool]):
+    """Whether worker `me` of `jobs` folds a key, worked out once per key: a lookup per
+    event (a key's hash is kept by its string)."""
+
+    def __init__(self, me: int, jobs: int) -> None:
+        super().__init__()
+        self.me, self.jobs = me, jobs
+
+    def __missing__(self, key: str) -> bool:
+        mine = self[key] = owner(key, self.jobs) == self.me
+        return mine
+
+
+class MarkedEngine(Engine):
+    """An Engine that says, for a tick, which subject emitted each command, anomaly and
+    follow-up: a day closes its subjects in sorted order, held inputs before deadlines, so
+    (day, phase, subject, index) sorts a tick's outputs across partitions as one engine
+    would emit them."""
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__(policy)
+        self.marks: list[tuple[Mark, tuple[int, int, int]]] = []
+        """(mark, (first command, first anomaly, first follow-up)) of each subject of a tick."""
+        self._out: Outcome | None = None
+        self._day = date.min
+        self._phase = 0
+        engine = self
+
+        class Wake(WakeUpIndex):
+            """Tells the engine the day's held inputs are done: deadlines fire next."""
+
+            __slots__ = ()
+
+            def pop_through(self, day: date) -> list[str]:
+                engine._phase = 1
+                return super().pop_through(day)
+
+        self._wake = Wake()
+
+    def _close_day(self, day: date, out: Outcome) -> None:
+        self._out, self._day, self._phase = out, day, 0
+        try:
+            super()._close_day(day, out)
+        finally:
+            self._out = None
+
+    def _subject(self, subject_id: str) -> Any:
+        out = self._out
+        if out is not None:
+            mark = (self._day, self._phase, subject_id)
+            self.marks.append((mark, (len(out.commands), len(out.anomalies), len(out.follow_ups))))
+        return super()._subject(subject_id)
+
+
+def _marked(count: int, marks: list[tuple[Mark, tuple[int, int, int]]], which: int) -> list[tuple[Any, ...]]:
+    """For each of `count` items of one list of a tick's outcome (`which`: 0 commands, 1
+    anomalies, 2 follow-ups), the (day, phase, subject, index) of the subject that emitted it."""
+    starts = [firsts[which] for _, firsts in marks]
+    if count and (not starts or starts[0] > 0):
+        # The engine emitted it before naming any subject: its order across partitions
+        # is unknown, so rather fail than merge out of order (see `MarkedEngine`).
+        raise RuntimeError("a day tick's output came from no subject the engine named")
+    return [(*marks[bisect.bisect_right(starts, index) - 1][0], index) for index in range(count)]
+
+
+class _Worker:
+    """One partition's fold (see the module doc)."""
+
+    def __init__(
+        self, me: int, jobs: int, policy: Policy, links: list[Connection | None], runs: BinaryIO
+    ) -> None:
+        self.me, self.jobs = me, jobs
+        self.engine = MarkedEngine(policy)
+        self.links = links
+        self.runs = runs
+        self.day: list[tuple[Tag, Any]] = []
+        self.pending: list[tuple[Tag, DomainEvent]] = []
+        self.follow_ups = 0
+
+    def fold(self, tag: Tag, event: DomainEvent) -> None:
+        """Handle one event; its outputs to the day's list, its follow-ups to `pending`."""
+        engine = self.engine
+        engine.marks = []
+        outcome = engine.handle(event)
+        commands, anomalies, follow_ups = outcome.commands, outcome.anomalies, outcome.follow_ups
+        if not (commands or anomalies or follow_ups):
+            return  # the usual event
+        position, depth, path = tag
+        day, pending = self.day, self.pending
+        self.follow_ups += len(follow_ups)
+        subs: tuple[Sequence[Any], Sequence[Any], Sequence[Any]]
+        if type(event) is DayClosed:
+            marks = engine.marks
+            subs = (
+                _marked(len(commands), marks, 0),
+                _marked(len(anomalies), marks, 1),
+                _marked(len(follow_ups), marks, 2),
+            )
+        else:
+            subs = (range(len(commands)), range(len(anomalies)), range(len(follow_ups)))
+        for sub, command in zip(subs[0], commands, strict=True):
+            day.append(((position, depth, path, _COMMAND, sub), command))
+        for sub, anomaly in zip(subs[1], anomalies, strict=True):
+            day.append(((position, depth, path, _ANOMALY, sub), anomaly))
+        for sub, follow_up in zip(subs[2], follow_ups, strict=True):
+            pending.append(((position, depth + 1, (*path, sub)), follow_up))
+
+    def swap(self, payload: list[bytes]) -> list[bytes]:
+        """Send payload[w] to every other worker w and gather theirs, pair by pair in one
+        order on every worker (the lower sends first): pipes with full buffers cannot wait
+        on each other in a cycle."""
+        me, got = self.me, []
+        for a in range(self.jobs):
+            for b in range(a + 1, self.jobs):
+                if me not in {a, b}:
+                    continue
+                other = b if me == a else a
+                link = self.links[other]
+                assert link is not None
+                if me == a:
+                    link.send_bytes(payload[other])
+                    got.append(link.recv_bytes())
+                else:
+                    got.append(link.recv_bytes())
+                    link.send_bytes(payload[other])
+        return got
+
+    def settle(self) -> None:
+        """Rounds of exchange until no worker holds a follow-up; each round's follow-ups
+        folded in tag order by depth (breadth first, as one process folds them)."""
+        jobs, me = self.jobs, self.me
+        while True:
+            theirs: list[list[tuple[Tag, DomainEvent]]] = [[] for _ in range(jobs)]
+            for item in self.pending:
+                theirs[owner(item[1].partition_key, jobs)].append(item)
+            self.pending = []
+            mine = theirs[me]
+            for data in self.swap([dumps(batch) for batch in theirs]):
+                mine.extend(loads(data))
+            if not any([bool(mine), *(flag == b"1" for flag in self.swap([b"1" if mine else b"0"] * jobs))]):
+                return
+            mine.sort(key=lambda item: (item[0][1], item[0]))
+            for tag, event in mine:
+                self.fold(tag, event)
+
+    def flush(self) -> None:
+        """The day's outputs, sorted by tag, to this worker's file."""
+        if self.day:
+            self.day.sort(key=_TAG)
+            self.runs.write(dumps(self.day))
+            self.day.clear()
+
+
+def _work(  # noqa: PLR0917 - a process's arguments, passed once
+    me: int,
+    jobs: int,
+    paths: Sequence[Path | str],
+    until: date | None,
+    policy: Policy,
+    links: list[Connection | None],
+    out: Path,
+    result: Connection,
+) -> None:
+    """A worker process: walk the log, fold the partition, report what it counted."""
+    try:
+        events = test_data = ticks = 0
+        mine = Owned(me, jobs).__getitem__
+        only_keys(mine)
+        with out.open("wb") as runs:
+            worker = _Worker(me, jobs, policy, links, runs)
+            fold, day = worker.fold, worker.day
+            # An item's place in the whole log: the items before it here plus the event
+            # groups the reader skipped before it (other partitions' keys). A tick comes
+            # before the skipped groups read to find the event that closed its day.
+            skipped = 0
+            for index, item in enumerate(event_time_log(paths, until)):
+                if type(item) is DayClosed:
+                    ticks += 1
+                    worker.settle()
+                    fold((index + skipped, 0, ()), item)
+                    worker.settle()
+                    worker.flush()
+                    continue
+                skipped = skipped_groups()
+                position = index + skipped
+                if isinstance(item, DomainEvent):
+                    if not mine(item.partition_key):
+                        continue
+                    events += 1
+                    if item.test_data:
+                        test_data += 1
+                    fold((position, 0, ()), item)
+                elif me == 0:  # a rejected record or a file report
+                    day.append(((position, 0, (), _COMMAND, 0), item))
+            worker.settle()
+            worker.flush()
+        counts: Counts = (events, test_data, ticks, worker.follow_ups, time.process_time())
+        result.send(("done", counts))
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # another worker ended first
+        result.send(("lost", traceback.format_exc()))
+    except BaseException:  # reported to the caller, who raises it
+        result.send(("error", traceback.format_exc()))
+
+
+def _runs(path: Path) -> Iterator[tuple[Tag, Any]]:
+    """A worker's outputs in tag order: its days' sorted batches one after another."""
+    with path.open("rb") as runs:
+        while True:
+            try:
+                batch: list[tuple[Tag, Any]] = pickle.load(runs)
+            except EOFError:
+                return
+            yield from batch
+
+
+def _context() -> Any:
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")  # quick to start; the workers inherit the imports
+    return multiprocessing.get_context("spawn")
+
+
+class Partitioned:
+    """The outputs of a replay folded by `jobs` worker processes, in the order of one
+    (`outputs`), and what the workers counted (`counts`, once `outputs` has started)."""
+
+    def __init__(self, paths: Sequence[Path | str], until: date | None, policy: Policy, jobs: int) -> None:
+        self.paths, self.until, self.policy, self.jobs = list(paths), until, policy, jobs
+        self.counts: list[Counts] = []
+
+    def outputs(self) -> Iterator[Any]:
+        """Run the workers, then merge their files (see the module doc)."""
+        jobs = self.jobs
+        context = _context()
+        links: list[list[Connection | None]] = [[None] * jobs for _ in range(jobs)]
+        for a in range(jobs):
+            for b in range(a + 1, jobs):
+                links[a][b], links[b][a] = context.Pipe()
+        with tempfile.TemporaryDirectory(prefix="meterflow-jobs-") as scratch:
+            files = [Path(scratch) / f"worker-{w}.pickles" for w in range(jobs)]
+            results = [context.Pipe(duplex=False) for _ in range(jobs)]
+            workers = [
+                context.Process(
+                    target=_work,
+                    args=(w, jobs, self.paths, self.until, self.policy, links[w], files[w], results[w][1]),
+                    daemon=True,
+                )
+                for w in range(jobs)
+            ]
+            try:
+                for worker in workers:
+                    worker.start()
+                for _, send in results:
+                    send.close()  # a worker that dies unheard is then an EOF, not a wait forever
+                for pair in links:
+                    for link in pair:
+                        if link is not None:
+                            link.close()
+                self.counts = self._wait([receive for receive, _ in results])
+                for worker in workers:
+                    worker.join()
+                for _, item in heapq.merge(*(_runs(f) for f in files), key=_TAG):
+                    yield item
+            finally:
+                for worker in workers:
+                    if worker.is_alive():
+                        worker.terminate()
+                    worker.join(timeout=5)
+
+    def _wait(self, receivers: list[Connection]) -> list[Counts]:
+        """Every worker's counts; a worker's failure raised, with its traceback, at once (not
+        the failures it causes in the workers exchanging with it, unless there is no other)."""
+        counts: dict[int, Counts] = {}
+        lost: list[str] = []
+        waiting = dict(enumerate(receivers))
+        while waiting:
+            for ready in wait(list(waiting.values())):
+                index = next(i for i, r in waiting.items() if r is ready)
+                del waiting[index]
+                name = f"worker {index} of replay --jobs {self.jobs}"
+                try:
+                    kind, data = receivers[index].recv()
+                except EOFError:
+                    raise RuntimeError(f"{name} ended without a word") from None
+                if kind == "error":
+                    raise RuntimeError(f"{name} failed:\n{data}")
+                if kind == "lost":
+                    lost.append(f"{name} lost its partner:\n{data}")
+                else:
+                    counts[index] = data
+        if lost:
+            raise RuntimeError(lost[0])
+        return [counts[w] for w in range(len(receivers))]
