@@ -396,6 +396,9 @@ def run_replay(args: argparse.Namespace) -> int:
             else:
                 log.warning("anomaly", **to_json(item))
         out.flush()
+    if summary.in_one_process:
+        why_one = summary.in_one_process
+        print(f"meterflow replay: --jobs {args.jobs} folded in one process: {why_one}", file=sys.stderr)
     print(summary.line(), file=sys.stderr)
     status, why = input_status(
         usable_events=summary.events - summary.test_data_events,

@@ -11,8 +11,11 @@ in rounds until none is left, fold them, handle the tick, and exchange the tick'
 follow-ups the same way before the next day's events. An event of an open day is only
 held on arrival (its follow-ups come from the tick that closes its day), and a tick's
 follow-ups (late inputs, applied at once) are folded in the order one engine folds them,
-so the states are those of one process. Only a late log event's follow-ups (a JSON line
-after its day was closed) wait for the next tick instead of being folded at once (D51).
+so the states are those of one process. A log event that has follow-ups on arrival (a
+late one, after its day was closed) has them folded at once, as one process does, when
+they and theirs are all of this worker's keys; when one is another worker's, the run
+stops with `PartitionsCrossed` before any output and the caller folds the log in one
+process (D51): the outputs never depend on N.
 
 Every output is tagged with where one process would have emitted it:
 (log position, depth of the follow-up, path of follow-up indexes from the log event,
@@ -64,6 +67,12 @@ _TAG = itemgetter(0)
 def owner(key: str, jobs: int) -> int:
     """The worker that folds `key`'s events."""
     return zlib.crc32(key.encode()) % jobs
+
+
+class PartitionsCrossed(Exception):
+    """A log event's follow-up (or one of theirs) is for another worker's key: one process
+    folds it before the log's next event, which partitions cannot do without waiting on
+    each other event by event, so the replay must run in one process."""
 
 
 class Owned(dict[str, bool]):
@@ -211,6 +220,21 @@ class _Worker:
             for tag, event in mine:
                 self.fold(tag, event)
 
+    def fold_at_once(self) -> None:
+        """The follow-ups a log event had on arrival, and theirs, folded now, breadth first
+        as `replay._results` folds them; `PartitionsCrossed` when one is another worker's."""
+        while self.pending:
+            batch, self.pending = self.pending, []
+            batch.sort(key=lambda item: (item[0][1], item[0]))
+            for tag, event in batch:
+                key = event.partition_key
+                if owner(key, self.jobs) != self.me:
+                    raise PartitionsCrossed(
+                        f"the follow-up {type(event).__name__} of the log event at position "
+                        f"{tag[0]} is for {key!r}, another worker's key"
+                    )
+                self.fold(tag, event)
+
     def flush(self) -> None:
         """The day's outputs, sorted by tag, to this worker's file."""
         if self.day:
@@ -258,12 +282,16 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
                     if item.test_data:
                         test_data += 1
                     fold((position, 0, ()), item)
+                    if worker.pending:
+                        worker.fold_at_once()
                 elif me == 0:  # a rejected record or a file report
                     day.append(((position, 0, (), _COMMAND, 0), item))
             worker.settle()
             worker.flush()
         counts: Counts = (events, test_data, ticks, worker.follow_ups, time.process_time())
         result.send(("done", counts))
+    except PartitionsCrossed as crossed:
+        result.send(("crossed", str(crossed)))
     except (EOFError, BrokenPipeError, ConnectionResetError):  # another worker ended first
         result.send(("lost", traceback.format_exc()))
     except BaseException:  # reported to the caller, who raises it
@@ -351,6 +379,8 @@ class Partitioned:
                     raise RuntimeError(f"{name} ended without a word") from None
                 if kind == "error":
                     raise RuntimeError(f"{name} failed:\n{data}")
+                if kind == "crossed":  # the others are stopped (`outputs`' finally)
+                    raise PartitionsCrossed(data)
                 if kind == "lost":
                     lost.append(f"{name} lost its partner:\n{data}")
                 else:

@@ -9,6 +9,7 @@ export and import MPANs) fed back at once, before the next event of the log. Wit
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from flows.rejections import FileReport, FileStatus, RejectedRecord
 from processors.core.engine import Engine, Outcome
 from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.drivers.event_order import event_time_log
-from processors.drivers.partitioned import Counts, Partitioned
+from processors.drivers.partitioned import Counts, Partitioned, PartitionsCrossed
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import Command
 from processors.vocabulary.events import DayClosed, DomainEvent
@@ -43,6 +44,8 @@ class ReplaySummary:
     commands: Counter[str] = field(default_factory=Counter)
     worker_cpu_seconds: list[float] = field(default_factory=list)
     """With `jobs` > 1: each worker process's CPU time, once it has finished."""
+    in_one_process: str = ""
+    """With `jobs` > 1: why the log was folded in one process after all, or "" (D51)."""
 
     def count(self, item: ReplayOutput) -> None:
         if isinstance(item, Command):
@@ -134,7 +137,14 @@ def _partitioned(
     """`replay` by partitions: the workers' counts go to `summary` before the first output
     (they have all finished by then) and after the last."""
     run = Partitioned(paths, until, policy, jobs)
-    for index, item in enumerate(run.outputs()):
+    outputs = run.outputs()
+    try:
+        first = next(outputs, None)  # the workers have all finished (or stopped) by then
+    except PartitionsCrossed as crossed:
+        summary.in_one_process = str(crossed)
+        yield from replay(paths, until, policy, summary)
+        return
+    for index, item in enumerate(itertools.chain(() if first is None else (first,), outputs)):
         if index == 0:
             _add_counts(summary, run.counts)
         summary.count(item)

@@ -92,3 +92,55 @@ def test_a_ticks_outputs_go_with_the_subject_that_emitted_them() -> None:
     assert _marked(1, marks, 2) == [(day, 0, "mpan:a", 0)]
     with pytest.raises(RuntimeError, match="no subject"):
         _marked(1, [], 0)  # emitted before any subject was named: its order is unknown
+
+
+LATE_MPAN = "1200023305967"
+
+
+def _late_log(tmp_path: Path, account: str) -> Path:
+    """The billing example plus a registration its file's first pass cannot date (its key
+    is written with an escape): it comes after its day has closed, so the engine folds it
+    as a late input and its link to `account` is a follow-up on arrival."""
+    log = tmp_path / "late"
+    log.mkdir()
+    shutil.copy(ROOT / "examples" / "events" / "billing.jsonl", log / "billing.jsonl")
+    registration = (
+        '{"type": "supply_point.registered", "event_id": "reg-late-%d", "%s": "%s", '
+        f'"mpan": "{LATE_MPAN}", "account_id": "%s", "meter_kind": "traditional", "ssd": "2021-06-14"}}\n'
+    )
+    (log / "late.jsonl").write_text(
+        registration % (1, "occurred_at", "2024-12-01T08:00:00Z", "D-200114")
+        + registration % (2, "occurred\\u005fat", "2024-09-03T08:00:00Z", account)
+    )
+    return log
+
+
+def _account_owned(jobs: int, *, same: bool) -> str:
+    """An account id whose worker is (or is not) the late MPAN's."""
+    return next(
+        account
+        for account in (f"Z-{n:06d}" for n in range(1000))
+        if (owner(account, jobs) == owner(LATE_MPAN, jobs)) is same
+    )
+
+
+def test_a_late_events_follow_ups_of_its_own_partition_are_folded_at_once(tmp_path: Path) -> None:
+    log = _late_log(tmp_path, _account_owned(2, same=True))
+    serial, summary = run(log, date(2025, 3, 31), 1)
+    assert summary.follow_ups > 0
+    partitioned, partitioned_summary = run(log, date(2025, 3, 31), 2)
+    assert (partitioned, partitioned_summary) == (serial, summary)
+    assert partitioned_summary.in_one_process == ""
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_late_events_follow_up_for_another_partition_folds_the_log_in_one_process(
+    tmp_path: Path, jobs: int
+) -> None:
+    account = _account_owned(jobs, same=False)
+    log = _late_log(tmp_path, account)
+    serial, summary = run(log, date(2025, 3, 31), 1)
+    partitioned, partitioned_summary = run(log, date(2025, 3, 31), jobs)
+    assert partitioned == serial
+    assert account in partitioned_summary.in_one_process
+    assert replace(partitioned_summary, in_one_process="") == summary
