@@ -117,7 +117,8 @@ def _twin(cls: type, derived: bool) -> type | None:
     (base,) = cls.__bases__
     if base is not object and not derived:
         return None
-    if base.__new__ is not object.__new__:
+    base_new: Any = base.__new__
+    if base_new is not object.__new__:
         return None
     # Called with no arguments (`twin()`: a third fewer instructions than
     # `object.__new__(twin)`, which packs and slices its arguments), so it must not run
