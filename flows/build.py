@@ -89,7 +89,7 @@ def _compile(  # noqa: PLR0917 - the parts of one generated function
         body = [f"    obj.{name} = {value}" for name, value in stores]
         if unpacked:
             body.append(f"    {', '.join(f'obj.{name}' for name in unpacked)}, = template")
-        source = f"def build({signature}):\n    obj = new(twin)\n" + "\n".join(body)
+        source = f"def build({signature}):\n    obj = twin()\n" + "\n".join(body)
         source += "\n    obj.__class__ = cls\n    return obj"
     else:
         body = []
@@ -117,7 +117,13 @@ def _twin(cls: type, derived: bool) -> type | None:
     (base,) = cls.__bases__
     if base is not object and not derived:
         return None
-    namespace: dict[str, Any] = {"__slots__": tuple(slots)}
+    base_new: Any = base.__new__
+    if base_new is not object.__new__:
+        return None
+    # Called with no arguments (`twin()`: a third fewer instructions than
+    # `object.__new__(twin)`, which packs and slices its arguments), so it must not run
+    # the base's `__init__`.
+    namespace: dict[str, Any] = {"__slots__": tuple(slots), "__init__": object.__init__}
     if base is not object:
         namespace["__setattr__"] = object.__setattr__
         namespace["__delattr__"] = object.__delattr__

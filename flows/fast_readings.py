@@ -71,9 +71,13 @@ _CHECK_DIGITS = tuple(str(total % 10) for total in range(11))  # weighted sum mo
 
 
 def _codes(codes: type[StrEnum] | None) -> str:
-    """A code list as an alternation of its codes: a code the pattern accepts is a member."""
+    """A code list as a pattern that accepts exactly its codes: a set of characters when
+    every code is one character (one test, no branches), else an alternation."""
     assert codes is not None
-    return "|".join(re.escape(member.value) for member in codes)
+    values = [member.value for member in codes]
+    if all(len(value) == 1 for value in values):
+        return f"[{''.join(re.escape(value) for value in values)}]"
+    return f"(?:{'|'.join(re.escape(value) for value in values)})"
 
 
 def _width(group: Group, name: str) -> int:
@@ -98,11 +102,15 @@ def _patterns(structure: FlowStructure) -> tuple[str, re.Pattern[str]]:
     status = _codes(mpan.fields[mpan.index("BSC validation status")].codes)
     reading_type = _codes(meter.fields[meter.index("reading type")].codes)
     method = _codes(register.fields[register.index("reading method")].codes)
-    meter_id = f"{_TEXT}{{1,{_width(meter, 'meter id')}}}"
-    register_id = f"{_TEXT}{{1,{_width(register, 'meter register id')}}}"
-    reason = f"{_TEXT}{{1,{_width(validation, 'meter reading reason code')}}}"
-    resets = f"[0-9]{{1,{_width(register, 'number of MD resets')}}}"
-    value = "[0-9]{1,9}(?:\\.[0-9])?"
+    # Runs of one class are possessive (`{m,n}+`, no backtracking: what follows each is a
+    # `|`, outside the class, so giving characters back could never match), and optional
+    # parts are alternations with an empty branch (`(?:x|)`: `re` compiles `(?:x)?` to its
+    # general repeat): the same rows, about a sixth fewer instructions in `findall`.
+    meter_id = f"{_TEXT}{{1,{_width(meter, 'meter id')}}}+"
+    register_id = f"{_TEXT}{{1,{_width(register, 'meter register id')}}}+"
+    reason = f"{_TEXT}{{1,{_width(validation, 'meter reading reason code')}}}+"
+    resets = f"[0-9]{{0,{_width(register, 'number of MD resets')}}}+"  # optional: none to all
+    value = "[0-9]{1,9}+(?:\\.[0-9]|)"
     # Each row, most frequent first: a reading as three texts, its key (meter register
     # id and date-time, `01|20240201000000`), its value and its tail (the optional MD
     # reset time, number of resets and reading flag, the method, and its validation
@@ -112,8 +120,8 @@ def _patterns(structure: FlowStructure) -> tuple[str, re.Pattern[str]]:
     # tail holds _TAIL_BARS of them, _VALIDATION_BARS more with a validation result.
     row = (
         f"{register.code}\\|({register_id}\\|[0-9]{{14}})\\|({value})"
-        f"\\|((?:[0-9]{{14}})?\\|(?:{resets})?\\|[TF]?\\|(?:{method})\\|"
-        f"(?:\\n{validation.code}\\|{reason}\\|[TF]\\|)?)\\n"
+        f"\\|((?:[0-9]{{14}}|)\\|{resets}\\|[TF]?+\\|{method}\\|"
+        f"(?:\\n{validation.code}\\|{reason}\\|[TF]\\||))\\n"
         f"|{meter.code}\\|({meter_id})\\|({reading_type})\\|\\n"
         f"|{mpan.code}\\|([0-9]{{13}})\\|({status})\\|\\n"
     )

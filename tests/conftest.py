@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from processors.drivers.log_setup import forget_configuration
 from processors.streaming.broker import EmbeddedBroker
 
 
@@ -18,6 +19,7 @@ def _isolated_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     yield
+    forget_configuration()
     structlog.reset_defaults()
     root.handlers[:] = handlers
     root.setLevel(level)

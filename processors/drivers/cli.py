@@ -292,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"meterflow {args.command}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    configure_logging(json=settings.log_json, level=settings.log_level)
+    # replay's modules log only through get_logger: structlog waits for its first line
+    configure_logging(json=settings.log_json, level=settings.log_level, deferred=args.command == "replay")
     use_schemas(settings.schemas_dir)
     collect_less_often()
     try:

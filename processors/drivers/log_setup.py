@@ -12,6 +12,11 @@ for every failed connection (thousands a minute): `LibraryFlood` lets the first 
 each kind through per minute and puts the count of the ones it held back on the next
 (meterflow's own rate-limited line, "broker unreachable since ..., retrying", says what
 is going on).
+
+structlog is imported when the first line is logged, not at start-up: with `rich`
+installed, `import structlog` costs about a tenth of a second of CPU (its console
+renderer loads rich and asyncio), and a replay that logs nothing should not pay it
+(`configure_logging(..., deferred=True)`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,6 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
-
-import structlog
 
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 
@@ -95,45 +98,113 @@ class LibraryFlood(logging.Filter):
         return True
 
 
-def configure_logging(json: bool | None = None, level: str = "INFO") -> None:
+_pending: list[tuple[bool, int]] = []
+"""A deferred configuration (JSON or not, level), at most one, applied when the first
+line is logged."""
+
+
+def configure_logging(json: bool | None = None, level: str = "INFO", *, deferred: bool = False) -> None:
     """Configure structlog and route the standard library logging (aiokafka, aiohttp)
     through it. `json=None` chooses JSON when stderr is not a terminal. `level` is the
     level name of meterflow's own lines; libraries log from WARNING unless it is DEBUG.
+    `deferred`: structlog is imported and configured at the first line logged through
+    `get_logger` or the standard library, for commands whose modules do not log through
+    structlog directly (`replay`).
     """
     numeric = _LEVELS.get(level.upper())
     if numeric is None:
         raise ValueError(f"unknown log level {level!r}: use one of {', '.join(_LEVELS)}")
     as_json = (not sys.stderr.isatty()) if json is None else json
-    renderer: Any = (
-        structlog.processors.JSONRenderer(sort_keys=False)
-        if as_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
-    shared: list[Any] = [
+    _pending[:] = [(as_json, numeric)]
+    handler = _StderrHandler()
+    handler.addFilter(LibraryFlood())
+    handler.setFormatter(_StructlogFormatter(as_json))
+    library = numeric if numeric == logging.DEBUG else max(numeric, LIBRARY_LEVEL)
+    logging.basicConfig(level=library, handlers=[handler], force=True)
+    if not deferred:
+        _configured()
+
+
+def forget_configuration() -> None:
+    """Drop a deferred configuration not yet applied (for tests that undo one)."""
+    _pending.clear()
+
+
+def _renderer(as_json: bool) -> Any:
+    import structlog  # noqa: PLC0415 - deferred: see the module doc
+
+    if as_json:
+        return structlog.processors.JSONRenderer(sort_keys=False)
+    return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+
+
+def _shared_processors() -> list[Any]:
+    import structlog  # noqa: PLC0415 - deferred: see the module doc
+
+    return [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
     ]
-    structlog.configure(
-        processors=[*shared, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=_stderr_logger,
-        cache_logger_on_first_use=False,
-    )
-    handler = _StderrHandler()
-    handler.addFilter(LibraryFlood())
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+
+
+def _configured() -> Any:
+    """structlog, imported, with the pending configuration (if any) applied."""
+    import structlog  # noqa: PLC0415 - deferred: see the module doc
+
+    if _pending:
+        ((as_json, numeric),) = _pending
+        _pending.clear()
+        structlog.configure(
+            processors=[*_shared_processors(), _renderer(as_json)],
+            wrapper_class=structlog.make_filtering_bound_logger(numeric),
+            logger_factory=_stderr_logger,
+            cache_logger_on_first_use=False,
         )
-    )
-    library = numeric if numeric == logging.DEBUG else max(numeric, LIBRARY_LEVEL)
-    logging.basicConfig(level=library, handlers=[handler], force=True)
+    return structlog
+
+
+class _StructlogFormatter(logging.Formatter):
+    """The standard library's records rendered by structlog's processors; the structlog
+    formatter is built (and structlog imported) at the first record."""
+
+    def __init__(self, as_json: bool) -> None:
+        super().__init__()
+        self._as_json = as_json
+        self._formatter: logging.Formatter | None = None
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self._formatter is None:
+            structlog = _configured()
+            self._formatter = structlog.stdlib.ProcessorFormatter(
+                foreign_pre_chain=[structlog.stdlib.add_logger_name, *_shared_processors()],
+                processors=[
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    _renderer(self._as_json),
+                ],
+            )
+        return self._formatter.format(record)
+
+
+class _DeferredLogger:
+    """A logger of `get_logger` that imports structlog at its first use (a line logged,
+    a `bind`): then it is the structlog logger `get_logger` would have returned."""
+
+    def __init__(self, name: str, bound: dict[str, Any]) -> None:
+        self._name = name
+        self._bound = bound
+        self._logger: Any = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._logger is None:
+            self._logger = _configured().get_logger(self._name).bind(logger=self._name, **self._bound)
+        return getattr(self._logger, attribute)
 
 
 def get_logger(name: str, **bound: Any) -> Any:
     """A structlog logger named `name`, with `bound` key-values on every line."""
-    return structlog.get_logger(name).bind(logger=name, **bound)
+    if not _pending and "structlog" in sys.modules:
+        return sys.modules["structlog"].get_logger(name).bind(logger=name, **bound)
+    return _DeferredLogger(name, bound)

@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 from flows import FileReport, iter_input_files
 
@@ -58,6 +58,10 @@ class ReplayProgress:
         self._delay = delay
         self._clock = clock
         self._started = clock()
+        # rich is imported only for a display: a replay off a terminal never loads it
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+
         console = Console(file=stream or sys.stderr, soft_wrap=True, highlight=False, markup=False)
         self._progress = Progress(
             TextColumn("{task.description}"),

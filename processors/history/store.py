@@ -20,9 +20,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 from processors.vocabulary.events import Direction, DomainEvent, HalfHourlyConsumption, SupplyPointRegistered
 from processors.vocabulary.periods import period_starts
@@ -78,6 +79,8 @@ class ConsumptionStore:
     """The DuckDB store; `path` a file (kept across runs) or ":memory:"."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
+        import duckdb  # noqa: PLC0415 - imported when a store is opened: `meterflow replay` rarely opens one
+
         self.path = str(path)
         self._con = duckdb.connect(self.path)
         self._con.execute(_SCHEMA)

@@ -1,0 +1,59 @@
+"""The logs' set-up: a replay pays for structlog only when it logs a line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from processors.drivers.log_setup import configure_logging, get_logger
+
+ROOT = Path(__file__).resolve().parents[3]
+
+_REPLAY_MODULES = """
+import sys
+from processors.drivers.cli import main
+inputs = ["examples/flows/SIEM_D0010_20241126.txt", "examples/flows/SOUT_D0217_20241112.txt"]
+sinks = ["--out", "/dev/null", "--rejected", "/dev/null", "--anomalies", "/dev/null"]
+status = main(["replay", *inputs, "--until", "2025-03-31", *sinks])
+print(status, sorted(name for name in ("structlog", "rich", "duckdb") if name in sys.modules))
+"""
+
+
+def test_a_replay_that_logs_nothing_loads_neither_structlog_nor_rich_nor_duckdb() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _REPLAY_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["0", "[]"]
+
+
+def _lines(text: str) -> list[dict[str, object]]:
+    lines = [json.loads(line) for line in text.splitlines()]
+    for line in lines:
+        line.pop("timestamp")
+    return lines
+
+
+@pytest.mark.parametrize("deferred", [False, True])
+def test_a_deferred_configuration_logs_the_lines_an_eager_one_logs(
+    deferred: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(json=True, level="INFO", deferred=deferred)
+    log = get_logger("meterflow.replay", file_id="F1")
+    log.debug("hidden")
+    log.warning("rejected", line=2)
+    logging.getLogger("aiokafka").warning("broker %s away", "b1")
+    logging.getLogger("aiokafka").info("chatter")
+    assert _lines(capsys.readouterr().err) == [
+        {"logger": "meterflow.replay", "file_id": "F1", "line": 2, "event": "rejected", "level": "warning"},
+        {"event": "broker b1 away", "level": "warning", "logger": "aiokafka"},
+    ]
+
+
+def test_a_deferred_level_is_checked_at_once() -> None:
+    with pytest.raises(ValueError, match="unknown log level 'LOUD'"):
+        configure_logging(level="LOUD", deferred=True)
