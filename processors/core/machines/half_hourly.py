@@ -44,7 +44,7 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
-from processors.vocabulary.kwh import Values, text_values, values_text
+from processors.vocabulary.kwh import Values, day_text, text_values
 from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
 
 IO_GO_OFF_PEAK_FROM = 23 * 60 + 30
@@ -445,7 +445,7 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
     importing = inp.direction == Direction.IMPORT
     old = rec.import_text if importing else rec.export_text
     merged = inp.values if old is None else _merge(text_values(old), inp.values)
-    text = values_text(merged)
+    text = day_text(merged)  # the texts it was read from, when they are its own
     if text == old:
         return False
     if importing:

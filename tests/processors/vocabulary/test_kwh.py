@@ -65,13 +65,50 @@ def test_the_compact_text_reads_back_to_the_same_values_remembered_or_not() -> N
     assert fresh.text_values("0.1,0.20") == (Decimal("0.1"), Decimal("0.20"))
 
 
-def test_a_text_written_otherwise_than_its_decimal_reads_back_as_the_decimal() -> None:
+def test_a_text_written_otherwise_than_its_decimal_is_not_remembered() -> None:
+    """Only a text that is its Decimal's own is remembered: a day read from other texts is
+    parsed each time, and its compact text is that of its Decimals."""
     kwh = RememberedKwh()
-    kwh.remember([" 1.5", "1.50e0"], [Decimal(" 1.5"), Decimal("1.50e0")])
-    values = kwh.known_values([" 1.5", "1.50e0"])
-    assert values is not None
-    assert values_text(values) == "1.5,1.50"
+    kwh.remember([" 1.5", "1.50e0", "0.25"], [Decimal(" 1.5"), Decimal("1.50e0"), Decimal("0.25")])
+    assert kwh.known_values([" 1.5", "1.50e0"]) is None
+    assert kwh.known_values(["1.5"]) is None
+    assert kwh.known_values(["0.25"]) == (Decimal("0.25"),)
+    assert values_text((Decimal(" 1.5"), Decimal("1.50e0"))) == "1.5,1.50"
     assert [str(v) for v in kwh.text_values("1.5,1.50")] == ["1.5", "1.50"]
+
+
+def test_a_remembered_day_has_the_compact_text_of_its_values() -> None:
+    kwh = RememberedKwh()
+    items = ["0.250", None, "1.5E+2", "0", None, "2.000"]
+    present = [i for i in items if i is not None]
+    kwh.remember(present, [Decimal(i) for i in present])
+    values = kwh.known_values(items)
+    assert values is not None
+    assert kwh.day_text(values) == values_text(values) == "0.250,,1.5E+2,0,,2.000"
+    whole = kwh.known_values(present)
+    assert whole is not None and kwh.day_text(whole) == "0.250,1.5E+2,0,2.000"
+
+
+def test_a_day_text_is_found_only_for_the_tuple_handed_out_and_only_once() -> None:
+    kwh = RememberedKwh()
+    kwh.remember(["0.5", "0.7"], [Decimal("0.5"), Decimal("0.7")])
+    values = kwh.known_values(["0.5", "0.7"])
+    assert values is not None
+    equal = (Decimal("0.50"), Decimal("0.7"))  # equal values, other texts
+    assert equal == values
+    assert kwh.day_text(equal) == "0.50,0.7"
+    assert kwh.day_text(values) == "0.5,0.7"
+    assert kwh.day_text(values) == "0.5,0.7"  # written from the values the second time
+
+
+def test_days_waiting_for_their_text_are_bounded() -> None:
+    kwh = RememberedKwh(day_limit=2)
+    kwh.remember(["1", "2"], [Decimal(1), Decimal(2)])
+    days = [kwh.known_values(["1", "2"]) for _ in range(3)]
+    assert all(day is not None for day in days)
+    assert len(kwh._days) == 2
+    assert [kwh.day_text(day) for day in days if day is not None] == ["1,2", "1,2", "1,2"]
+    assert not kwh._days
 
 
 def test_a_compact_text_read_back_is_remembered() -> None:
