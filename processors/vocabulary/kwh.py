@@ -31,7 +31,7 @@ Values = tuple[Decimal | None, ...]
 class RememberedKwh:
     """The texts read so far, each with its Decimal."""
 
-    __slots__ = ("_by_text", "_days", "day_limit", "limit")
+    __slots__ = ("_by_text", "_days", "_written", "day_limit", "limit")
 
     def __init__(self, limit: int = 1 << 15, day_limit: int = 1 << 16) -> None:
         self.limit = limit
@@ -43,6 +43,10 @@ class RememberedKwh:
         self._days: dict[int, tuple[Values, str]] = {}
         """By `id` of a values tuple `known_values` handed out: the tuple (kept, so the id
         is not reused while it waits) and its compact text."""
+        self._written: dict[str, Values] = {}
+        """The values of the compact texts last written (`wrote`), at most `day_limit`: a
+        day's export, written just before its import is rated with it, is read back here
+        rather than parsed from its text."""
 
     def known_values(self, items: list[Any]) -> Values | None:
         """The values of a JSON list of kWh texts (null where missing) when every text is
@@ -71,6 +75,15 @@ class RememberedKwh:
             return waiting[1]
         return values_text(values)
 
+    def wrote(self, text: str, values: Values) -> None:
+        """`text` is `values_text(values)`, just written to a state: `text_values(text)`
+        gives `values` while it is among the last `day_limit` (a Decimal's text reads back
+        to the same sign, digits and exponent, so they are the values the text holds)."""
+        written = self._written
+        if len(written) >= self.day_limit:
+            del written[next(iter(written))]
+        written[text] = values
+
     def remember(self, texts: Iterable[str], numbers: Iterable[Decimal]) -> None:
         """Remember each text with its Decimal as the caller read and checked it
         (non-negative, finite: `known_values` hands it out unchecked), while there is room;
@@ -85,6 +98,9 @@ class RememberedKwh:
 
     def text_values(self, text: str) -> Values:
         """The values of a `values_text` text."""
+        written = self._written.get(text)
+        if written is not None:
+            return written
         items = text.split(",")
         by_text = self._by_text
         try:
@@ -107,3 +123,4 @@ known_values = KWH.known_values
 remember = KWH.remember
 text_values = KWH.text_values
 day_text = KWH.day_text
+wrote = KWH.wrote

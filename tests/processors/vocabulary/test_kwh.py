@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from processors.vocabulary.kwh import RememberedKwh, values_text
 
 
@@ -117,3 +120,46 @@ def test_a_compact_text_read_back_is_remembered() -> None:
     kwh = RememberedKwh()
     assert kwh.text_values("0.125,,3") == (Decimal("0.125"), None, Decimal(3))
     assert kwh.known_values(["0.125", None, "3"]) == (Decimal("0.125"), None, Decimal(3))
+
+
+def test_a_text_just_written_reads_back_to_its_values_while_among_the_last_written() -> None:
+    kwh = RememberedKwh(day_limit=2)
+    first, second, third = (Decimal("0.10"), None), (Decimal(1),), (Decimal("2.5"), Decimal(0))
+    for values in (first, second, third):
+        kwh.wrote(values_text(values), values)
+    assert kwh.text_values("1") is second and kwh.text_values("2.5,0") is third
+    back = kwh.text_values("0.10,")  # no longer among the last written: parsed
+    assert back == first and back is not first and str(back[0]) == "0.10"
+
+
+_TEXTS = st.one_of(
+    st.decimals(min_value=0, max_value=10**6, allow_nan=False, allow_infinity=False).map(str),
+    st.decimals(min_value=0, max_value=10**6, allow_nan=False, allow_infinity=False).map(
+        lambda d: f"{d:e}"
+    ),  # written otherwise than its Decimal
+    st.sampled_from(["0", "0.000", "1E+2", "00.5", ".5", "5.", "+1", "0.50"]),
+)
+
+
+@given(st.lists(st.one_of(st.none(), _TEXTS), min_size=1, max_size=50), st.integers(min_value=1, max_value=3))
+@settings(max_examples=300, deadline=None)
+def test_whatever_path_a_day_takes_its_values_and_text_are_those_of_decimal(
+    items: list[str | None], reads: int
+) -> None:
+    """Read once or again, remembered or not, the values are the Decimals of the texts
+    (same digits and exponent) and the compact text is that of those Decimals."""
+    kwh = RememberedKwh()
+    parsed = _parsed(items)
+    expected_text = values_text(parsed)
+    for _ in range(reads):
+        values = kwh.known_values(items)
+        if values is None:  # as the reader does: parse, then remember what passed
+            values = parsed
+            present = [i for i in items if i is not None]
+            kwh.remember(present, [Decimal(i) for i in present])
+        assert [str(v) for v in values] == [str(v) for v in parsed]
+        text = kwh.day_text(values)
+        assert text == expected_text
+        kwh.wrote(text, values)
+        assert [str(v) for v in kwh.text_values(text)] == [str(v) for v in parsed]
+        assert [str(v) for v in RememberedKwh().text_values(text)] == [str(v) for v in parsed]
