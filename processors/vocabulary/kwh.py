@@ -31,9 +31,9 @@ Values = tuple[Decimal | None, ...]
 class RememberedKwh:
     """The texts read so far, each with its Decimal."""
 
-    __slots__ = ("_by_text", "_days", "_written", "day_limit", "limit")
+    __slots__ = ("_by_text", "_days", "_written", "day_limit", "limit", "written_limit")
 
-    def __init__(self, limit: int = 1 << 15, day_limit: int = 1 << 16) -> None:
+    def __init__(self, limit: int = 1 << 15, day_limit: int = 1 << 16, written_limit: int = 1 << 10) -> None:
         self.limit = limit
         """How many distinct texts are remembered (a few MB at most); past it, values are parsed."""
         self._by_text: dict[str | None, Decimal | None] = {None: None}
@@ -43,10 +43,12 @@ class RememberedKwh:
         self._days: dict[int, tuple[Values, str]] = {}
         """By `id` of a values tuple `known_values` handed out: the tuple (kept, so the id
         is not reused while it waits) and its compact text."""
+        self.written_limit = written_limit
         self._written: dict[str, Values] = {}
-        """The values of the compact texts last written (`wrote`), at most `day_limit`: a
-        day's export, written just before its import is rated with it, is read back here
-        rather than parsed from its text."""
+        """The values of the compact texts last written (`wrote`), at most `written_limit`
+        (a few: a site's day's export is written just before its import is rated with it,
+        and is read back here rather than parsed from its text; more would only keep
+        values alive)."""
 
     def known_values(self, items: list[Any]) -> Values | None:
         """The values of a JSON list of kWh texts (null where missing) when every text is
@@ -77,10 +79,10 @@ class RememberedKwh:
 
     def wrote(self, text: str, values: Values) -> None:
         """`text` is `values_text(values)`, just written to a state: `text_values(text)`
-        gives `values` while it is among the last `day_limit` (a Decimal's text reads back
-        to the same sign, digits and exponent, so they are the values the text holds)."""
+        gives `values` while it is among the last `written_limit` (a Decimal's text reads
+        back to the same sign, digits and exponent, so they are the values the text holds)."""
         written = self._written
-        if len(written) >= self.day_limit:
+        if len(written) >= self.written_limit:
             del written[next(iter(written))]
         written[text] = values
 

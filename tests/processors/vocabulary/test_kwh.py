@@ -123,7 +123,7 @@ def test_a_compact_text_read_back_is_remembered() -> None:
 
 
 def test_a_text_just_written_reads_back_to_its_values_while_among_the_last_written() -> None:
-    kwh = RememberedKwh(day_limit=2)
+    kwh = RememberedKwh(written_limit=2)
     first, second, third = (Decimal("0.10"), None), (Decimal(1),), (Decimal("2.5"), Decimal(0))
     for values in (first, second, third):
         kwh.wrote(values_text(values), values)
