@@ -33,13 +33,15 @@ class RememberedKwh:
 
     __slots__ = ("_by_text", "_days", "_written", "day_limit", "limit", "written_limit")
 
-    def __init__(self, limit: int = 1 << 15, day_limit: int = 1 << 16, written_limit: int = 1 << 10) -> None:
+    def __init__(self, limit: int = 1 << 15, day_limit: int = 1 << 15, written_limit: int = 1 << 10) -> None:
         self.limit = limit
         """How many distinct texts are remembered (a few MB at most); past it, values are parsed."""
         self._by_text: dict[str | None, Decimal | None] = {None: None}
         """Each remembered text's Decimal; null (a missing value) is itself."""
         self.day_limit = day_limit
-        """How many days' texts wait for `day_text` (the oldest are dropped past it)."""
+        """How many days' texts wait for `day_text` (the oldest are dropped past it): more
+        than the lines of a day held until it closes (13,333 at 10,000 sites), and a bound on
+        what lines never applied (a duplicate id, test data) keep alive, ~20 MB."""
         self._days: dict[int, tuple[Values, str]] = {}
         """By `id` of a values tuple `known_values` handed out: the tuple (kept, so the id
         is not reused while it waits) and its compact text."""
