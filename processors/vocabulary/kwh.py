@@ -39,7 +39,7 @@ class RememberedKwh:
         self._by_text: dict[str | None, Decimal | None] = {None: None}
         """Each remembered text's Decimal; null (a missing value) is itself."""
         self.day_limit = day_limit
-        """How many days' texts wait for `day_text` (the oldest are dropped past it): more
+        """How many days' texts wait for `day_text` (all are dropped past it): more
         than the lines of a day held until it closes (13,333 at 10,000 sites), and a bound on
         what lines never applied (a duplicate id, test data) keep alive, ~20 MB."""
         self._days: dict[int, tuple[Values, str]] = {}
@@ -47,10 +47,10 @@ class RememberedKwh:
         is not reused while it waits) and its compact text."""
         self.written_limit = written_limit
         self._written: dict[str, Values] = {}
-        """The values of the compact texts last written (`wrote`), at most `written_limit`
-        (a few: a site's day's export is written just before its import is rated with it,
-        and is read back here rather than parsed from its text; more would only keep
-        values alive)."""
+        """The values of the compact texts last written (`wrote`), emptied when it holds
+        `written_limit`: a few suffice (a site's day's export is written just before its
+        import is rated with it, and is read back here rather than parsed from its text);
+        more would only keep values alive."""
 
     def known_values(self, items: list[Any]) -> Values | None:
         """The values of a JSON list of kWh texts (null where missing) when every text is
@@ -66,8 +66,8 @@ class RememberedKwh:
         except TypeError:  # a missing value: nothing between its commas
             text = ",".join([item or "" for item in items])
         days = self._days
-        if len(days) >= self.day_limit:
-            del days[next(iter(days))]
+        if len(days) >= self.day_limit:  # all dropped: those waiting are written from their values
+            days.clear()
         days[id(values)] = (values, text)
         return values
 
@@ -81,11 +81,11 @@ class RememberedKwh:
 
     def wrote(self, text: str, values: Values) -> None:
         """`text` is `values_text(values)`, just written to a state: `text_values(text)`
-        gives `values` while it is among the last `written_limit` (a Decimal's text reads
-        back to the same sign, digits and exponent, so they are the values the text holds)."""
+        gives `values` until the memory fills and is emptied (a Decimal's text reads back
+        to the same sign, digits and exponent, so they are the values the text holds)."""
         written = self._written
-        if len(written) >= self.written_limit:
-            del written[next(iter(written))]
+        if len(written) >= self.written_limit:  # all at once (dropping the oldest one by one
+            written.clear()  # would make `next(iter(...))` walk the dict's deleted slots)
         written[text] = values
 
     def remember(self, texts: Iterable[str], numbers: Iterable[Decimal]) -> None:

@@ -109,7 +109,7 @@ def test_days_waiting_for_their_text_are_bounded() -> None:
     kwh.remember(["1", "2"], [Decimal(1), Decimal(2)])
     days = [kwh.known_values(["1", "2"]) for _ in range(3)]
     assert all(day is not None for day in days)
-    assert len(kwh._days) == 2
+    assert len(kwh._days) == 1  # the third found the memory full and emptied it
     assert [kwh.day_text(day) for day in days if day is not None] == ["1,2", "1,2", "1,2"]
     assert not kwh._days
 
@@ -122,14 +122,16 @@ def test_a_compact_text_read_back_is_remembered() -> None:
     assert kwh.known_values(["0.125", None, "3"]) == (Decimal("0.125"), None, Decimal(3))
 
 
-def test_a_text_just_written_reads_back_to_its_values_while_among_the_last_written() -> None:
+def test_a_text_just_written_reads_back_to_its_values_until_the_memory_fills() -> None:
     kwh = RememberedKwh(written_limit=2)
     first, second, third = (Decimal("0.10"), None), (Decimal(1),), (Decimal("2.5"), Decimal(0))
     for values in (first, second, third):
         kwh.wrote(values_text(values), values)
-    assert kwh.text_values("1") is second and kwh.text_values("2.5,0") is third
-    back = kwh.text_values("0.10,")  # no longer among the last written: parsed
-    assert back == first and back is not first and str(back[0]) == "0.10"
+    assert kwh.text_values("2.5,0") is third  # the third emptied the full memory first
+    for text, values in (("0.10,", first), ("1", second)):
+        back = kwh.text_values(text)  # no longer kept: parsed
+        assert back == values and back is not values
+    assert str(kwh.text_values("0.10,")[0]) == "0.10"
 
 
 _TEXTS = st.one_of(
