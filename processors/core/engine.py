@@ -219,6 +219,10 @@ class Engine:
             self._members[ks] = (*self._members.get(ks, ()), (index, machine, self._prefix[machine.name]))
         self._prefixes = tuple(self._prefix[m.name] for m in self.machines)
         """Store key prefixes by machine index."""
+        self._without_deadlines = frozenset(
+            index for index, m in enumerate(self.machines) if getattr(m, "without_deadlines", False)
+        )
+        """Indices of the machines that declare they never have deadlines (`_accept`)."""
         self._store: StateStore = store if store is not None else DictStateStore()
         self._get = self._store.get
         self.last_closed_day: date | None = None
@@ -488,6 +492,8 @@ class Engine:
             ctx = Ctx(key, self.policy, last, out.commands, out.anomalies, out.follow_ups, peers, index)
             self._apply(machine, state, inp, ctx)
             self.store.put(stored, state)
+            if index in self._without_deadlines:
+                return  # nothing due to fire, no wake day to set
             found = self._fire(subject, live, last, out)
             self._schedule(subject.id, found, last + _ONE_DAY)
             return

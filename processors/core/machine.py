@@ -279,6 +279,8 @@ class Machine(Protocol[S]):
     # test (or no state at all) cannot be changed by an event of that type. When every
     # machine taking the type has one, the engine decides the routine event in one pass
     # without calling `settled` (the D0010 of a point where nothing waits for a reading).
+    # Optional: `without_deadlines = True` says that `deadlines` is always empty, so a late
+    # input of the machine is applied and stored with nothing to fire or schedule after it.
 
     def settled(self, state: S | None, event: Any) -> bool:
         """Whether `event` certainly changes nothing here (the engine then neither converts

@@ -186,6 +186,9 @@ class ConsumptionTrackerMachine:
     state_classes: tuple[type[Any], ...] = (TrackerState, Tracker, SiteTotal, *_TRANSITIONS)
     idle_label: str | None = None
     self_guarded: tuple[type[Input], ...] = (DailyTotalIn,)
+    without_deadlines: bool = True
+    """Trackers notify as totals arrive: nothing is due later, so the engine fires and
+    schedules nothing after a late total (a follow-up of a closed day, the usual case)."""
 
     def __init__(self) -> None:
         self.unknown_subject: dict[type[DomainEvent], str] = {}

@@ -44,7 +44,7 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
-from processors.vocabulary.kwh import Values, text_values, values_text
+from processors.vocabulary.kwh import Values, day_text, text_values, wrote
 from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
 
 IO_GO_OFF_PEAK_FROM = 23 * 60 + 30
@@ -407,10 +407,15 @@ def _hand_total(  # noqa: PLR0917 - one module's helper
     )
 
 
+@lru_cache(maxsize=16)
+def _days(count: int) -> timedelta:
+    return timedelta(days=count)
+
+
 def _trim(state: HalfHourlyState, policy: Policy) -> None:
     if not state.days:
         return
-    horizon = state.days[-1].day - timedelta(days=policy.half_hourly_window_days)
+    horizon = state.days[-1].day - _days(policy.half_hourly_window_days)
     if state.days[0].day < horizon:
         state.days = [rec for rec in state.days if rec.day >= horizon]
     if state.slots:
@@ -445,9 +450,10 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
     importing = inp.direction == Direction.IMPORT
     old = rec.import_text if importing else rec.export_text
     merged = inp.values if old is None else _merge(text_values(old), inp.values)
-    text = values_text(merged)
+    text = day_text(merged)  # the texts it was read from, when they are its own
     if text == old:
         return False
+    wrote(text, merged)  # read back, not parsed, when the day's other direction is rated
     if importing:
         rec.import_text, rec.import_missing = text, _missing(merged)
     else:

@@ -154,3 +154,20 @@ def test_held_inputs_of_one_key_apply_in_event_id_order_whatever_their_arrival()
     engine.handle(set_deadlines("a", day, (day, "first"), n=1))
     engine.handle(tick(day))
     assert fired == [("a", "second", day, day)]  # the later event id is applied last
+
+
+class Timeless(Toy):
+    """A toy that declares it never has deadlines (as the consumption tracker does)."""
+
+    without_deadlines: bool = True
+
+
+def test_a_late_input_of_a_machine_without_deadlines_is_applied_and_stored_with_nothing_fired() -> None:
+    fired: list[tuple[str, str, date, date]] = []
+    engine = Engine(machines=[Timeless("a", fired), Toy("b", fired)])
+    engine.handle(tick(DAY))
+    for machine in ("a", "b"):
+        engine.handle(set_deadlines(machine, DAY, (DAY, "x")))  # late: its day is closed
+    assert engine.state_of("K", "a").deadlines == ((DAY, "x"),)  # applied and stored
+    assert fired == [("b", "x", DAY, DAY)]  # the machine that may have deadlines is fired at once
+    assert engine.deadlines_between(DAY, date(2024, 3, 31)) == []
