@@ -118,10 +118,16 @@ class _Peers:
 
     __slots__ = ("_get", "_key", "_live", "_members")
 
-    def __init__(self, get: Callable[[str], Any], subject: _Subject, live: dict[int, Any]) -> None:
+    def __init__(
+        self,
+        get: Callable[[str], Any],
+        key: str,
+        members: tuple[tuple[int, Machine[Any], str], ...],
+        live: dict[int, Any],
+    ) -> None:
         self._get = get
-        self._key = subject.key
-        self._members = subject.members
+        self._key = key
+        self._members = members
         self._live = live
 
     def claimed(self, asking: int, name: str | None) -> bool:
@@ -161,6 +167,13 @@ def _next_due(found: _Listed, upto: date) -> tuple[date, str, int] | None:
             if due is None or candidate < due:
                 due = candidate
     return due
+
+
+def _wake_day(listed: Iterable[tuple[date, str]], open_day: date) -> date | None:
+    """A state's wake day from its deadlines: the earliest due (`min` of the (due, kind)
+    tuples), or `open_day` (the first day not closed) when that has passed; None without one."""
+    first = min(listed, default=None)
+    return None if first is None else max(first[0], open_day)
 
 
 class Engine:
@@ -484,7 +497,7 @@ class Engine:
                 return
             subject = self._subject(route.subject_prefix + key)
             live = {index: state}
-            peers = _Peers(self.store.get, subject, live)
+            peers = _Peers(self._get, key, subject.members, live)
             ctx = Ctx(key, self.policy, last, out.commands, out.anomalies, out.follow_ups, peers, index)
             self._apply(machine, state, inp, ctx)
             self.store.put(stored, state)
@@ -569,7 +582,7 @@ class Engine:
                 continue
             if len(todo) > 1:
                 todo.sort(key=_input_order)
-            self._apply_held(subject, live, todo, day, out)
+            self._apply_held(subject_id, key, subject.members, live, todo, day, out)
         for subject_id in self._wake.pop_through(day):
             subject = self._subject(subject_id)
             key = subject.key
@@ -590,47 +603,46 @@ class Engine:
         """`_close_day` of a subject one machine (`index`) of which holds one input, of `day`,
         the usual case, without listing the subject's members. False, with nothing done,
         for any other subject."""
-        subject = self._subject(subject_id)
-        state = self._get(self._prefixes[index] + subject.key)
+        keyspace, _, key = subject_id.partition(":")
+        state = self._get(self._prefixes[index] + key)
         if not isinstance(state, MachineState) or state.pending is None or len(state.pending) != 1:
             return False
         inp = state.pending[0]
         if inp.day > day:
             return False
         state.pending = None
-        self._apply_held(subject, {index: state}, ((index, inp),), day, out)
+        self._apply_held(subject_id, key, self._members[keyspace], {index: state}, ((index, inp),), day, out)
         return True
 
-    def _apply_held(
+    def _apply_held(  # noqa: PLR0917 - the parts of one subject's close, named once by the caller
         self,
-        subject: _Subject,
+        subject_id: str,
+        key: str,
+        members: tuple[tuple[int, Machine[Any], str], ...],
         live: dict[int, Any],
         todo: Sequence[tuple[int, Input]],
         day: date,
         out: Outcome,
     ) -> None:
         """Apply a subject's held inputs of `day`, in `todo`'s order (a machine's inputs
-        consecutive), to its `live` states; store those; schedule the changed ones."""
-        machines, policy, key = self.machines, self.policy, subject.key
-        peers = _Peers(self._get, subject, live)
-        changed: dict[int, Any] = {}
+        consecutive), to its `live` states; store those; schedule the changed ones. The
+        subject comes as its id, key and members (no `_Subject`: one is closed per held
+        input of a log with bills), the changed machines as a bitmask."""
+        machines, policy = self.machines, self.policy
+        peers = _Peers(self._get, key, members, live)
+        changed = 0
         ctx, ctx_for = None, -1  # one context per machine, its inputs being consecutive
         for index, inp in todo:
             if ctx is None or ctx_for != index:
                 ctx = Ctx(key, policy, day, out.commands, out.anomalies, out.follow_ups, peers, index)
                 ctx_for = index
-            state = live[index]
-            if self._apply(machines[index], state, inp, ctx):
-                changed[index] = state
-        put, prefixes = self.store.put, self._prefixes
+            if self._apply(machines[index], live[index], inp, ctx):
+                changed |= 1 << index
+        put, prefixes, wake = self._store.put, self._prefixes, self._wake
         for index, state in live.items():
             put(prefixes[index] + key, state)
-        if changed:
-            self._schedule(
-                subject.id,
-                {i: machines[i].deadlines(key, state, policy) for i, state in changed.items()},
-                day,
-            )
+            if changed >> index & 1:
+                wake.set(subject_id, index, _wake_day(machines[index].deadlines(key, state, policy), day))
 
     def _fire(
         self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome
@@ -651,7 +663,7 @@ class Engine:
                 break
             day, kind, index = due
             if peers is None:
-                peers = _Peers(self.store.get, subject, live)
+                peers = _Peers(self._get, key, subject.members, live)
             ctx = Ctx(key, policy, upto, out.commands, out.anomalies, out.follow_ups, peers, index)
             state = live[index]
             machines[index].fire(state, kind, day, ctx)
@@ -667,8 +679,7 @@ class Engine:
         or `open_day` (the first day not closed) when that has passed; none without one."""
         wake = self._wake
         for index, listed in found.items():
-            first = min(listed, default=None)  # (due, kind) tuples: the earliest due first
-            wake.set(subject_id, index, None if first is None else max(first[0], open_day))
+            wake.set(subject_id, index, _wake_day(listed, open_day))
 
     def _reschedule_state(
         self, machine: Machine[Any], index: int, key: str, subject_id: str, state: Any
