@@ -211,14 +211,27 @@ class Engine:
                         self._subject_prefix[machine.name],
                     ),
                 )
-        self._quiet: dict[type[DomainEvent], tuple[tuple[str, Any, Any], ...]] = {}
+        self._side: tuple[bool, ...] = tuple(
+            index > 0 and machine.keyspace == self.machines[0].keyspace
+            for index, machine in enumerate(self.machines)
+        )
+        """By machine index: whether its states' keys are in `_side_keys` (another machine
+        of the first machine's keyspace)."""
+        self._side_keys: set[str] = set()
+        """The keys with a state of a `_side` machine (an export enrolment, an account feed:
+        a few MPANs in a hundred), or more: the engine adds each key it makes such a state
+        for, and `rebuild_deadlines` derives the set from the store, as it derives the
+        wake-ups and the open days' inputs. The routine D0010 of any other MPAN looks up
+        the supply point's state alone instead of one state per machine."""
+        self._quiet: dict[type[DomainEvent], tuple[tuple[str, Any, Any, bool], ...]] = {}
         """Per event type that every machine taking it declares `quiet` for: (store key
-        prefix, quiet test, claims) of each, for the one-pass shortcut of `handle`."""
+        prefix, quiet test, claims, side) of each, for the one-pass shortcut of `handle`."""
         for event_type, event_routes in self._routes.items():
             tests = [getattr(r.machine, "quiet", {}).get(event_type) for r in event_routes]
             if all(t is not None for t in tests):
                 self._quiet[event_type] = tuple(
-                    (r.prefix, t, r.machine.claims) for r, t in zip(event_routes, tests, strict=True)
+                    (r.prefix, t, r.machine.claims, self._side[r.index])
+                    for r, t in zip(event_routes, tests, strict=True)
                 )
         self._unknown: dict[type[DomainEvent], str] = {}
         for machine in self.machines:
@@ -245,7 +258,12 @@ class Engine:
 
     @property
     def store(self) -> StateStore:
-        """Where the states live; replaceable (e.g. by a wrapper that observes writes)."""
+        """Where the states live; replaceable (e.g. by a wrapper that observes writes).
+
+        The engine's indexes (wake-ups, the open days' inputs, `_side_keys`) are derived
+        from the states it writes: a state written to the store by anything else, or a
+        store of other states set here, is seen once `rebuild_deadlines` has run (as on a
+        restart from a snapshot)."""
         return self._store
 
     @store.setter
@@ -263,8 +281,11 @@ class Engine:
             # key: nothing to do. The supply point's state is the bare key (no concatenation).
             key = event.partition_key
             get = self._get
+            side = key in self._side_keys
             claimed = False
-            for prefix, is_quiet, claims in shortcut:
+            for prefix, is_quiet, claims, of_side in shortcut:
+                if of_side and not side:
+                    continue  # that machine has no state for this key
                 state = get(prefix + key) if prefix else get(key)
                 if state is None:
                     continue
@@ -384,15 +405,20 @@ class Engine:
         """Derive the wake-up index and the open-day buffers' index from the stored states."""
         self._wake.clear()
         self._pending_days.clear()
+        self._side_keys.clear()
         meta = self.store.get(META_KEY)
         self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
         for stored, state in self.store.items():
             name, key = split_store_key(stored)
             machine = self._by_name.get(name)
-            if machine is None or not isinstance(state, MachineState):
+            if machine is None:
+                continue
+            index = self.machines.index(machine)
+            if self._side[index]:
+                self._side_keys.add(key)
+            if not isinstance(state, MachineState):
                 continue
             subject = self._subject_id(machine, key)
-            index = self.machines.index(machine)
             self._reschedule_state(machine, index, key, subject, state)
             bit = 1 << index
             for inp in state.pending or ():
@@ -486,6 +512,8 @@ class Engine:
         stored = route.prefix + key
         if state is None:
             state = machine.state_type()
+            if self._side[index]:
+                self._side_keys.add(key)
         last = self.last_closed_day
         if last is not None and inp.day <= last:
             # A late input: applied at once; deadlines it makes due fire right after it.
