@@ -22,7 +22,7 @@ which deadlines its state has. What the engine guarantees for all of them (docs/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -81,10 +81,9 @@ class _Route:
     """Of the subject ids of its keyspace (`Engine._subject_prefix`)."""
 
 
-_Deadlines = list[tuple[date, str]]
-"""One state's pending deadlines, as `Machine.deadlines` gives them."""
-_Listed = Mapping[int, Iterable[tuple[date, str]]]
-"""Deadlines of some states of a subject, by machine index."""
+_Earliest = dict[int, tuple[date, str] | None]
+"""The earliest pending deadline (due, kind) of some states of a subject, by machine index
+(None: the state has none): `_earliest` of what `Machine.deadlines` lists."""
 
 
 class _Subject:
@@ -155,13 +154,17 @@ def _input_order(held: tuple[int, Input]) -> tuple[date, int, str, int]:
     return (inp.day, inp.PRIORITY, inp.event_id, index)
 
 
-def _next_due(found: _Listed, upto: date) -> tuple[date, str, int] | None:
-    """The deadline to fire first among the listed ones due on or before `upto`: the
-    earliest, then by kind, then by machine index. Each state's earliest (`min` of its
-    (due, kind) tuples, a kind being a `str`) is the only one of it that can be first."""
+def _earliest(listed: Iterable[tuple[date, str]]) -> tuple[date, str] | None:
+    """A state's earliest deadline: `min` of its (due, kind) tuples (a kind being a `str`,
+    the earliest due, then kind), the only one of it that can fire first or wake it."""
+    return min(listed, default=None)
+
+
+def _next_due(found: _Earliest, upto: date) -> tuple[date, str, int] | None:
+    """The deadline to fire first among the states' earliest ones due on or before `upto`:
+    the earliest, then by kind, then by machine index."""
     due: tuple[date, str, int] | None = None
-    for index, listed in found.items():
-        first = min(listed, default=None)
+    for index, first in found.items():
         if first is not None and first[0] <= upto:
             candidate = (first[0], str(first[1]), index)
             if due is None or candidate < due:
@@ -169,10 +172,9 @@ def _next_due(found: _Listed, upto: date) -> tuple[date, str, int] | None:
     return due
 
 
-def _wake_day(listed: Iterable[tuple[date, str]], open_day: date) -> date | None:
-    """A state's wake day from its deadlines: the earliest due (`min` of the (due, kind)
-    tuples), or `open_day` (the first day not closed) when that has passed; None without one."""
-    first = min(listed, default=None)
+def _wake_day(first: tuple[date, str] | None, open_day: date) -> date | None:
+    """A state's wake day from its earliest deadline: its due day, or `open_day` (the first
+    day not closed) when that has passed; None without one."""
     return None if first is None else max(first[0], open_day)
 
 
@@ -670,19 +672,20 @@ class Engine:
         for index, state in live.items():
             put(prefixes[index] + key, state)
             if changed >> index & 1:
-                wake.set(subject_id, index, _wake_day(machines[index].deadlines(key, state, policy), day))
+                first = _earliest(machines[index].deadlines(key, state, policy))
+                wake.set(subject_id, index, _wake_day(first, day))
 
-    def _fire(
-        self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome
-    ) -> dict[int, _Deadlines]:
+    def _fire(self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome) -> _Earliest:
         """Fire the subject's deadlines due on or before `upto`, earliest first, across its
         machines (at most `_MAX_FIRINGS`); a fired state is written back.
 
-        Returns every live state's deadlines as they are after the firings, which the
+        Returns every live state's earliest deadline as it is after the firings, which the
         caller schedules. Each state's deadlines are listed once, and again only after it
         fires (firing one machine's deadline changes no other machine's state)."""
         key, policy, machines = subject.key, self.policy, self.machines
-        found = {index: list(machines[index].deadlines(key, state, policy)) for index, state in live.items()}
+        found = {
+            index: _earliest(machines[index].deadlines(key, state, policy)) for index, state in live.items()
+        }
         fired: set[int] = set()
         peers: _Peers | None = None
         for _ in range(_MAX_FIRINGS):
@@ -696,18 +699,18 @@ class Engine:
             state = live[index]
             machines[index].fire(state, kind, day, ctx)
             fired.add(index)
-            found[index] = list(machines[index].deadlines(key, state, policy))
+            found[index] = _earliest(machines[index].deadlines(key, state, policy))
         put = self.store.put
         for index in fired:
             put(self._prefixes[index] + key, live[index])
         return found
 
-    def _schedule(self, subject_id: str, found: _Listed, open_day: date) -> None:
-        """Each given state's wake day, in place of the one it had: its earliest deadline,
-        or `open_day` (the first day not closed) when that has passed; none without one."""
+    def _schedule(self, subject_id: str, found: _Earliest, open_day: date) -> None:
+        """Each given state's wake day (`_wake_day` of its earliest deadline), in place of
+        the one it had."""
         wake = self._wake
-        for index, listed in found.items():
-            wake.set(subject_id, index, _wake_day(listed, open_day))
+        for index, first in found.items():
+            wake.set(subject_id, index, _wake_day(first, open_day))
 
     def _reschedule_state(
         self, machine: Machine[Any], index: int, key: str, subject_id: str, state: Any
@@ -715,4 +718,4 @@ class Engine:
         """A stored state's wake day, on a restart (`rebuild_deadlines`)."""
         last = self.last_closed_day
         open_day = date.min if last is None else last + _ONE_DAY
-        self._schedule(subject_id, {index: machine.deadlines(key, state, self.policy)}, open_day)
+        self._schedule(subject_id, {index: _earliest(machine.deadlines(key, state, self.policy))}, open_day)
