@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar
 
+from flows.build import constructor
 from flows.json_fields import (
     Spec,
     amount,
@@ -161,10 +162,23 @@ _ITEM_FIELDS = frozenset(("item_id", "period_from", "period_to", "amount"))
 _READING_FIELDS = frozenset(("value", "read_on", "meter_id", "register_id"))
 _FIELDS = {kind: frozenset((*_ENVELOPE, *fields)) for kind, (_, fields) in TYPES.items()}
 
+# The clean lines' objects, built without the frozen dataclasses' per-field
+# `object.__setattr__` (`flows.build`): the same objects, equal and hashing the same.
+_new_charge = constructor(BillCharge)
+_new_item = constructor(ChargeItem)
+_new_transfer_reading = constructor(TransferReading)
+_new_opened = constructor(AccountOpened, derived=True)
+_new_bill = constructor(BillIssued, derived=True)
+_new_reviewed = constructor(PaymentAdequacyReviewed, derived=True)
+_new_prevented = constructor(MeterAccessPrevented, derived=True)
+_new_migrated = constructor(AccountMigrated, derived=True)
+_new_charges = constructor(ChargesCreated, derived=True)
+_new_invoice = constructor(InvoiceIssued, derived=True)
+
 
 def _charge(value: Any) -> BillCharge:
     charge = _within(value, _CHARGE_FIELDS)
-    return BillCharge(
+    return _new_charge(
         period_from=checked_date(charge["period_from"]),
         period_to=checked_date(charge["period_to"]),
         amount=signed_amount(charge["amount"]),
@@ -173,7 +187,7 @@ def _charge(value: Any) -> BillCharge:
 
 def _item(value: Any) -> ChargeItem:
     item = _within(value, _ITEM_FIELDS)
-    return ChargeItem(
+    return _new_item(
         item_id=text(item["item_id"]),
         period_from=checked_date(item["period_from"]),
         period_to=checked_date(item["period_to"]),
@@ -191,7 +205,7 @@ def _transfer_reading(value: Any) -> TransferReading | None:
     if value is None:
         return None
     reading = _within(value, _READING_FIELDS)
-    return TransferReading(
+    return _new_transfer_reading(
         value=amount(reading["value"]),
         read_on=checked_date(reading["read_on"]),
         meter_id=_optional_text(reading.get("meter_id")),
@@ -201,7 +215,7 @@ def _transfer_reading(value: Any) -> TransferReading | None:
 
 def _account_opened(data: dict[str, Any], source: Source) -> DomainEvent:
     event_id, occurred_at, account_id = _head(data)
-    return AccountOpened(
+    return _new_opened(
         event_id=event_id,
         occurred_at=occurred_at,
         account_id=account_id,
@@ -213,7 +227,7 @@ def _account_opened(data: dict[str, Any], source: Source) -> DomainEvent:
 
 def _bill_issued(data: dict[str, Any], source: Source) -> DomainEvent:
     event_id, occurred_at, account_id = _head(data)
-    return BillIssued(
+    return _new_bill(
         event_id=event_id,
         occurred_at=occurred_at,
         account_id=account_id,
@@ -230,7 +244,7 @@ def _bill_issued(data: dict[str, Any], source: Source) -> DomainEvent:
 
 def _adequacy_reviewed(data: dict[str, Any], source: Source) -> DomainEvent:
     event_id, occurred_at, account_id = _head(data)
-    return PaymentAdequacyReviewed(
+    return _new_reviewed(
         event_id=event_id,
         occurred_at=occurred_at,
         account_id=account_id,
@@ -241,7 +255,7 @@ def _adequacy_reviewed(data: dict[str, Any], source: Source) -> DomainEvent:
 
 def _access_prevented(data: dict[str, Any], source: Source) -> DomainEvent:
     event_id, occurred_at, account_id = _head(data)
-    return MeterAccessPrevented(
+    return _new_prevented(
         event_id=event_id,
         occurred_at=occurred_at,
         account_id=account_id,
@@ -253,7 +267,7 @@ def _access_prevented(data: dict[str, Any], source: Source) -> DomainEvent:
 
 def _account_migrated(data: dict[str, Any], source: Source) -> DomainEvent:
     event_id, occurred_at, account_id = _head(data)
-    return AccountMigrated(
+    return _new_migrated(
         event_id=event_id,
         occurred_at=occurred_at,
         account_id=account_id,
@@ -267,7 +281,7 @@ def _account_migrated(data: dict[str, Any], source: Source) -> DomainEvent:
 
 def _charges_created(data: dict[str, Any], source: Source) -> DomainEvent:
     event_id, occurred_at, account_id = _head(data)
-    return ChargesCreated(
+    return _new_charges(
         event_id=event_id,
         occurred_at=occurred_at,
         account_id=account_id,
@@ -278,7 +292,7 @@ def _charges_created(data: dict[str, Any], source: Source) -> DomainEvent:
 
 def _invoice_issued(data: dict[str, Any], source: Source) -> DomainEvent:
     event_id, occurred_at, account_id = _head(data)
-    return InvoiceIssued(
+    return _new_invoice(
         event_id=event_id,
         occurred_at=occurred_at,
         account_id=account_id,

@@ -22,7 +22,7 @@ which deadlines its state has. What the engine guarantees for all of them (docs/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -81,10 +81,9 @@ class _Route:
     """Of the subject ids of its keyspace (`Engine._subject_prefix`)."""
 
 
-_Deadlines = list[tuple[date, str]]
-"""One state's pending deadlines, as `Machine.deadlines` gives them."""
-_Listed = Mapping[int, Iterable[tuple[date, str]]]
-"""Deadlines of some states of a subject, by machine index."""
+_Earliest = dict[int, tuple[date, str] | None]
+"""The earliest pending deadline (due, kind) of some states of a subject, by machine index
+(None: the state has none): `_earliest` of what `Machine.deadlines` lists."""
 
 
 class _Subject:
@@ -118,10 +117,16 @@ class _Peers:
 
     __slots__ = ("_get", "_key", "_live", "_members")
 
-    def __init__(self, get: Callable[[str], Any], subject: _Subject, live: dict[int, Any]) -> None:
+    def __init__(
+        self,
+        get: Callable[[str], Any],
+        key: str,
+        members: tuple[tuple[int, Machine[Any], str], ...],
+        live: dict[int, Any],
+    ) -> None:
         self._get = get
-        self._key = subject.key
-        self._members = subject.members
+        self._key = key
+        self._members = members
         self._live = live
 
     def claimed(self, asking: int, name: str | None) -> bool:
@@ -149,18 +154,28 @@ def _input_order(held: tuple[int, Input]) -> tuple[date, int, str, int]:
     return (inp.day, inp.PRIORITY, inp.event_id, index)
 
 
-def _next_due(found: _Listed, upto: date) -> tuple[date, str, int] | None:
-    """The deadline to fire first among the listed ones due on or before `upto`: the
-    earliest, then by kind, then by machine index. Each state's earliest (`min` of its
-    (due, kind) tuples, a kind being a `str`) is the only one of it that can be first."""
+def _earliest(listed: Iterable[tuple[date, str]]) -> tuple[date, str] | None:
+    """A state's earliest deadline: `min` of its (due, kind) tuples (a kind being a `str`,
+    the earliest due, then kind), the only one of it that can fire first or wake it."""
+    return min(listed, default=None)
+
+
+def _next_due(found: _Earliest, upto: date) -> tuple[date, str, int] | None:
+    """The deadline to fire first among the states' earliest ones due on or before `upto`:
+    the earliest, then by kind, then by machine index."""
     due: tuple[date, str, int] | None = None
-    for index, listed in found.items():
-        first = min(listed, default=None)
+    for index, first in found.items():
         if first is not None and first[0] <= upto:
             candidate = (first[0], str(first[1]), index)
             if due is None or candidate < due:
                 due = candidate
     return due
+
+
+def _wake_day(first: tuple[date, str] | None, open_day: date) -> date | None:
+    """A state's wake day from its earliest deadline: its due day, or `open_day` (the first
+    day not closed) when that has passed; None without one."""
+    return None if first is None else max(first[0], open_day)
 
 
 class Engine:
@@ -198,14 +213,27 @@ class Engine:
                         self._subject_prefix[machine.name],
                     ),
                 )
-        self._quiet: dict[type[DomainEvent], tuple[tuple[str, Any, Any], ...]] = {}
+        self._side: tuple[bool, ...] = tuple(
+            index > 0 and machine.keyspace == self.machines[0].keyspace
+            for index, machine in enumerate(self.machines)
+        )
+        """By machine index: whether its states' keys are in `_side_keys` (another machine
+        of the first machine's keyspace)."""
+        self._side_keys: set[str] = set()
+        """The keys with a state of a `_side` machine (an export enrolment, an account feed:
+        a few MPANs in a hundred), or more: the engine adds each key it makes such a state
+        for, and `rebuild_deadlines` derives the set from the store, as it derives the
+        wake-ups and the open days' inputs. The routine D0010 of any other MPAN looks up
+        the supply point's state alone instead of one state per machine."""
+        self._quiet: dict[type[DomainEvent], tuple[tuple[str, Any, Any, bool], ...]] = {}
         """Per event type that every machine taking it declares `quiet` for: (store key
-        prefix, quiet test, claims) of each, for the one-pass shortcut of `handle`."""
+        prefix, quiet test, claims, side) of each, for the one-pass shortcut of `handle`."""
         for event_type, event_routes in self._routes.items():
             tests = [getattr(r.machine, "quiet", {}).get(event_type) for r in event_routes]
             if all(t is not None for t in tests):
                 self._quiet[event_type] = tuple(
-                    (r.prefix, t, r.machine.claims) for r, t in zip(event_routes, tests, strict=True)
+                    (r.prefix, t, r.machine.claims, self._side[r.index])
+                    for r, t in zip(event_routes, tests, strict=True)
                 )
         self._unknown: dict[type[DomainEvent], str] = {}
         for machine in self.machines:
@@ -236,7 +264,12 @@ class Engine:
 
     @property
     def store(self) -> StateStore:
-        """Where the states live; replaceable (e.g. by a wrapper that observes writes)."""
+        """Where the states live; replaceable (e.g. by a wrapper that observes writes).
+
+        The engine's indexes (wake-ups, the open days' inputs, `_side_keys`) are derived
+        from the states it writes: a state written to the store by anything else, or a
+        store of other states set here, is seen once `rebuild_deadlines` has run (as on a
+        restart from a snapshot)."""
         return self._store
 
     @store.setter
@@ -254,8 +287,11 @@ class Engine:
             # key: nothing to do. The supply point's state is the bare key (no concatenation).
             key = event.partition_key
             get = self._get
+            side = key in self._side_keys
             claimed = False
-            for prefix, is_quiet, claims in shortcut:
+            for prefix, is_quiet, claims, of_side in shortcut:
+                if of_side and not side:
+                    continue  # that machine has no state for this key
                 state = get(prefix + key) if prefix else get(key)
                 if state is None:
                     continue
@@ -375,15 +411,20 @@ class Engine:
         """Derive the wake-up index and the open-day buffers' index from the stored states."""
         self._wake.clear()
         self._pending_days.clear()
+        self._side_keys.clear()
         meta = self.store.get(META_KEY)
         self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
         for stored, state in self.store.items():
             name, key = split_store_key(stored)
             machine = self._by_name.get(name)
-            if machine is None or not isinstance(state, MachineState):
+            if machine is None:
+                continue
+            index = self.machines.index(machine)
+            if self._side[index]:
+                self._side_keys.add(key)
+            if not isinstance(state, MachineState):
                 continue
             subject = self._subject_id(machine, key)
-            index = self.machines.index(machine)
             self._reschedule_state(machine, index, key, subject, state)
             bit = 1 << index
             for inp in state.pending or ():
@@ -477,6 +518,8 @@ class Engine:
         stored = route.prefix + key
         if state is None:
             state = machine.state_type()
+            if self._side[index]:
+                self._side_keys.add(key)
         last = self.last_closed_day
         if last is not None and inp.day <= last:
             # A late input: applied at once; deadlines it makes due fire right after it.
@@ -488,7 +531,7 @@ class Engine:
                 return
             subject = self._subject(route.subject_prefix + key)
             live = {index: state}
-            peers = _Peers(self.store.get, subject, live)
+            peers = _Peers(self._get, key, subject.members, live)
             ctx = Ctx(key, self.policy, last, out.commands, out.anomalies, out.follow_ups, peers, index)
             self._apply(machine, state, inp, ctx)
             self.store.put(stored, state)
@@ -575,7 +618,7 @@ class Engine:
                 continue
             if len(todo) > 1:
                 todo.sort(key=_input_order)
-            self._apply_held(subject, live, todo, day, out)
+            self._apply_held(subject_id, key, subject.members, live, todo, day, out)
         for subject_id in self._wake.pop_through(day):
             subject = self._subject(subject_id)
             key = subject.key
@@ -596,59 +639,59 @@ class Engine:
         """`_close_day` of a subject one machine (`index`) of which holds one input, of `day`,
         the usual case, without listing the subject's members. False, with nothing done,
         for any other subject."""
-        subject = self._subject(subject_id)
-        state = self._get(self._prefixes[index] + subject.key)
+        keyspace, _, key = subject_id.partition(":")
+        state = self._get(self._prefixes[index] + key)
         if not isinstance(state, MachineState) or state.pending is None or len(state.pending) != 1:
             return False
         inp = state.pending[0]
         if inp.day > day:
             return False
         state.pending = None
-        self._apply_held(subject, {index: state}, ((index, inp),), day, out)
+        self._apply_held(subject_id, key, self._members[keyspace], {index: state}, ((index, inp),), day, out)
         return True
 
-    def _apply_held(
+    def _apply_held(  # noqa: PLR0917 - the parts of one subject's close, named once by the caller
         self,
-        subject: _Subject,
+        subject_id: str,
+        key: str,
+        members: tuple[tuple[int, Machine[Any], str], ...],
         live: dict[int, Any],
         todo: Sequence[tuple[int, Input]],
         day: date,
         out: Outcome,
     ) -> None:
         """Apply a subject's held inputs of `day`, in `todo`'s order (a machine's inputs
-        consecutive), to its `live` states; store those; schedule the changed ones."""
-        machines, policy, key = self.machines, self.policy, subject.key
-        peers = _Peers(self._get, subject, live)
-        changed: dict[int, Any] = {}
+        consecutive), to its `live` states; store those; schedule the changed ones. The
+        subject comes as its id, key and members (no `_Subject`: one is closed per held
+        input of a log with bills), the changed machines as a bitmask."""
+        machines, policy = self.machines, self.policy
+        peers = _Peers(self._get, key, members, live)
+        changed = 0
         ctx, ctx_for = None, -1  # one context per machine, its inputs being consecutive
         for index, inp in todo:
             if ctx is None or ctx_for != index:
                 ctx = Ctx(key, policy, day, out.commands, out.anomalies, out.follow_ups, peers, index)
                 ctx_for = index
-            state = live[index]
-            if self._apply(machines[index], state, inp, ctx):
-                changed[index] = state
-        put, prefixes = self.store.put, self._prefixes
+            if self._apply(machines[index], live[index], inp, ctx):
+                changed |= 1 << index
+        put, prefixes, wake = self._store.put, self._prefixes, self._wake
         for index, state in live.items():
             put(prefixes[index] + key, state)
-        if changed:
-            self._schedule(
-                subject.id,
-                {i: machines[i].deadlines(key, state, policy) for i, state in changed.items()},
-                day,
-            )
+            if changed >> index & 1:
+                first = _earliest(machines[index].deadlines(key, state, policy))
+                wake.set(subject_id, index, _wake_day(first, day))
 
-    def _fire(
-        self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome
-    ) -> dict[int, _Deadlines]:
+    def _fire(self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome) -> _Earliest:
         """Fire the subject's deadlines due on or before `upto`, earliest first, across its
         machines (at most `_MAX_FIRINGS`); a fired state is written back.
 
-        Returns every live state's deadlines as they are after the firings, which the
+        Returns every live state's earliest deadline as it is after the firings, which the
         caller schedules. Each state's deadlines are listed once, and again only after it
         fires (firing one machine's deadline changes no other machine's state)."""
         key, policy, machines = subject.key, self.policy, self.machines
-        found = {index: list(machines[index].deadlines(key, state, policy)) for index, state in live.items()}
+        found = {
+            index: _earliest(machines[index].deadlines(key, state, policy)) for index, state in live.items()
+        }
         fired: set[int] = set()
         peers: _Peers | None = None
         for _ in range(_MAX_FIRINGS):
@@ -657,24 +700,23 @@ class Engine:
                 break
             day, kind, index = due
             if peers is None:
-                peers = _Peers(self.store.get, subject, live)
+                peers = _Peers(self._get, key, subject.members, live)
             ctx = Ctx(key, policy, upto, out.commands, out.anomalies, out.follow_ups, peers, index)
             state = live[index]
             machines[index].fire(state, kind, day, ctx)
             fired.add(index)
-            found[index] = list(machines[index].deadlines(key, state, policy))
+            found[index] = _earliest(machines[index].deadlines(key, state, policy))
         put = self.store.put
         for index in fired:
             put(self._prefixes[index] + key, live[index])
         return found
 
-    def _schedule(self, subject_id: str, found: _Listed, open_day: date) -> None:
-        """Each given state's wake day, in place of the one it had: its earliest deadline,
-        or `open_day` (the first day not closed) when that has passed; none without one."""
+    def _schedule(self, subject_id: str, found: _Earliest, open_day: date) -> None:
+        """Each given state's wake day (`_wake_day` of its earliest deadline), in place of
+        the one it had."""
         wake = self._wake
-        for index, listed in found.items():
-            first = min(listed, default=None)  # (due, kind) tuples: the earliest due first
-            wake.set(subject_id, index, None if first is None else max(first[0], open_day))
+        for index, first in found.items():
+            wake.set(subject_id, index, _wake_day(first, open_day))
 
     def _reschedule_state(
         self, machine: Machine[Any], index: int, key: str, subject_id: str, state: Any
@@ -682,4 +724,4 @@ class Engine:
         """A stored state's wake day, on a restart (`rebuild_deadlines`)."""
         last = self.last_closed_day
         open_day = date.min if last is None else last + _ONE_DAY
-        self._schedule(subject_id, {index: machine.deadlines(key, state, self.policy)}, open_day)
+        self._schedule(subject_id, {index: _earliest(machine.deadlines(key, state, self.policy))}, open_day)

@@ -279,20 +279,26 @@ def _day_start(day: date) -> datetime:
 def _with_ticks(items: Iterable[Outcome], until: date | None) -> Iterator[Outcome]:
     next_to_close: date | None = None
     # Events before `boundary` (the start of the day after next_to_close) cannot move the
-    # day on: one comparison instead of working out their UK day.
+    # day on: one comparison instead of working out their UK day. The same instant in UTC
+    # is what a UTC time (a JSON line's `Z`) is compared with: two instants of one fixed
+    # zone compare without working out the UK's offset of each.
     boundary: datetime | None = None
+    boundary_utc = _EARLIEST  # set with `boundary`
     one_day = timedelta(days=1)
     for item in items:
-        if isinstance(item, DomainEvent) and (boundary is None or item.occurred_at >= boundary):
-            day = item.day
-            if next_to_close is None:
-                next_to_close = day
-            elif day > next_to_close and until is not None and next_to_close <= until:
-                last = min(day - one_day, until)
-                yield from day_ticks(next_to_close, last)
-                next_to_close = last + one_day
-            next_to_close = max(next_to_close, day)
-            boundary = _day_start(next_to_close + one_day)
+        if isinstance(item, DomainEvent):
+            at = item.occurred_at
+            if boundary is None or at >= (boundary_utc if at.tzinfo is UTC else boundary):
+                day = item.day
+                if next_to_close is None:
+                    next_to_close = day
+                elif day > next_to_close and until is not None and next_to_close <= until:
+                    last = min(day - one_day, until)
+                    yield from day_ticks(next_to_close, last)
+                    next_to_close = last + one_day
+                next_to_close = max(next_to_close, day)
+                boundary = _day_start(next_to_close + one_day)
+                boundary_utc = boundary.astimezone(UTC)
         yield item
     if next_to_close is not None and until is not None:
         yield from day_ticks(next_to_close, until)

@@ -6,6 +6,7 @@ as the table reads or refuses it, with the same reason."""
 from __future__ import annotations
 
 import json
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,31 @@ def test_a_key_said_twice_inside_a_charge_is_refused() -> None:
     )
     with pytest.raises(Problem, match="key 'amount' appears twice in one object"):
         messages.parse_event(line, _SOURCE)
+
+
+def _objects(value: Any) -> list[Any]:
+    """`value` and the dataclasses inside it (a bill's charges, a transfer reading)."""
+    found = [value]
+    for spec in fields(value):
+        inner = getattr(value, spec.name)
+        for item in inner if isinstance(inner, tuple) else (inner,):
+            if is_dataclass(item):
+                found.extend(_objects(item))
+    return found
+
+
+def test_a_clean_line_gives_the_tables_object_in_every_respect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built without the dataclass `__init__` (`flows.build`), a fast event is still of the
+    event's own class, equal to the table's and hashing the same, and as frozen."""
+    for data in _account_lines():
+        fast = event_types_accounts.FAST[data["type"]](data, _SOURCE)
+        with monkeypatch.context() as patched:
+            patched.setattr(messages, "FAST", {})
+            table = messages.parse_event(json.dumps(data), _SOURCE)
+        for built, expected in zip(_objects(fast), _objects(table), strict=True):
+            assert type(built) is type(expected)
+            assert built == expected
+            assert hash(built) == hash(expected)
+            first = fields(built)[0].name
+            with pytest.raises(AttributeError):
+                setattr(built, first, getattr(expected, first))

@@ -8,15 +8,25 @@ vocabulary and can be replayed from any of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
 
+_OFFSETS_GMT_OR_BST = 1972
+"""From this year on the UK is at UTC or one hour ahead, never otherwise (before it: double
+summer time, British Standard Time all year, local mean time)."""
+
 
 def uk_day(instant: datetime) -> date:
-    """The UK calendar day an aware instant falls on (event days are UK days, BST included)."""
+    """The UK calendar day an aware instant falls on (event days are UK days, BST included).
+
+    An instant in UTC before 23:00 (the JSON lines' `Z` times, most of a log with bills)
+    has the same day in the UK, at UTC or an hour ahead: no time zone conversion, which
+    is most of the cost of an account event's day."""
+    if instant.tzinfo is UTC and instant.hour < 23 and instant.year >= _OFFSETS_GMT_OR_BST:
+        return instant.date()
     return instant.astimezone(UK).date()
 
 

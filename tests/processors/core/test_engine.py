@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from gwt_accounts import opened
 from gwt_core import (
     ENG,
     ENG2,
@@ -196,3 +197,24 @@ def test_a_replaced_store_is_used_for_every_read() -> None:
     engine.store = old.engine.store
     routine = engine.handle(d0010(ENG, midnight(date(2024, 1, 2)), on=date(2024, 1, 2)))
     assert routine.anomalies == []
+
+
+def test_an_engine_over_a_store_it_did_not_write_forwards_a_business_mpans_readings() -> None:
+    """The routine D0010 looks up the account feed's state only for the MPANs known to have
+    one (`Engine._side_keys`); an engine started over stored states (a restart) knows them
+    from the store, so the reading still reaches the business account's monthly bill."""
+    before = Scenario().play(
+        [
+            registered(ENG, "smart_nhh", date(2024, 9, 1), account_id="B-1"),
+            opened("B-1", "business", date(2024, 9, 1)),
+        ],
+        until=date(2024, 11, 25),
+    )
+    restarted = Scenario(engine=Engine(store=before.engine.store))
+    restarted.play(
+        [d0010(ENG, midnight(date(2024, 11, 27)), on=date(2024, 11, 27), value="110")],
+        until=date(2024, 12, 1),
+    )
+    bill = restarted.of_type("BillBusinessAccount")[-1]
+    assert bill.issued_on == date(2024, 12, 1)
+    assert bill.to_json()["reading"]["value"] == "110"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from processors.core.engine import Engine, _next_due
+from processors.core.engine import Engine, _earliest, _next_due
 from processors.core.input_order import InputOrder
 from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState
 from processors.core.policy import Policy
@@ -125,10 +125,12 @@ def test_deadlines_fire_earliest_first_then_by_kind_then_by_machine() -> None:
 def test_next_due_is_the_least_due_deadline_of_all_states_or_none() -> None:
     d1, d2 = date(2024, 3, 2), date(2024, 3, 3)
     listed = {0: [(d2, "a"), (d1, "z")], 1: [(d1, "b")], 2: [], 3: [(d1, "b")]}
-    assert _next_due(listed, d2) == (d1, "b", 1)
-    assert _next_due({0: [(d2, "a")], 1: [(d1, "z")]}, d2) == (d1, "z", 1)
-    assert _next_due(listed, date(2024, 3, 1)) is None
-    assert _next_due({0: [], 1: []}, d2) is None
+    earliest = {index: _earliest(deadlines) for index, deadlines in listed.items()}
+    assert earliest[0] == (d1, "z") and earliest[2] is None
+    assert _next_due(earliest, d2) == (d1, "b", 1)
+    assert _next_due({0: (d2, "a"), 1: (d1, "z")}, d2) == (d1, "z", 1)
+    assert _next_due(earliest, date(2024, 3, 1)) is None
+    assert _next_due({0: None, 1: None}, d2) is None
 
 
 def test_an_input_held_for_a_later_day_waits_for_that_day() -> None:

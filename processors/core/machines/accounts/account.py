@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from flows.build import constructor
 from processors.core.calendar import ONE_DAY, country_for, working_days_after
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
@@ -537,6 +538,17 @@ _TRANSITIONS: dict[type[Input], Any] = {
 
 _UNKNOWN = "for an account we do not know"
 
+# The inputs of the most numerous account events (a bill a month, an opening and a link per
+# account, the readings of business MPANs), built without the frozen dataclass `__init__`'s
+# per-field `object.__setattr__` (`flows.build`): the same objects.
+_new_opened = constructor(OpenedIn)
+_new_linked = constructor(LinkedIn)
+_new_reading = constructor(ReadingIn)
+_new_billing_reading = constructor(BillingReading)
+_new_bill = constructor(BillIn)
+_new_charges = constructor(ChargesIn)
+_new_invoice = constructor(InvoiceIn)
+
 
 class AccountMachine:
     """The account machine as the engine sees it."""
@@ -564,10 +576,10 @@ class AccountMachine:
             InvoiceIssued: f"invoice issued {_UNKNOWN}",
         }
         self.converters: dict[type[DomainEvent], Converter] = {
-            AccountOpened: lambda e, _: OpenedIn(
+            AccountOpened: lambda e, _: _new_opened(
                 event_id=e.event_id, day=e.day, segment=sys.intern(str(e.segment)), opened_on=e.opened_on
             ),
-            AccountMpanLinked: lambda e, _: LinkedIn(event_id=e.event_id, day=e.day, mpan=e.mpan),
+            AccountMpanLinked: lambda e, _: _new_linked(event_id=e.event_id, day=e.day, mpan=e.mpan),
             AccountMigrated: lambda e, _: MigratedIn(
                 event_id=e.event_id,
                 day=e.day,
@@ -580,11 +592,11 @@ class AccountMachine:
                 event_id=e.event_id, day=e.day, reviewed_on=e.reviewed_on
             ),
             MeterAccessPrevented: lambda e, _: PreventedIn(event_id=e.event_id, day=e.day, on=e.on),
-            AccountReadingForwarded: lambda e, _: ReadingIn(
+            AccountReadingForwarded: lambda e, _: _new_reading(
                 event_id=e.event_id,
                 day=e.day,
                 mpan=e.mpan,
-                reading=BillingReading(
+                reading=_new_billing_reading(
                     value=e.value,
                     read_on=e.read_on,
                     source=e.reading_source,
@@ -592,7 +604,7 @@ class AccountMachine:
                     register_id=e.register_id,
                 ),
             ),
-            BillIssued: lambda e, _: BillIn(
+            BillIssued: lambda e, _: _new_bill(
                 event_id=e.event_id,
                 day=e.day,
                 bill_id=e.bill_id,
@@ -603,8 +615,8 @@ class AccountMachine:
                 charges=e.charges,
                 balance_after=e.balance_after,
             ),
-            ChargesCreated: lambda e, _: ChargesIn(event_id=e.event_id, day=e.day, items=e.items),
-            InvoiceIssued: lambda e, _: InvoiceIn(
+            ChargesCreated: lambda e, _: _new_charges(event_id=e.event_id, day=e.day, items=e.items),
+            InvoiceIssued: lambda e, _: _new_invoice(
                 event_id=e.event_id,
                 day=e.day,
                 document_id=e.document_id,

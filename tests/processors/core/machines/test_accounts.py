@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from gwt_accounts import (
     bill,
@@ -19,8 +22,11 @@ from gwt_core import ENG, ENG2, SCT, Scenario, customer_reading, d0010, midnight
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flows import read_paths
+from processors.core.machines.accounts.account import _TRANSITIONS, AccountMachine
 from processors.core.machines.accounts.backbilling import add_months, pennies, pre_cutoff_total
-from processors.vocabulary.events import BillCharge
+from processors.core.policy import DEFAULT_POLICY
+from processors.vocabulary.events import AccountReadingForwarded, BillCharge, DomainEvent, account_link
 
 ACCOUNT = "A-1"
 OPENED = date(2022, 1, 1)
@@ -554,3 +560,31 @@ def test_replay_twice_gives_identical_commands(charges: list[BillCharge], balanc
     assert {"BillBusinessAccount", "IssueCreditNote", "ApproveDirectDebitPayment"} <= {
         str(c["type"]) for c in first
     }
+
+
+def test_the_converters_build_the_inputs_the_dataclasses_build() -> None:
+    """The account inputs are built without their dataclass `__init__` (`flows.build`): each
+    is still of its own class, equal to, hashing and written (its conflict digest's text)
+    the same as the one the dataclass builds from the same fields."""
+    examples = Path(__file__).parents[4] / "examples" / "events" / "billing.jsonl"
+    events: list[Any] = [e for e in read_paths([examples]) if isinstance(e, DomainEvent)]
+    events.append(account_link("reg-1", date(2024, 3, 1), ENG, "ACC-1", date(2024, 3, 1)))
+    events.append(
+        AccountReadingForwarded(
+            event_id="fwd-1",
+            occurred_at=midnight(date(2024, 3, 2)),
+            account_id="ACC-1",
+            mpan=ENG,
+            value=Decimal("12.5"),
+            read_on=date(2024, 3, 2),
+            reading_source="D0010",
+        )
+    )
+    converters = AccountMachine().converters
+    built = [converters[type(e)](e, DEFAULT_POLICY) for e in events if type(e) in converters]
+    assert {type(inp) for inp in built} == set(_TRANSITIONS)  # every input class, each its own
+    for inp in built:
+        same = type(inp)(**{spec.name: getattr(inp, spec.name) for spec in fields(inp)})
+        assert inp == same
+        assert hash(inp) == hash(same)
+        assert repr(inp) == repr(same)
