@@ -121,11 +121,20 @@ class MarkedEngine(Engine):
         finally:
             self._out = None
 
-    def _subject(self, subject_id: str) -> Any:
+    def _mark(self, subject_id: str) -> None:
         out = self._out
         if out is not None:
             mark = (self._day, self._phase, subject_id)
             self.marks.append((mark, (len(out.commands), len(out.anomalies), len(out.follow_ups))))
+
+    def _apply_held(self, subject_id: str, *args: Any) -> None:
+        # Every subject's held inputs are applied here, whichever way `_close_day` found them.
+        self._mark(subject_id)
+        super()._apply_held(subject_id, *args)
+
+    def _subject(self, subject_id: str) -> Any:
+        if self._phase:  # the deadlines' turn: a subject is named before it fires
+            self._mark(subject_id)
         return super()._subject(subject_id)
 
 
