@@ -159,6 +159,9 @@ def main() -> int:
             f"({ingested / max(ours['cpu_seconds'], 1e-9):,.0f} per CPU second; "
             f"{folded_rate(ours):,.0f}/s of the {ours['events']} it folds with hand-offs and ticks), "
             f"{ours['commands']} commands, "
+            f"folded: {ours.get('ticks', 0)} day ticks, {ours.get('derived', 0)} derived events "
+            f"({ours.get('follow_ups', 0)} hand-offs made; {ours.get('copies', 0)} of their copies "
+            "taken as folded), "
             f"peak {ours['peak_mb']:.0f} MB = {ours['peak_mb'] * 2**20 / args.supply_points:,.0f} bytes "
             f"per supply point; snapshot of {ours['snapshot_keys']} keys in "
             f"{ours['snapshot_seconds']:.1f} s ({ours['snapshots_written']} partitions)",

@@ -3,7 +3,11 @@
 bench/synthetic_log.py's log is laid out as `meterflow ingest` lays it out (Avro values,
 keyed by partition key, each day tick in every partition), then fed to a `LockStep` of 4
 partitions in fetch-sized chunks, folded with the lock-step rules, every record it decides
-encoded as the worker produces it (nothing is sent). It prints the CPU seconds of the fold
+encoded as the worker produces it (nothing is sent). The follow-ups it publishes to the
+input topic are appended to their partition's log, as the broker would, and come round
+later: as the worker does, the lock-step is told where each copy of one it handed at once
+went (`LockStep.copied`), unless `--fold-copies` (every copy decoded and folded again, as
+before D51: the digest must not change). It prints the CPU seconds of the fold
 (best of `--rounds`, each on fresh Engines), the events per CPU second, and a sha256 of
 every produced (topic, key, value) in order: the same digest before and after a change
 proves the worker's output unchanged. Logs are JSON lines on stderr, as the worker's.
@@ -58,8 +62,11 @@ def partitioned(points: int, events: int, days: int) -> dict[int, list[SimpleNam
     return logs
 
 
-def fold(logs: dict[int, list[SimpleNamespace]], chunk: int, budget: int) -> tuple[int, str, float]:
+def fold(
+    logs: dict[int, list[SimpleNamespace]], chunk: int, budget: int, *, fold_copies: bool = False
+) -> tuple[int, str, float]:
     """Fold `logs` as the worker's loop does; (events folded, sha256 of the output, CPU s)."""
+    logs = {p: list(records) for p, records in logs.items()}  # the copies are appended
     lockstep = LockStep(TOPICS, PARTITIONS)
     for p in range(PARTITIONS):
         lockstep.add(p, PartitionProcessor(p, topics=TOPICS), 0)
@@ -83,8 +90,16 @@ def fold(logs: dict[int, list[SimpleNamespace]], chunk: int, budget: int) -> tup
         while True:
             out = Outgoing()
             lockstep.step(caught_up, out, budget=budget)
-            for topic, key, value in out.records:
+            local = set() if fold_copies else set(out.local_copies)
+            for index, (topic, key, value) in enumerate(out.records):
                 digest.update(topic.encode() + b"\0" + (key or b"") + b"\0" + value)
+                if topic == TOPICS.input and key:  # published: the broker appends it to the log
+                    target = partition_for(key.decode(), PARTITIONS)
+                    log = logs[target]
+                    if index in local:
+                        lockstep.copied(target, len(log))
+                    log.append(SimpleNamespace(offset=len(log), value=value, timestamp=1))
+                    ended.discard(target)
             events += out.events
             if len(out.records) < budget or not lockstep.due(caught_up):
                 break
@@ -104,6 +119,9 @@ def main() -> int:
     parser.add_argument("--chunk", type=int, default=1_000, help="records per partition per fetch")
     parser.add_argument("--budget", type=int, default=2_000, help="records per commit (commit_records)")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile (text, by cumulative time)")
+    parser.add_argument(
+        "--fold-copies", action="store_true", help="decode and fold the follow-ups' copies again"
+    )
     args = parser.parse_args()
     collect_less_often()  # as every meterflow process does (D44)
     configure_logging(json=True)  # as `meterflow worker` logs: JSON lines on stderr
@@ -114,7 +132,7 @@ def main() -> int:
     events = 0
     for _ in range(args.rounds):
         gc.collect()
-        events, digest, seconds = fold(logs, args.chunk, args.budget)
+        events, digest, seconds = fold(logs, args.chunk, args.budget, fold_copies=args.fold_copies)
         digests.add(digest)
         best = min(best, seconds)
     assert len(digests) == 1, f"the rounds gave different outputs: {digests}"
@@ -125,7 +143,7 @@ def main() -> int:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        fold(logs, args.chunk, args.budget)
+        fold(logs, args.chunk, args.budget, fold_copies=args.fold_copies)
         profiler.disable()
         with open(args.profile, "w", encoding="utf-8") as handle:
             stats = pstats.Stats(profiler, stream=handle)

@@ -158,6 +158,10 @@ async def run_meterflow(
             "system": "meterflow",
             "events": worker.stats.events,
             "commands": worker.stats.commands,
+            "ticks": worker.stats.ticks,
+            "derived": worker.stats.derived,
+            "follow_ups": worker.stats.follow_ups,
+            "copies": worker.stats.copies,
             "seconds": done - (first or done),
             "cpu_seconds": cpu,  # of this process over the same span (the broker's not counted)
             "peak_mb": peak_mb(),

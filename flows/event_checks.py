@@ -9,7 +9,10 @@ field named, instead of folded:
   event's JSON form, plus the envelope (`event_id` text, `occurred_at` with its offset);
 - any other event (DTC flows, hand-offs): the envelope, and every MPAN field (named
   `mpan` or `*_mpan`, nested records and lists included) through the reader's MPAN parser.
-The plan of each class is worked out once.
+The plan of each class is worked out once, with a quick test of its own: the usual event
+(plain texts, an aware instant, valid MPAN cores, a date, a flag or a member where the
+table reads one) is passed by it without the JSON form being built; anything else goes
+through the full checks, which alone say what is wrong.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
-from flows.json_fields import Problem, Problems, Spec, amount, fields_of, instant, mpan, text
+from flows.json_fields import Problem, Problems, Spec, amount, fields_of, flag, instant, iso_date, mpan, text
 from flows.messages import BUILDERS, TYPES
 from processors.vocabulary.events import DayClosed, DomainEvent
 from processors.vocabulary.json_values import json_value
+from processors.vocabulary.mpan import check_digit
 
 _ENVELOPE = {"event_id": Spec(text), "occurred_at": Spec(instant)}
 _TABLES: dict[type[DomainEvent], dict[str, Spec]] = {
@@ -34,7 +40,9 @@ the checks of any other event: the envelope and its MPANs."""
 # Parsers that take the decoded value as it is, or its ISO text (the others take its JSON form).
 _NATIVE = (mpan, text, amount)
 _ISO = (instant,)
-_PLANS: dict[type, Callable[[Any], list[Problem]]] = {}
+# (a quick test that passes only events the full checks find nothing in, the full checks)
+Plan = tuple[Callable[[Any], bool], Callable[[Any], list[Problem]]]
+_PLANS: dict[type, Plan] = {}
 
 
 def check_event(event: DomainEvent) -> None:
@@ -44,12 +52,15 @@ def check_event(event: DomainEvent) -> None:
     plan = _PLANS.get(kind)
     if plan is None:
         plan = _PLANS[kind] = _plan(kind)
-    problems = plan(event)
+    quick, full = plan
+    if quick(event):
+        return
+    problems = full(event)
     if problems:
         raise Problems(problems)
 
 
-def _plan(kind: type[DomainEvent]) -> Callable[[Any], list[Problem]]:
+def _plan(kind: type[DomainEvent]) -> Plan:
     table = _TABLES.get(kind) or {}
     specs = {**_ENVELOPE, **table}
     native = [
@@ -57,6 +68,13 @@ def _plan(kind: type[DomainEvent]) -> Callable[[Any], list[Problem]]:
     ]
     as_json = {name: spec for name, spec in specs.items() if spec.parse not in _NATIVE + _ISO}
     nested = [] if table or kind is DayClosed else _mpan_fields(kind)
+    return _quick(native, as_json, nested), _full(native, as_json, nested)
+
+
+def _full(
+    native: list[tuple[str, Spec, bool]], as_json: dict[str, Spec], nested: list[str]
+) -> Callable[[Any], list[Problem]]:
+    """Every problem of an event: the JSON-lines reader's parsers on its fields."""
 
     def run(event: Any) -> list[Problem]:
         problems: list[Problem] = []
@@ -87,6 +105,104 @@ def _plan(kind: type[DomainEvent]) -> Callable[[Any], list[Problem]]:
         return problems
 
     return run
+
+
+def _quick(
+    native: list[tuple[str, Spec, bool]], as_json: dict[str, Spec], nested: list[str]
+) -> Callable[[Any], bool]:
+    """True only for an event `_full` finds nothing in; False sends it to `_full`.
+    Each test below accepts a value only where its parser's verdict is known to be yes:
+    - a text: a non-blank str; an MPAN: a valid core (`_is_mpan_core`); an instant: an
+      aware datetime (what `_full` asks of one); an amount: its parser's own verdict;
+    - read from the JSON form: a date where `iso_date` reads it (a date's ISO text always
+      is one), a bool where `flag` does, an enum member whose value the field's parser
+      took before (each member's verdict is remembered: there are few);
+    - a nested MPAN field holding a str (a valid core, if its name says MPAN)."""
+    checks: list[tuple[str, Callable[[Any], bool], bool]] = []
+    for name, spec, iso in native:
+        checks.append((spec.attr or name, _native_test(spec.parse, iso), spec.required))
+    for name, spec in as_json.items():
+        checks.append((spec.attr or name, _json_test(name, spec), spec.required))
+    for name in nested:
+        checks.append((name, _is_mpan_core if _is_mpan_name(name) else _is_text, False))
+
+    def passes(event: Any) -> bool:
+        for attr, test, required in checks:
+            value = getattr(event, attr)
+            if value is None:
+                if required:
+                    return False
+            elif not test(value):
+                return False
+        return True
+
+    return passes
+
+
+def _native_test(parse: Callable[[Any], Any], iso: bool) -> Callable[[Any], bool]:
+    if iso:
+        return _is_aware
+    if parse is mpan:
+        return _is_mpan_core
+    if parse is text:
+        return _is_text
+    return _parses(parse)
+
+
+def _json_test(name: str, spec: Spec) -> Callable[[Any], bool]:
+    """A quick yes for a field `_full` reads from its JSON form."""
+    if spec.parse is iso_date:
+        return lambda value: type(value) is date
+    if spec.parse is flag:
+        return lambda value: type(value) is bool
+    verdicts: dict[Enum, bool] = {}
+    table = {name: Spec(spec.parse, spec.required)}
+
+    def member(value: Any) -> bool:
+        if not isinstance(value, Enum):
+            return False
+        known = verdicts.get(value)
+        if known is None:
+            try:
+                fields_of({name: json_value(value)}, table, "")
+                known = True
+            except Problems:
+                known = False
+            verdicts[value] = known
+        return known
+
+    return member
+
+
+def _parses(parse: Callable[[Any], Any]) -> Callable[[Any], bool]:
+    def test(value: Any) -> bool:
+        try:
+            parse(value)
+        except (ValueError, AttributeError):
+            return False
+        return True
+
+    return test
+
+
+def _is_aware(value: Any) -> bool:
+    return type(value) is datetime and value.tzinfo is not None
+
+
+def _is_text(value: Any) -> bool:
+    return type(value) is str and bool(value.strip())
+
+
+def _is_mpan_core(value: Any) -> bool:
+    """What `mpan` accepts, without its exception: 13 ASCII digits, the last the check
+    digit of the first twelve."""
+    return (
+        type(value) is str
+        and len(value) == 13
+        and value.isascii()
+        and value.isdigit()
+        and ord(value[12]) - 48 == check_digit(value[:12])
+    )
 
 
 def _is_mpan_name(name: str) -> bool:

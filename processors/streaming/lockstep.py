@@ -15,7 +15,10 @@ So the worker folds its partitions in lock-step, day tick by day tick:
 3. the follow-ups this caused are handed at once to the Engine of their key's partition
    when this worker owns it, as replay does, and published to the input topic as well
    (durable, and the only way to a partition another worker owns); when the published
-   copy comes round it is a duplicate event id, which the Engine ignores.
+   copy comes round it is a duplicate event id, which the Engine ignores. So that copy is
+   not decoded or folded at all when this worker handed it at once and has owned its
+   partition since: the loop tells the lock-step where the broker put each such copy
+   (`copied`), and `feed` queues a record at one of those offsets as already folded.
 Recovery folds the log with the same rules, so it rebuilds the state the live run had.
 """
 
@@ -40,6 +43,8 @@ from processors.vocabulary.events import DayClosed, DomainEvent
 Refusal = tuple[str | None, str]
 # (offset, event or None, raw value, why it is refused or None, timestamp)
 Item = tuple[int, DomainEvent | None, bytes | None, Refusal | None, int | None]
+# the refusal slot of a record that is the copy of a follow-up already handed to its Engine
+HANDED: Refusal = (None, "the copy of a follow-up already folded")
 
 _partitioner = DefaultPartitioner()
 
@@ -65,6 +70,9 @@ class LockStep:
         self.held: dict[int, int] = {}  # bytes of the records read but not yet folded
         # the last record folded: (offset, value, timestamp), for local state markers
         self.tail: dict[int, tuple[int, bytes | None, int | None]] = {}
+        # per partition, the offsets [start, end) of copies of follow-ups already handed to
+        # its Engine, in increasing order (one range per record batch, usually)
+        self.copies: dict[int, deque[list[int]]] = {}
 
     # -- partitions ---------------------------------------------------------------------
     def add(
@@ -88,12 +96,22 @@ class LockStep:
         self.fed[partition] = offset
         self.done[partition] = offset
         self.held[partition] = 0
+        self.copies[partition] = deque()
         tail = self.tail.get(partition)
         if tail is not None and tail[0] != offset - 1:
             del self.tail[partition]
 
     def remove(self, partition: int) -> None:
-        for table in (self.processors, self.buffers, self.ticks, self.fed, self.done, self.held, self.tail):
+        for table in (
+            self.processors,
+            self.buffers,
+            self.ticks,
+            self.fed,
+            self.done,
+            self.held,
+            self.tail,
+            self.copies,
+        ):
             table.pop(partition, None)
 
     def buffered_bytes(self, partition: int) -> int:
@@ -109,6 +127,19 @@ class LockStep:
             return False
         return all(self.ticks[p] or caught_up(p) for p in self.processors)
 
+    def copied(self, partition: int, offset: int) -> None:
+        """The broker put the copy of a follow-up that `_deliver` handed to `partition`'s
+        Engine at `offset`: when it comes round, it is queued as folded, not decoded.
+        Offsets are given in increasing order per partition (those of one record batch
+        are consecutive)."""
+        copies = self.copies.get(partition)
+        if copies is None or offset < self.fed[partition]:
+            return
+        if copies and copies[-1][1] == offset:
+            copies[-1][1] = offset + 1
+        else:
+            copies.append([offset, offset + 1])
+
     # -- reading ------------------------------------------------------------------------
     def feed(self, partition: int, records: Iterable[Any]) -> int:
         """Decode and queue records (anything with `offset` and `value`); returns how many.
@@ -118,10 +149,12 @@ class LockStep:
         if buffer is None:
             return 0
         ticks = self.ticks[partition]
+        copies = self.copies[partition]
         expected = self.fed[partition]
         decode = serde.decode_event
         queued = 0
         size = 0
+        copy = copies[0] if copies else None
         for record in records:
             offset = record.offset
             if offset < expected:
@@ -130,6 +163,18 @@ class LockStep:
             if value is not None:
                 size += len(value)
             timestamp = getattr(record, "timestamp", None)
+            if copy is not None and offset >= copy[0]:
+                while copy is not None and offset >= copy[1]:
+                    copies.popleft()
+                    copy = copies[0] if copies else None
+                if copy is not None and offset >= copy[0]:
+                    buffer.append((offset, None, value, HANDED, timestamp))
+                    expected = offset + 1
+                    queued += 1
+                    if expected == copy[1]:
+                        copies.popleft()
+                        copy = copies[0] if copies else None
+                    continue
             try:
                 event = decode(value or b"")
                 check_event(event)
@@ -197,6 +242,9 @@ class LockStep:
             if value is not None:
                 freed += len(value)
             if event is None:
+                if reason is HANDED:
+                    out.copies += 1
+                    continue
                 field, why = reason or (None, "undecodable")
                 processor.reject(offset, value, why, out, field=field)
                 continue
@@ -229,8 +277,10 @@ class LockStep:
             event = queue.popleft()
             key = event.partition_key
             out.follow_ups += 1
-            if not out.mute:
-                out.records.append((self.topics.input, key.encode() or None, serde.encode_event(event)))
             target = self.processors.get(partition_for(key, self.partitions)) if key else None
+            if not out.mute:
+                if target is not None:
+                    out.local_copies.append(len(out.records))
+                out.records.append((self.topics.input, key.encode() or None, serde.encode_event(event)))
             if target is not None:
                 queue.extend(target.handle(event, -1, None, out))

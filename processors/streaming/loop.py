@@ -127,7 +127,9 @@ class FoldLoop:
         it folded and flush the local states to them."""
         if self.observer is not None:
             self.observer(lockstep.processors, out)
-        await self._produce(out.records)
+        placed = await self._produce(out.records)
+        if out.local_copies:
+            copied(lockstep, out.local_copies, placed)
         offsets = {
             TopicPartition(self.topics.input, p): done
             for p, done in lockstep.done.items()
@@ -152,6 +154,7 @@ class FoldLoop:
         self.stats.events += out.events
         self.stats.ticks += out.ticks
         self.stats.derived += out.derived
+        self.stats.copies += out.copies
         self.stats.commands += out.commands
         self.stats.anomalies += out.anomalies
         self.stats.rejected += out.rejected
@@ -178,8 +181,8 @@ class FoldLoop:
                 self.consumer.resume(tp)
                 self._paused.discard(partition)
 
-    async def _produce(self, records: list[tuple[str, bytes | None, bytes]]) -> None:
-        await produce_all(self.producer, records, status=self.status, stopping=self.stopping)
+    async def _produce(self, records: list[tuple[str, bytes | None, bytes]]) -> list[Placed]:
+        return await produce_all(self.producer, records, status=self.status, stopping=self.stopping)
 
     def sample_lag(self, lockstep: LockStep) -> None:
         """Lag per partition: records not yet folded, measured against the broker's high
@@ -231,14 +234,32 @@ def with_events(on_events: EventsSink, recorder: BatchObserver | None) -> BatchO
     return observe
 
 
+def copied(lockstep: LockStep, local_copies: list[int], placed: list[Placed]) -> None:
+    """Tell `lockstep` the offsets the broker gave the copies of follow-ups it handed
+    at once (`local_copies`: their indexes in the records `placed` says where went)."""
+    local = set(local_copies)
+    for _, partition, base, indexes in placed:
+        if base < 0:
+            continue  # no offset acknowledged (acks=0)
+        for i, index in enumerate(indexes):
+            if index in local:
+                lockstep.copied(partition, base + i)
+
+
+Placed = tuple[str, int, int, list[int]]
+"""A record batch acknowledged: (topic, partition, the offset of its first record, the
+indexes of its records in the list sent)."""
+
+
 async def produce_all(
     producer: AIOKafkaProducer,
     records: list[tuple[str, bytes | None, bytes]],
     *,
     status: BrokerStatus | None = None,
     stopping: asyncio.Event | None = None,
-) -> None:
-    """Send every (topic, key, value) record and wait until the broker acknowledged all of them.
+) -> list[Placed]:
+    """Send every (topic, key, value) record and wait until the broker acknowledged all of
+    them; returns where each record batch went.
 
     While the broker is away the whole batch is sent again until it is acknowledged
     (records already acknowledged become duplicates, which command ids make harmless):
@@ -247,14 +268,18 @@ async def produce_all(
     line per outage rather than one per attempt. Both runtimes produce through this.
     """
     if not records:
-        return
+        return []
     attempt = 0
     while True:
         try:
-            await asyncio.gather(*await send_batches(producer, records))
+            sent = await queue_batches(producer, records)
+            acknowledged = await asyncio.gather(*(future for future, _ in sent))
             if status is not None:
                 status.ok()
-            return
+            return [
+                (meta.topic, meta.partition, meta.offset, indexes)
+                for meta, (_, indexes) in zip(acknowledged, sent, strict=True)
+            ]
         except KafkaError as exc:
             if stopping is not None and stopping.is_set():
                 raise Stopping(f"stopping with {len(records)} records unsent ({exc!r})") from exc
@@ -272,8 +297,19 @@ async def send_batches(
     *,
     partition: int | None = None,
 ) -> list[asyncio.Future[Any]]:
+    """Queue `records` as record batches (`queue_batches`) and return the futures of
+    their acknowledgements."""
+    return [future for future, _ in await queue_batches(producer, records, partition=partition)]
+
+
+async def queue_batches(
+    producer: AIOKafkaProducer,
+    records: Iterable[tuple[str, bytes | None, bytes]],
+    *,
+    partition: int | None = None,
+) -> list[tuple[asyncio.Future[Any], list[int]]]:
     """Queue `records` as one record batch per topic partition (more when one fills up) and
-    return the futures of their acknowledgements.
+    return, per batch, the future of its acknowledgement and the indexes of its records.
 
     `producer.send` costs a coroutine, a metadata wait and a partitioner call per record,
     which was most of the worker's produce time (D29). Records go to the partition the
@@ -282,8 +318,8 @@ async def send_batches(
     `send` per record gave. `partition`: every record to that partition instead (snapshots).
     """
     partitions: dict[str, list[int]] = {}
-    grouped: dict[tuple[str, int], list[tuple[bytes | None, bytes]]] = {}
-    for topic, key, value in records:
+    grouped: dict[tuple[str, int], list[tuple[int, bytes | None, bytes]]] = {}
+    for index, (topic, key, value) in enumerate(records):
         if partition is None:
             every = partitions.get(topic)
             if every is None:
@@ -294,18 +330,21 @@ async def send_batches(
         queued = grouped.get(target)
         if queued is None:
             queued = grouped[target] = []
-        queued.append((key, value))
-    futures: list[asyncio.Future[Any]] = []
+        queued.append((index, key, value))
+    sent: list[tuple[asyncio.Future[Any], list[int]]] = []
     for (topic, number), queued in grouped.items():
         batch = producer.create_batch()
-        for key, value in queued:
+        indexes: list[int] = []
+        for index, key, value in queued:
             if batch.append(key=key, value=value, timestamp=None) is None:  # full: send, start another
-                futures.append(await producer.send_batch(batch, topic, partition=number))
+                sent.append((await producer.send_batch(batch, topic, partition=number), indexes))
                 batch = producer.create_batch()
+                indexes = []
                 if batch.append(key=key, value=value, timestamp=None) is None:
                     raise ValueError(f"a record of {len(value)} bytes does not fit a record batch")
-        futures.append(await producer.send_batch(batch, topic, partition=number))
-    return futures
+            indexes.append(index)
+        sent.append((await producer.send_batch(batch, topic, partition=number), indexes))
+    return sent
 
 
 async def _pause(seconds: float, stopping: asyncio.Event | None) -> None:

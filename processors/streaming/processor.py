@@ -44,8 +44,12 @@ class Outgoing:
     follow_ups: int = 0
     events: int = 0  # every event folded: input events, derived events and day tick records
     ticks: int = 0  # of which day tick records (one per partition per closed day)
-    derived: int = 0  # of which derived events (hand-offs, and their copies from the topic)
+    derived: int = 0  # of which derived events (hand-offs, and copies another worker handed on)
+    copies: int = 0  # copies of hand-offs folded at once here, come round: taken as folded
     handled: list[tuple[int, DomainEvent, Any]] = field(default_factory=list)
+    # indexes in `records` of the follow-ups also handed to an Engine of this worker: when
+    # their copies come round from the input topic they need not be decoded or folded
+    local_copies: list[int] = field(default_factory=list)
     keep: bool = False  # keep `handled` (for the dashboard, which reads rejections from their topic)
     mute: bool = False  # recovery: fold only, produce nothing
 

@@ -129,7 +129,8 @@ class Recovery:
             found: dict[int, Snapshot] = {}
             if self.snapshots and wanted:
                 try:
-                    found = await latest_snapshots(reader, self.topics.snapshots, wanted)
+                    with gc_paused():  # every state's bytes are held until its snapshot's END
+                        found = await latest_snapshots(reader, self.topics.snapshots, wanted)
                     found = await self._of_this_log(reader, found)
                 except ReadStalled as exc:  # the same state comes from the log, only slower
                     log.warning("snapshots unreadable; folding from the beginning", error=str(exc))
@@ -149,9 +150,9 @@ class Recovery:
                 await local.flush_recovered(reader, rebuild)
         finally:
             await reader.stop()
-        if local is None:  # a local store's Engine indexed it when it was opened
-            for processor in rebuild.processors.values():
-                processor.engine.rebuild_deadlines()
+        # No deadline index is rebuilt here: a snapshot's states were indexed as they were
+        # loaded, a local store's when it was opened, and the re-fold kept each index as the
+        # live fold does (each index was built a second time here).
         keys = sum(processor.keys() for processor in rebuild.processors.values())
         elapsed = time.perf_counter() - started
         self.stats.recovered_events += muted.events
