@@ -7,7 +7,7 @@ encoded as the worker produces it (nothing is sent). The follow-ups it publishes
 input topic are appended to their partition's log, as the broker would, and come round
 later: as the worker does, the lock-step is told where each copy of one it handed at once
 went (`LockStep.copied`), unless `--fold-copies` (every copy decoded and folded again, as
-before D51: the digest must not change). It prints the CPU seconds of the fold
+before D55: the digest must not change). It prints the CPU seconds of the fold
 (best of `--rounds`, each on fresh Engines), the events per CPU second, and a sha256 of
 every produced (topic, key, value) in order: the same digest before and after a change
 proves the worker's output unchanged. Logs are JSON lines on stderr, as the worker's.

@@ -13,7 +13,7 @@ class WorkerStats:
     events: int = 0  # every event folded: input events, derived events and day tick records
     ticks: int = 0  # day tick records (each closed day once per owned partition)
     derived: int = 0  # derived events folded (a hand-off at once; its copy too, from another worker)
-    copies: int = 0  # copies of hand-offs this worker had folded at once, taken as folded (D51)
+    copies: int = 0  # copies of hand-offs this worker had folded at once, taken as folded (D55)
     commands: int = 0
     anomalies: int = 0
     rejected: int = 0

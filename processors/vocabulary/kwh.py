@@ -13,7 +13,7 @@ back (`text_values`) through the same memory. Only a text written as its Decimal
 itself (`str(Decimal(text)) == text`, as a log's values usually are) is remembered, so a
 day whose texts are all known has the compact text of its values already: its texts
 joined by commas, found again by the identity of the values tuple handed out
-(`day_text`), instead of 48 `str` calls when the day is applied (docs/decisions.md D51).
+(`day_text`), instead of 48 `str` calls when the day is applied (docs/decisions.md D53).
 Measured, and left out: a value's text found by the identity of its remembered Decimal
 is no faster than `str` (an `id` is a new int each time), nor is `map` over a dict's
 `__getitem__` faster than a comprehension.

@@ -7,7 +7,7 @@ account, the gas points' price requests), laid out on 4 partitions; what the loc
 publishes to the input topic is appended to its partition's log, as the broker would, so
 the copies come round. (Folded again, the copies of the gas points' `SapWanted` were
 answered a second time, with the prices known by then: 16 `event_id_conflict` anomalies
-replay does not give, D51.)
+replay does not give, D55.)
 """
 
 from __future__ import annotations
