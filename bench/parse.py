@@ -36,11 +36,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from flows import peek_dtc_header, read_file
-from flows.build import constructor
 from flows.catalogue import CATALOGUE
 from flows.dtc import check_structure, read_dtc
 from flows.reader import MAPPERS
 from flows.rejections import FileReport, RejectedRecord
+from processors.vocabulary.construction import constructor
 from processors.vocabulary.events import ReadingMethod, RegisterReading
 from processors.vocabulary.mpan import check_digit
 

@@ -2,7 +2,7 @@
 
 The two flows share one structure under different group codes (FLOWS.md 3), so one
 mapper serves both, keyed by the groups' roles. This is the reader's hot path: objects
-are built with `flows.build.constructor`, and the small records that repeat (site
+are built with `processors.vocabulary.construction.constructor`, and the small records that repeat (site
 visits, validation results) are shared, immutable, between events.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
 
-from flows.build import constructor
 from flows.dtc import GROUP, VALUES, Context, Mapper, Node
+from processors.vocabulary.construction import constructor
 from processors.vocabulary.events import (
     BscValidationStatus,
     CosReadingsNotified,

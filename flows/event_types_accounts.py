@@ -13,7 +13,6 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar
 
-from flows.build import constructor
 from flows.json_fields import (
     Spec,
     amount,
@@ -28,6 +27,7 @@ from flows.json_fields import (
     signed_amount,
     text,
 )
+from processors.vocabulary.construction import constructor
 from processors.vocabulary.events import (
     AccountMigrated,
     AccountOpened,
@@ -163,7 +163,7 @@ _READING_FIELDS = frozenset(("value", "read_on", "meter_id", "register_id"))
 _FIELDS = {kind: frozenset((*_ENVELOPE, *fields)) for kind, (_, fields) in TYPES.items()}
 
 # The clean lines' objects, built without the frozen dataclasses' per-field
-# `object.__setattr__` (`flows.build`): the same objects, equal and hashing the same.
+# `object.__setattr__` (`processors.vocabulary.construction`): the same objects, equal and hashing the same.
 _new_charge = constructor(BillCharge)
 _new_item = constructor(ChargeItem)
 _new_transfer_reading = constructor(TransferReading)

@@ -34,11 +34,11 @@ from enum import StrEnum
 from operator import itemgetter
 from typing import Any
 
-from flows.build import constructor, templated
 from flows.catalogue import CATALOGUE, FlowStructure, Group
 from flows.d0010 import EventBuilder, readings_event, validation_result
 from flows.dtc import Context, FastPath
 from flows.fields import parse_clock_time
+from processors.vocabulary.construction import constructor, templated
 from processors.vocabulary.events import (
     CosReadingsNotified,
     MeterReadings,

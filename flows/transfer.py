@@ -4,7 +4,7 @@ rebuilding them is cheap.
 A frozen slotted dataclass pickles by default through its generated `__setstate__`,
 which sets each field with `object.__setattr__` (and looks the fields up every time):
 unpickling a D0010 event would cost about as much as reading it. `dumps` instead reduces
-every slotted dataclass that `flows.build.constructor` can build to its positional
+every slotted dataclass that `processors.vocabulary.construction.constructor` can build to its positional
 constructor and its field values; everything else pickles as usual. The constructor
 travels by name (`build__<module>__<class>`, made on first use by this module's
 `__getattr__` in whichever process unpickles), so rebuilding an object is one call.
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from flows.build import constructor
+from processors.vocabulary.construction import constructor
 
 _PREFIX = "build:"  # not an identifier: it never clashes with a name of this module
 # Per class: its positional builder and a getter of its field values; None: pickle as usual.

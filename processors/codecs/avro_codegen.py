@@ -6,7 +6,7 @@ decode one D0010 event, most of the streaming worker's CPU. Here each class gets
 straight-line Python functions generated from its type hints and its parsed current
 schema (as `flows.catalogue` compiles record parsers from data): an encoder that writes
 the Avro body directly from the object's attributes, and a decoder that reads the body
-directly into the slots of a new object (as `flows.build.constructor` does) without an
+directly into the slots of a new object (as `processors.vocabulary.construction.constructor` does) without an
 intermediate dict.
 
 The bytes and the decoded values are those of fastavro 1.x (`schemaless_writer` /
@@ -641,7 +641,7 @@ class _Generator:
         self.records.pop()
         built = src.const(f"class_{cls.__name__}_", cls)
         if _slotted_without_post_init(cls):
-            # Set the slots directly, as flows.build.constructor: the frozen __init__ costs
+            # Set the slots directly, as vocabulary.construction.constructor: the frozen __init__ costs
             # an object.__setattr__ per field.
             src.add(indent, f"{var} = _new({built})")
             for name, value in values:
@@ -689,7 +689,7 @@ def _shared_when_repeated(cls: type, schema: Any, named: dict[str, Any]) -> bool
 
 
 def _slotted_without_post_init(cls: type) -> bool:
-    """The classes `flows.build.constructor` builds: slotted, no __post_init__ to skip, and
+    """The classes `construction.constructor` builds: slotted, no __post_init__ to skip, and
     every field in a slot of the class or a base."""
     if hasattr(cls, "__post_init__") or "__slots__" not in vars(cls):
         return False

@@ -41,7 +41,6 @@ import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 import processors.vocabulary.events.internal  # noqa: F401 - defines the internal events found by subclass
-from flows.build import constructor
 from flows.rejections import FileReport, RejectedRecord
 from processors.codecs import avro_codegen
 from processors.codecs.type_hints import (
@@ -58,6 +57,7 @@ from processors.codecs.type_hints import (
 from processors.settings import REPO_SCHEMAS_DIR
 from processors.vocabulary.anomalies import Anomaly
 from processors.vocabulary.commands import COMMAND_TYPES, Command
+from processors.vocabulary.construction import constructor
 from processors.vocabulary.events import DomainEvent
 from processors.vocabulary.json_values import json_value
 

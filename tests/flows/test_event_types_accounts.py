@@ -112,7 +112,7 @@ def _objects(value: Any) -> list[Any]:
 
 
 def test_a_clean_line_gives_the_tables_object_in_every_respect(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Built without the dataclass `__init__` (`flows.build`), a fast event is still of the
+    """Built without the dataclass `__init__` (`vocabulary.construction`), a fast event is still of the
     event's own class, equal to the table's and hashing the same, and as frozen."""
     for data in _account_lines():
         fast = event_types_accounts.FAST[data["type"]](data, _SOURCE)

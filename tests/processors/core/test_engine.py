@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from gwt_accounts import opened
 from gwt_core import (
@@ -17,10 +18,12 @@ from gwt_core import (
     secured,
 )
 
+from processors.core import engine as engine_module
 from processors.core.deadlines import Deadline
 from processors.core.engine import META_KEY, Engine, EngineMeta, Outcome
 from processors.core.policy import Policy
 from processors.core.store import DictStateStore
+from processors.drivers.replay import replay
 from processors.vocabulary.events import DayClosed, ReadingNotObtained
 
 SSD = date(2024, 3, 1)
@@ -218,3 +221,14 @@ def test_an_engine_over_a_store_it_did_not_write_forwards_a_business_mpans_readi
     bill = restarted.of_type("BillBusinessAccount")[-1]
     assert bill.issued_on == date(2024, 12, 1)
     assert bill.to_json()["reading"]["value"] == "110"
+
+
+def test_routine_events_share_one_outcome_that_a_whole_replay_leaves_empty() -> None:
+    examples = Path(__file__).resolve().parents[3] / "examples"
+    engine = Engine()
+    outputs = list(replay([examples / "flows", examples / "events"], date(2025, 3, 31), engine=engine))
+    assert len(outputs) > 100
+    assert Outcome() == engine_module._NOTHING  # no caller added to it
+    s = Scenario().play([registered(ENG, "smart_nhh", date(2023, 1, 1))], until=date(2024, 1, 1))
+    routine = d0010(ENG, midnight(date(2024, 1, 2)), on=date(2024, 1, 2))
+    assert s.engine.handle(routine) is engine_module._NOTHING

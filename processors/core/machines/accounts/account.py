@@ -18,7 +18,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from flows.build import constructor
 from processors.core.calendar import ONE_DAY, country_for, working_days_after
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
@@ -45,6 +44,7 @@ from processors.vocabulary.commands import (
     WarnBackbillingRisk,
     WriteOffBackbilledCharges,
 )
+from processors.vocabulary.construction import constructor
 from processors.vocabulary.events import (
     AccountMigrated,
     AccountMpanLinked,
@@ -540,7 +540,7 @@ _UNKNOWN = "for an account we do not know"
 
 # The inputs of the most numerous account events (a bill a month, an opening and a link per
 # account, the readings of business MPANs), built without the frozen dataclass `__init__`'s
-# per-field `object.__setattr__` (`flows.build`): the same objects.
+# per-field `object.__setattr__` (`processors.vocabulary.construction`): the same objects.
 _new_opened = constructor(OpenedIn)
 _new_linked = constructor(LinkedIn)
 _new_reading = constructor(ReadingIn)

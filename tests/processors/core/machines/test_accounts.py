@@ -563,7 +563,7 @@ def test_replay_twice_gives_identical_commands(charges: list[BillCharge], balanc
 
 
 def test_the_converters_build_the_inputs_the_dataclasses_build() -> None:
-    """The account inputs are built without their dataclass `__init__` (`flows.build`): each
+    """The account inputs are built without their dataclass `__init__` (`vocabulary.construction`): each
     is still of its own class, equal to, hashing and written (its conflict digest's text)
     the same as the one the dataclass builds from the same fields."""
     examples = Path(__file__).parents[4] / "examples" / "events" / "billing.jsonl"

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from flows.build import constructor, templated
 from flows.dtc import parse_header
 from processors.codecs.serde import event_classes
+from processors.vocabulary.construction import constructor, templated
 from processors.vocabulary.events import (
     BscValidationStatus,
     MeterReadings,

@@ -1,4 +1,6 @@
-"""Cheap construction of the frozen event dataclasses on the reader's hot path.
+"""Cheap construction of frozen dataclasses on the hot paths: the readers' events, the core's
+inputs. It imports nothing of meterflow, so it lives in the vocabulary, which every layer
+may import (docs/decisions.md D54).
 
 A frozen dataclass's generated `__init__` sets every field through
 `object.__setattr__`, which costs several times more than the parsing of the record.
