@@ -64,6 +64,11 @@ _COMMAND, _ANOMALY = 0, 1
 _TAG = itemgetter(0)
 
 
+def _breadth_first(item: tuple[Tag, DomainEvent]) -> tuple[int, Tag]:
+    """Follow-ups in the order one process folds them: by depth, then by tag."""
+    return item[0][1], item[0]
+
+
 def owner(key: str, jobs: int) -> int:
     """The worker that folds `key`'s events."""
     return zlib.crc32(key.encode()) % jobs
@@ -225,7 +230,7 @@ class _Worker:
                 mine.extend(loads(data))
             if not any([bool(mine), *(flag == b"1" for flag in self.swap([b"1" if mine else b"0"] * jobs))]):
                 return
-            mine.sort(key=lambda item: (item[0][1], item[0]))
+            mine.sort(key=_breadth_first)
             for tag, event in mine:
                 self.fold(tag, event)
 
@@ -234,7 +239,7 @@ class _Worker:
         as `replay._results` folds them; `PartitionsCrossed` when one is another worker's."""
         while self.pending:
             batch, self.pending = self.pending, []
-            batch.sort(key=lambda item: (item[0][1], item[0]))
+            batch.sort(key=_breadth_first)
             for tag, event in batch:
                 key = event.partition_key
                 if owner(key, self.jobs) != self.me:
