@@ -135,7 +135,7 @@ def _partitioned(
     paths: Sequence[Path | str], until: date | None, policy: Policy, summary: ReplaySummary, jobs: int
 ) -> Iterator[ReplayOutput]:
     """`replay` by partitions: the workers' counts go to `summary` before the first output
-    (they have all finished by then) and after the last."""
+    (they have all finished by then)."""
     run = Partitioned(paths, until, policy, jobs)
     outputs = run.outputs()
     try:
@@ -144,12 +144,12 @@ def _partitioned(
         summary.in_one_process = str(crossed)
         yield from replay(paths, until, policy, summary)
         return
-    for index, item in enumerate(itertools.chain(() if first is None else (first,), outputs)):
-        if index == 0:
-            _add_counts(summary, run.counts)
+    _add_counts(summary, run.counts)
+    if first is None:
+        return
+    for item in itertools.chain((first,), outputs):
         summary.count(item)
         yield item
-    _add_counts(summary, run.counts)
 
 
 def _add_counts(summary: ReplaySummary, counts: list[Counts]) -> None:
