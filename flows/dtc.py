@@ -51,23 +51,23 @@ _BOM = b"\xef\xbb\xbf"
 
 
 KeyTest = Callable[[str], bool]
+Region = list[Any]
+"""[first line, own]: the region (`_regions`) whose outcomes the reader is yielding, and
+whether its key is one `only_keys` accepts (False: a region every process reads)."""
 _keep: KeyTest | None = None
-_skipped = [0]  # event groups the fast path skipped in this process, in all files
+_region: Region = [0, False]
 
 
-def only_keys(keep: KeyTest | None) -> None:
-    """From now on in this process, the fast path builds only the event groups whose key
-    (MPAN) `keep` accepts; it still checks the others, and counts them in their file's
-    report (`meterflow replay --jobs N`: each worker process folds a partition of keys)."""
+def only_keys(keep: KeyTest | None) -> Region:
+    """From now on in this process, the reader skips unread the D0010 / D0086 event groups
+    whose key (the MPAN on the raw text of their first record) `keep` refuses: their
+    outcomes, rejections included, are for the process that keeps that key (`meterflow
+    replay --jobs N`). A group whose MPAN cannot be read so, and the rest of a file read
+    record by record (`_regions`), are read whole by every process. Returns the region
+    the reader is in, updated before each region's outcomes (line 0: the file's own)."""
     global _keep  # noqa: PLW0603 - one setting per process, read as each file opens
     _keep = keep
-
-
-def skipped_groups() -> int:
-    """How many event groups this process has skipped (`only_keys`), counted before the
-    next outcome is yielded: an outcome's place in the whole log is the outcomes before
-    it plus this."""
-    return _skipped[0]
+    return _region
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +78,9 @@ class Context:
     path: str
     test_data: bool
     keep: KeyTest | None = None
-    """The fast path's key test (`only_keys`); None: every group is built."""
-    skipped: list[int] = field(default_factory=lambda: [0])
-    """The count of event groups the fast path read but did not build (`keep` refused
-    their key): the process's, in `read_dtc`."""
+    """The key test of `only_keys`; None: every group is read."""
+    region: Region = field(default_factory=lambda: [0, False])
+    """Where the reader is (`only_keys`): the process's, in `read_dtc`."""
 
     @property
     def event_prefix(self) -> str:
@@ -427,6 +426,7 @@ def read_dtc(
     DUPLICATE and skipped. Only a structurally sound file is remembered as seen.
     `fast`: fast paths by flow reference (D0010002), for the event groups they can read.
     """
+    _region[:] = 0, False
     raw_header = first_line(path)
     try:
         header_text = raw_header.decode("utf-8")
@@ -470,10 +470,7 @@ def read_dtc(
     if seen is not None and not seen.first_time(key, str(path)):
         yield from duplicate_outcomes(path, header, seen)
         return
-    context = Context(
-        file=header, path=str(path), test_data=header.is_test_data, keep=_keep, skipped=_skipped
-    )
-    skipped_before = _skipped[0]
+    context = Context(file=header, path=str(path), test_data=header.is_test_data, keep=_keep, region=_region)
     events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
     for outcome in _read_body(path, structure, mapper, context, fast_path):
@@ -487,7 +484,7 @@ def read_dtc(
         status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
         flow=flow,
         file_key=key,
-        events=events + _skipped[0] - skipped_before,
+        events=events,
         rejected=rejected,
         detail=f"test data flag {header.test_flag!r}: never drives commands" if header.is_test_data else None,
     )
@@ -526,6 +523,7 @@ def _specs(structure: FlowStructure) -> dict[str, _Spec]:
 # line endings, site visits everywhere) costs no more than the generic reader.
 _REGION_LIMIT = 16 * _TEXT_CHUNK
 _MISSES = 8
+_MPAN_DIGITS = 13  # an event group's key on its raw first record (`only_keys`)
 
 
 def _read_body(
@@ -565,8 +563,12 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
     mark, head = f"\n{code}|", f"{code}|"
     text, pos, line, eof, misses = "", 0, 2, False, 0
     tried = 0  # the buffer's groups before this were tried as one run, which missed
+    keep, region = context.keep, context.region
+    key_at = len(head)
+    key_end = key_at + _MPAN_DIGITS
 
     def rest() -> Generator[Outcome, None, bool]:
+        region[:] = line, False
         lines = chain(_lines(text[pos:]), handle)
         return _records(enumerate(lines, start=line), structure, mapper, context, shared)
 
@@ -586,7 +588,23 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
                 return
             nxt = text.find(mark, searched)
         end = nxt + 1 if nxt >= 0 else len(text)
-        if text.startswith(head, pos):
+        if keep is not None:  # `only_keys`: each region by itself, another key's unread
+            key = text[pos + key_at : pos + key_end] if text.startswith(head, pos) else ""
+            own = key.isdigit() and len(key) == _MPAN_DIGITS and text.startswith("|", pos + key_end)
+            if own and not keep(key):
+                if nxt < 0:
+                    return
+                line += text.count("\n", pos, end)
+                pos = end
+                continue
+            region[:] = line, own
+            if own and (yield from read(text, pos, end, line, context)) is None:
+                if nxt < 0:
+                    return
+                line += text.count("\n", pos, end)
+                pos = end
+                continue
+        elif text.startswith(head, pos):
             if nxt >= 0 and pos >= tried:  # first the buffer's whole groups as one run
                 tried = text.rfind(mark, nxt) + 1
                 read_before = yield from read(text, pos, tried, line, context)
