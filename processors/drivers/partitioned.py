@@ -231,6 +231,18 @@ class _Worker:
         events = rejected = 0
         for item in read_file(path, seen):
             line, own = region
+            if type(item) is FileReport:
+                if held is not None:
+                    yield from self.first_event(path, None, held)
+                    held = None
+                if item.status in _BODY:
+                    counted = replace(item, events=events, rejected=rejected)
+                    yield (unit, _END, 0, 0), counted if first else _Counted(events, rejected)
+                elif first:
+                    yield (unit, _END, 0, 0), item
+                continue
+            if line < 0:  # an event of a run of groups (`flows.dtc.only_keys`): its own line
+                line = item.source.line  # type: ignore[union-attr]
             if line == at:
                 index += 1
             else:
@@ -244,15 +256,6 @@ class _Worker:
                     yield from self.first_event(path, place, held)
                     held = None
                 yield place, item
-            elif type(item) is FileReport:
-                if held is not None:
-                    yield from self.first_event(path, None, held)
-                    held = None
-                if item.status in _BODY:
-                    counted = replace(item, events=events, rejected=rejected)
-                    yield (unit, _END, 0, 0), counted if first else _Counted(events, rejected)
-                elif first:
-                    yield (unit, _END, 0, 0), item
             elif own or first:  # a rejection
                 rejected += 1
                 if held is None:
