@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain
 from pathlib import Path
-from typing import Any, Final, NamedTuple, TextIO
+from typing import Any, Final, NamedTuple, Protocol, TextIO
 
 from flows.catalogue import CATALOGUE, FlowStructure, Group, RecordError, supported
 from flows.fields import parse_uk_timestamp
@@ -67,6 +67,7 @@ def only_keys(keep: KeyTest | None) -> Region:
     the reader is in, updated before each region's outcomes (line 0: the file's own)."""
     global _keep  # noqa: PLW0603 - one setting per process, read as each file opens
     _keep = keep
+    _verdicts.clear()
     return _region
 
 
@@ -97,6 +98,22 @@ class Context:
 Mapper = Callable[[Node, Sequence[Node], Context], DomainEvent]
 
 
+class ReadGroups(Protocol):
+    """`FastPath.read`; `lines`, when given, the first line of each group in turn (groups
+    strung together from places apart in the file, `only_keys`)."""
+
+    def __call__(  # noqa: PLR0917 - the fast path's arguments, positional on the hot path
+        self,
+        text: str,
+        start: int,
+        end: int,
+        line: int,
+        context: Context,
+        lines: Sequence[int] | None = None,
+        /,
+    ) -> Generator[DomainEvent, None, int | None]: ...
+
+
 class FastPath(NamedTuple):
     """A flow's fast path (`flows.fast_readings`): records of group `code` open its event
     groups, and `read(text, start, end, line, context)` yields the events of the groups
@@ -106,7 +123,7 @@ class FastPath(NamedTuple):
     when the fast path cannot read it alone either."""
 
     code: str
-    read: Callable[[str, int, int, int, Context], Generator[DomainEvent, None, int | None]]
+    read: ReadGroups
 
 
 _HEADER_FIELDS = (
@@ -524,6 +541,9 @@ def _specs(structure: FlowStructure) -> dict[str, _Spec]:
 _REGION_LIMIT = 16 * _TEXT_CHUNK
 _MISSES = 8
 _MPAN_DIGITS = 13  # an event group's key on its raw first record (`only_keys`)
+_KEPT, _REFUSED, _KEYLESS = 0, 1, 2  # a region's first record, by `only_keys`' key test
+_verdicts: dict[str, int] = {}  # raw start of a region -> its verdict, in this process
+_VERDICTS = 1 << 17
 
 
 def _read_body(
@@ -535,6 +555,8 @@ def _read_body(
         handle.readline()
         if fast is None:
             yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
+        elif context.keep is not None:
+            yield from _kept(handle, fast, structure, mapper, context, shared)
         else:
             yield from _regions(handle, fast, structure, mapper, context, shared)
 
@@ -563,12 +585,8 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
     mark, head = f"\n{code}|", f"{code}|"
     text, pos, line, eof, misses = "", 0, 2, False, 0
     tried = 0  # the buffer's groups before this were tried as one run, which missed
-    keep, region = context.keep, context.region
-    key_at = len(head)
-    key_end = key_at + _MPAN_DIGITS
 
     def rest() -> Generator[Outcome, None, bool]:
-        region[:] = line, False
         lines = chain(_lines(text[pos:]), handle)
         return _records(enumerate(lines, start=line), structure, mapper, context, shared)
 
@@ -588,23 +606,7 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
                 return
             nxt = text.find(mark, searched)
         end = nxt + 1 if nxt >= 0 else len(text)
-        if keep is not None:  # `only_keys`: each region by itself, another key's unread
-            key = text[pos + key_at : pos + key_end] if text.startswith(head, pos) else ""
-            own = key.isdigit() and len(key) == _MPAN_DIGITS and text.startswith("|", pos + key_end)
-            if own and not keep(key):
-                if nxt < 0:
-                    return
-                line += text.count("\n", pos, end)
-                pos = end
-                continue
-            region[:] = line, own
-            if own and (yield from read(text, pos, end, line, context)) is None:
-                if nxt < 0:
-                    return
-                line += text.count("\n", pos, end)
-                pos = end
-                continue
-        elif text.startswith(head, pos):
+        if text.startswith(head, pos):
             if nxt >= 0 and pos >= tried:  # first the buffer's whole groups as one run
                 tried = text.rfind(mark, nxt) + 1
                 read_before = yield from read(text, pos, tried, line, context)
@@ -637,6 +639,108 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
             return
         line += text.count("\n", pos, end)
         pos = end
+
+
+def _kept(  # noqa: PLR0917 - the body's reading state, passed on as it is
+    handle: TextIO,
+    fast: FastPath,
+    structure: FlowStructure,
+    mapper: Mapper,
+    context: Context,
+    shared: _Shared,
+) -> Iterator[Outcome]:
+    """`only_keys`' reading of a body, cut into regions as `_regions` cuts it: each buffer's
+    regions of kept keys strung together and read by the fast path as one run (`_kept_run`),
+    those of refused keys passed over on their raw first record, those without a key on it
+    read record by record (every process reads them). A buffer that is not all ASCII, or a
+    region too long: the rest record by record, by every process, as `_regions` does."""
+    code = fast.code
+    mark, head = f"\n{code}|", f"{code}|"
+    width = len(head) + _MPAN_DIGITS + 1  # the code, the MPAN and its `|`
+    keep, region = context.keep, context.region
+    assert keep is not None
+    verdicts = _verdicts
+    text, line, eof = "", 2, False
+    while not eof:
+        more = handle.read(_TEXT_CHUNK)
+        if more and not more.endswith("\n"):
+            more += handle.readline()
+        eof = not more
+        text += more
+        if not more.isascii() or len(text) > _REGION_LIMIT:
+            region[:] = line, False
+            rest = chain(_lines(text), handle)
+            yield from _records(enumerate(rest, start=line), structure, mapper, context, shared)
+            return
+        cut = len(text) if eof else text.rfind(mark) + 1  # the buffer's whole regions end there
+        pos = counted = 0  # where the region starts; `line` is the line at `counted`
+        run: list[tuple[int, int, int]] = []  # (start, end, line) of the kept regions in a row
+        while pos < cut:
+            end = text.find(mark, pos, cut) + 1 or cut
+            raw = text[pos : pos + width]
+            verdict = verdicts.get(raw)
+            if verdict is None:
+                key = raw[len(head) : -1]
+                is_key = (
+                    raw.startswith(head) and raw.endswith("|") and key.isdigit() and len(key) == _MPAN_DIGITS
+                )
+                verdict = (_KEPT if keep(key) else _REFUSED) if is_key else _KEYLESS
+                if len(verdicts) >= _VERDICTS:
+                    verdicts.clear()
+                verdicts[raw] = verdict
+            if verdict != _REFUSED:
+                line += text.count("\n", counted, pos)
+                counted = pos
+                if verdict == _KEPT:
+                    run.append((pos, end, line))
+                else:
+                    if run:
+                        yield from _kept_run(text, run, fast, structure, mapper, context, shared)
+                        run = []
+                    region[:] = line, False
+                    lines = enumerate(_lines(text[pos:end]), start=line)
+                    if (yield from _records(lines, structure, mapper, context, shared)):
+                        return
+            pos = end
+        if run:
+            yield from _kept_run(text, run, fast, structure, mapper, context, shared)
+        line += text.count("\n", counted, cut)
+        text = text[cut:]
+
+
+def _kept_run(  # noqa: PLR0917 - the body's reading state, passed on as it is
+    text: str,
+    run: list[tuple[int, int, int]],
+    fast: FastPath,
+    structure: FlowStructure,
+    mapper: Mapper,
+    context: Context,
+    shared: _Shared,
+) -> Iterator[Outcome]:
+    """Kept regions (start, end, first line) of `text`, strung together, by the fast path as
+    one run with their lines (its events each say their region: -1 in `context.region`);
+    from a region it cannot read, that one alone, record by record when it still cannot,
+    then the rest as a run again."""
+    region = context.region
+    joined = "".join([text[start:end] for start, end, _ in run])
+    bounds = list(accumulate((end - start for start, end, _ in run), initial=0))
+    lines = [line for _, _, line in run]
+    first = 0
+    while first < len(run):
+        region[:] = -1, True
+        read_before = yield from fast.read(
+            joined, bounds[first], len(joined), lines[first], context, lines[first:]
+        )
+        if read_before is None:
+            return
+        bad = first + read_before
+        start, end, line = bounds[bad], bounds[bad + 1], lines[bad]
+        region[:] = line, True
+        if (yield from fast.read(joined, start, end, line, context, None)) is not None:
+            yield from _records(
+                enumerate(_lines(joined[start:end]), start=line), structure, mapper, context, shared
+            )
+        first = bad + 1
 
 
 def _lines(text: str) -> list[str]:

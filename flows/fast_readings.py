@@ -28,7 +28,7 @@ never wider: what they accept, the generic reader reads to the same values.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from operator import itemgetter
@@ -196,8 +196,8 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     files: list[Any] = [None, None]  # the last context and its event builder
     checked: set[str] = set()  # MPANs whose check digit is right (at most _CHECKED)
 
-    def read(
-        text: str, start: int, end: int, line: int, context: Context
+    def read(  # noqa: PLR0917 - positional on the hot path
+        text: str, start: int, end: int, line: int, context: Context, lines: Sequence[int] | None = None, /
     ) -> Generator[DtcEvent, None, int | None]:
         stop = _rows_end(text, start, end)
         if stop < 0:
@@ -262,7 +262,8 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     if len(checked) >= _CHECKED:
                         checked.clear()
                     checked.add(mpan)
-                mpan_open, status_open, line_open = mpan, status, line + covered
+                mpan_open, status_open = mpan, status
+                line_open = line + covered if lines is None else lines[done]
                 covered += 1
         except ValueError:
             return done  # the generic reader says why

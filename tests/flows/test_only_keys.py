@@ -40,10 +40,14 @@ def placed(path: Path, test: Callable[[str], bool]) -> list[Placed]:
     at, index = -1, 0
     for outcome in read_dtc(path, MAPPERS, None, FAST_PATHS):
         line, own = region
+        if isinstance(outcome, FileReport):
+            continue
+        if line < 0:  # an event of a run of kept groups: its own line is its region's
+            assert isinstance(outcome, DtcEvent) and own and outcome.source is not None
+            line = outcome.source.line or 0
         index = index + 1 if line == at else 0
         at = line
-        if not isinstance(outcome, FileReport):
-            out.append((line, index, own, outcome))
+        out.append((line, index, own, outcome))
     return out
 
 
