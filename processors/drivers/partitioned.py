@@ -61,7 +61,6 @@ from flows import SeenFiles, peek_dtc_header, read_file
 from flows.dtc import Region, only_keys
 from flows.rejections import FileReport, FileStatus
 from flows.transfer import dumps, loads
-from processors.core.deadlines import WakeUpIndex
 from processors.core.engine import Engine, Outcome
 from processors.core.policy import Policy
 from processors.drivers.event_order import event_time_log
@@ -125,54 +124,14 @@ class Owned(dict[str, bool]):
         return mine
 
 
-class MarkedEngine(Engine):
-    """An Engine that says, for a tick, which subject emitted each command, anomaly and
-    follow-up: a day closes its subjects in sorted order, held inputs before deadlines, so
-    (day, phase, subject, index) sorts a tick's outputs across partitions as one engine
-    would emit them."""
+class TickMarks(list[tuple[Mark, tuple[int, int, int]]]):
+    """(mark, (first command, first anomaly, first follow-up)) of each subject of a tick, from
+    `Engine.closing`: a day closes its subjects in sorted order, held inputs before
+    deadlines, so (day, phase, subject, index) sorts a tick's outputs across partitions as
+    one engine emits them."""
 
-    def __init__(self, policy: Policy) -> None:
-        super().__init__(policy)
-        self.marks: list[tuple[Mark, tuple[int, int, int]]] = []
-        """(mark, (first command, first anomaly, first follow-up)) of each subject of a tick."""
-        self._out: Outcome | None = None
-        self._day = date.min
-        self._phase = 0
-        engine = self
-
-        class Wake(WakeUpIndex):
-            """Tells the engine the day's held inputs are done: deadlines fire next."""
-
-            __slots__ = ()
-
-            def pop_through(self, day: date) -> list[str]:
-                engine._phase = 1
-                return super().pop_through(day)
-
-        self._wake = Wake()
-
-    def _close_day(self, day: date, out: Outcome) -> None:
-        self._out, self._day, self._phase = out, day, 0
-        try:
-            super()._close_day(day, out)
-        finally:
-            self._out = None
-
-    def _mark(self, subject_id: str) -> None:
-        out = self._out
-        if out is not None:
-            mark = (self._day, self._phase, subject_id)
-            self.marks.append((mark, (len(out.commands), len(out.anomalies), len(out.follow_ups))))
-
-    def _apply_held(self, subject_id: str, *args: Any) -> None:
-        # Every subject's held inputs are applied here, whichever way `_close_day` found them.
-        self._mark(subject_id)
-        super()._apply_held(subject_id, *args)
-
-    def _subject(self, subject_id: str) -> Any:
-        if self._phase:  # the deadlines' turn: a subject is named before it fires
-            self._mark(subject_id)
-        return super()._subject(subject_id)
+    def __call__(self, day: date, phase: int, subject_id: str, out: Outcome) -> None:
+        self.append(((day, phase, subject_id), (len(out.commands), len(out.anomalies), len(out.follow_ups))))
 
 
 def _marked(count: int, marks: list[tuple[Mark, tuple[int, int, int]]], which: int) -> list[tuple[Any, ...]]:
@@ -181,7 +140,7 @@ def _marked(count: int, marks: list[tuple[Mark, tuple[int, int, int]]], which: i
     starts = [firsts[which] for _, firsts in marks]
     if count and (not starts or starts[0] > 0):
         # The engine emitted it before naming any subject: its order across partitions
-        # is unknown, so rather fail than merge out of order (see `MarkedEngine`).
+        # is unknown, so rather fail than merge out of order (see `TickMarks`).
         raise RuntimeError("a day tick's output came from no subject the engine named")
     return [(*marks[bisect.bisect_right(starts, index) - 1][0], index) for index in range(count)]
 
@@ -199,7 +158,8 @@ class _Worker:
         until: date | None = None,
     ) -> None:
         self.me, self.jobs = me, jobs
-        self.engine = MarkedEngine(policy)
+        self.engine = Engine(policy)
+        self.marks = self.engine.closing = TickMarks()
         self.links = links
         self.runs = runs
         self.until = until
@@ -279,9 +239,11 @@ class _Worker:
 
     def fold(self, tag: Tag, event: DomainEvent) -> None:
         """Handle one event; its outputs to the day's list, its follow-ups to `pending`."""
-        engine = self.engine
-        engine.marks = []
-        outcome = engine.handle(event)
+        marks = self.marks
+        tick = type(event) is DayClosed
+        if tick:
+            marks.clear()
+        outcome = self.engine.handle(event)
         commands, anomalies, follow_ups = outcome.commands, outcome.anomalies, outcome.follow_ups
         if not (commands or anomalies or follow_ups):
             return  # the usual event
@@ -289,8 +251,7 @@ class _Worker:
         day, pending = self.day, self.pending
         self.follow_ups += len(follow_ups)
         subs: tuple[Sequence[Any], Sequence[Any], Sequence[Any]]
-        if type(event) is DayClosed:
-            marks = engine.marks
+        if tick:
             subs = (
                 _marked(len(commands), marks, 0),
                 _marked(len(anomalies), marks, 1),
