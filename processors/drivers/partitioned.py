@@ -288,7 +288,10 @@ class _Worker:
 
     def settle(self) -> None:
         """Rounds of exchange until no worker holds a follow-up; each round's follow-ups
-        folded in tag order by depth (breadth first, as one process folds them)."""
+        folded in tag order by depth (breadth first, as one process folds them). Each
+        message says whether its sender kept follow-ups of its own: with two workers that
+        and what each sent tell both whether either has any left; with more, a worker
+        cannot see what two others sent each other, so a round of flags follows."""
         jobs, me = self.jobs, self.me
         while True:
             theirs: list[list[tuple[Tag, DomainEvent]]] = [[] for _ in range(jobs)]
@@ -296,9 +299,17 @@ class _Worker:
                 theirs[owner(item[1].partition_key, jobs)].append(item)
             self.pending = []
             mine = theirs[me]
-            for data in self.swap([dumps(batch) for batch in theirs]):
-                mine.extend(loads(data))
-            if not any([bool(mine), *(flag == b"1" for flag in self.swap([b"1" if mine else b"0"] * jobs))]):
+            flag = b"1" if mine else b"0"
+            busy = bool(mine) or any(map(bool, theirs))
+            payload = [flag + dumps(batch) if batch and w != me else flag for w, batch in enumerate(theirs)]
+            for data in self.swap(payload):
+                busy = busy or data[:1] == b"1" or len(data) > 1
+                if len(data) > 1:
+                    mine.extend(loads(data[1:]))
+            if jobs > 2:
+                flags = self.swap([b"1" if mine else b"0"] * jobs)  # every worker swaps, busy or not
+                busy = bool(mine) or b"1" in flags
+            if not busy:
                 return
             mine.sort(key=_breadth_first)
             for tag, event in mine:
@@ -364,7 +375,8 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
                     anchor = worker.anchor
                     tick = entry.closed_day.toordinal() - _TICK
                     place = (worker.unit + 1, 0, 0, tick) if anchor is None else (*anchor, tick)
-                    worker.settle()
+                    # Nothing is pending here: an event with follow-ups on arrival has
+                    # them folded at once (`fold_at_once`), and a tick's are settled after it.
                     fold((place, 0, ()), entry)
                     worker.settle()
                     if anchor is None:
