@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any, Final, NamedTuple, Protocol, TextIO
@@ -52,8 +53,9 @@ _BOM = b"\xef\xbb\xbf"
 
 KeyTest = Callable[[str], bool]
 Region = list[Any]
-"""[first line, own]: the region (`_regions`) whose outcomes the reader is yielding, and
-whether its key is one `only_keys` accepts (False: a region every process reads)."""
+"""[first line, own]: the region (as `_regions` cuts the body) whose outcomes the reader is
+yielding, and whether its key is one `only_keys` accepts (False: a region every process
+reads); line -1 while a run of kept groups yields, each event's line being its region's."""
 _keep: KeyTest | None = None
 _region: Region = [0, False]
 
@@ -63,8 +65,9 @@ def only_keys(keep: KeyTest | None) -> Region:
     whose key (the MPAN on the raw text of their first record) `keep` refuses: their
     outcomes, rejections included, are for the process that keeps that key (`meterflow
     replay --jobs N`). A group whose MPAN cannot be read so, and the rest of a file read
-    record by record (`_regions`), are read whole by every process. Returns the region
-    the reader is in, updated before each region's outcomes (line 0: the file's own)."""
+    record by record (`_kept`), are read whole by every process. Returns the region the
+    reader is in, updated before each region's outcomes (line 0: the file's own). A file
+    report then counts what this process read, not the file's whole."""
     global _keep  # noqa: PLW0603 - one setting per process, read as each file opens
     _keep = keep
     _verdicts.clear()
@@ -556,7 +559,8 @@ def _read_body(
         if fast is None:
             yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
         elif context.keep is not None:
-            yield from _kept(handle, fast, structure, mapper, context, shared)
+            records = partial(_records, structure=structure, mapper=mapper, context=context, shared=shared)
+            yield from _kept(handle, fast, context, records)
         else:
             yield from _regions(handle, fast, structure, mapper, context, shared)
 
@@ -641,25 +645,43 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
         pos = end
 
 
-def _kept(  # noqa: PLR0917 - the body's reading state, passed on as it is
-    handle: TextIO,
-    fast: FastPath,
-    structure: FlowStructure,
-    mapper: Mapper,
-    context: Context,
-    shared: _Shared,
-) -> Iterator[Outcome]:
+def _kept(handle: TextIO, fast: FastPath, context: Context, records: _ReadRecords) -> Iterator[Outcome]:
     """`only_keys`' reading of a body, cut into regions as `_regions` cuts it: each buffer's
-    regions of kept keys strung together and read by the fast path as one run (`_kept_run`),
+    regions of kept keys strung together and read by the fast path as one run (`run`),
     those of refused keys passed over on their raw first record, those without a key on it
     read record by record (every process reads them). A buffer that is not all ASCII, or a
-    region too long: the rest record by record, by every process, as `_regions` does."""
-    code = fast.code
+    region too long: the rest record by record, by every process, as `_regions` does.
+    `records`: `_records` of the file's structure, mapper, context and shared state."""
+    code, read = fast
     mark, head = f"\n{code}|", f"{code}|"
     width = len(head) + _MPAN_DIGITS + 1  # the code, the MPAN and its `|`
     keep, region = context.keep, context.region
     assert keep is not None
     verdicts = _verdicts
+
+    def run(text: str, kept: list[tuple[int, int, int]]) -> Iterator[Outcome]:
+        """Kept regions (start, end, first line) of `text`, strung together, by the fast
+        path as one run with their lines (its events each say their region: -1 in
+        `region`); from a region it cannot read, that one alone, record by record when it
+        still cannot, then the rest as a run again."""
+        joined = "".join([text[start:end] for start, end, _ in kept])
+        bounds = list(accumulate((end - start for start, end, _ in kept), initial=0))
+        lines = [line for _, _, line in kept]
+        first = 0
+        while first < len(kept):
+            region[:] = -1, True
+            read_before = yield from read(
+                joined, bounds[first], len(joined), lines[first], context, lines[first:]
+            )
+            if read_before is None:
+                return
+            bad = first + read_before
+            start, end, line = bounds[bad], bounds[bad + 1], lines[bad]
+            region[:] = line, True
+            if (yield from read(joined, start, end, line, context, None)) is not None:
+                yield from records(enumerate(_lines(joined[start:end]), start=line))
+            first = bad + 1
+
     text, line, eof = "", 2, False
     while not eof:
         more = handle.read(_TEXT_CHUNK)
@@ -669,12 +691,11 @@ def _kept(  # noqa: PLR0917 - the body's reading state, passed on as it is
         text += more
         if not more.isascii() or len(text) > _REGION_LIMIT:
             region[:] = line, False
-            rest = chain(_lines(text), handle)
-            yield from _records(enumerate(rest, start=line), structure, mapper, context, shared)
+            yield from records(enumerate(chain(_lines(text), handle), start=line))
             return
         cut = len(text) if eof else text.rfind(mark) + 1  # the buffer's whole regions end there
         pos = counted = 0  # where the region starts; `line` is the line at `counted`
-        run: list[tuple[int, int, int]] = []  # (start, end, line) of the kept regions in a row
+        kept: list[tuple[int, int, int]] = []  # (start, end, line) of the kept regions in a row
         while pos < cut:
             end = text.find(mark, pos, cut) + 1 or cut
             raw = text[pos : pos + width]
@@ -692,55 +713,19 @@ def _kept(  # noqa: PLR0917 - the body's reading state, passed on as it is
                 line += text.count("\n", counted, pos)
                 counted = pos
                 if verdict == _KEPT:
-                    run.append((pos, end, line))
+                    kept.append((pos, end, line))
                 else:
-                    if run:
-                        yield from _kept_run(text, run, fast, structure, mapper, context, shared)
-                        run = []
+                    if kept:
+                        yield from run(text, kept)
+                        kept = []
                     region[:] = line, False
-                    lines = enumerate(_lines(text[pos:end]), start=line)
-                    if (yield from _records(lines, structure, mapper, context, shared)):
+                    if (yield from records(enumerate(_lines(text[pos:end]), start=line))):
                         return
             pos = end
-        if run:
-            yield from _kept_run(text, run, fast, structure, mapper, context, shared)
+        if kept:
+            yield from run(text, kept)
         line += text.count("\n", counted, cut)
         text = text[cut:]
-
-
-def _kept_run(  # noqa: PLR0917 - the body's reading state, passed on as it is
-    text: str,
-    run: list[tuple[int, int, int]],
-    fast: FastPath,
-    structure: FlowStructure,
-    mapper: Mapper,
-    context: Context,
-    shared: _Shared,
-) -> Iterator[Outcome]:
-    """Kept regions (start, end, first line) of `text`, strung together, by the fast path as
-    one run with their lines (its events each say their region: -1 in `context.region`);
-    from a region it cannot read, that one alone, record by record when it still cannot,
-    then the rest as a run again."""
-    region = context.region
-    joined = "".join([text[start:end] for start, end, _ in run])
-    bounds = list(accumulate((end - start for start, end, _ in run), initial=0))
-    lines = [line for _, _, line in run]
-    first = 0
-    while first < len(run):
-        region[:] = -1, True
-        read_before = yield from fast.read(
-            joined, bounds[first], len(joined), lines[first], context, lines[first:]
-        )
-        if read_before is None:
-            return
-        bad = first + read_before
-        start, end, line = bounds[bad], bounds[bad + 1], lines[bad]
-        region[:] = line, True
-        if (yield from fast.read(joined, start, end, line, context, None)) is not None:
-            yield from _records(
-                enumerate(_lines(joined[start:end]), start=line), structure, mapper, context, shared
-            )
-        first = bad + 1
 
 
 def _lines(text: str) -> list[str]:
@@ -756,6 +741,7 @@ def _lines(text: str) -> list[str]:
 # What the record-by-record reader keeps across the regions of one file: the groups'
 # specs, the memo of repeated records, the per-file counts of level-1 groups.
 _Shared = tuple[dict[str, "_Spec"], dict[str, tuple["_Spec", tuple[Any, ...]]], dict[str, int]]
+_ReadRecords = Callable[[Iterable[tuple[int, str]]], Generator[Outcome, None, bool]]
 
 
 def _records(
