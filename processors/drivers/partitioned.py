@@ -166,6 +166,8 @@ class _Worker:
         self.day: list[tuple[Tag, Any]] = []
         self.pending: list[tuple[Tag, DomainEvent]] = []
         self.follow_ups = 0
+        self.events = self.test_data = 0
+        """The log events of this partition, and of them those of test data."""
         self.mine: Callable[[str], bool] = Owned(me, jobs).__getitem__
         self.region: Region = [0, False]
         """The DTC reader's region (`flows.dtc.only_keys`), once `skip_others` has set it."""
@@ -236,6 +238,15 @@ class _Worker:
             header = peek_dtc_header(path)
             assert header is not None  # the log put it with the DTC files by its header
             yield _PROBE(event_id="", occurred_at=header.created_at)
+
+    def take(self, place: Place, event: DomainEvent) -> None:
+        """A log event of this partition: counted, folded, its follow-ups on arrival at once."""
+        self.events += 1
+        if event.test_data:
+            self.test_data += 1
+        self.fold((place, 0, ()), event)
+        if self.pending:
+            self.fold_at_once()
 
     def fold(self, tag: Tag, event: DomainEvent) -> None:
         """Handle one event; its outputs to the day's list, its follow-ups to `pending`."""
@@ -350,22 +361,17 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
 ) -> None:
     """A worker process: walk the log, fold the partition, report what it counted."""
     try:
-        events = test_data = ticks = 0
+        ticks = 0
         with out.open("wb") as runs:
             worker = _Worker(me, jobs, policy, links, runs, until)
             worker.skip_others()
-            fold, day, mine = worker.fold, worker.day, worker.mine
+            fold, take, day, mine = worker.fold, worker.take, worker.day, worker.mine
             for entry in event_time_log(paths, until, read_dtc_file=worker.dtc_file):
                 kind: type[Any] = type(entry)
                 if kind is tuple:  # a DTC file's (place, item)
                     place, item = cast(tuple[Place, Any], entry)
                     if isinstance(item, DomainEvent):
-                        events += 1
-                        if item.test_data:
-                            test_data += 1
-                        fold((place, 0, ()), item)
-                        if worker.pending:
-                            worker.fold_at_once()
+                        take(place, item)
                     else:
                         order = _COUNTED if type(item) is _Counted else _COMMAND
                         day.append(((place, 0, (), order, 0), item))
@@ -389,19 +395,13 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
                 worker.unit += 1  # a JSON-lines item, which every worker reads
                 place = (worker.unit, 0, 0, 0)
                 if isinstance(entry, DomainEvent):
-                    if not mine(entry.partition_key):
-                        continue
-                    events += 1
-                    if entry.test_data:
-                        test_data += 1
-                    fold((place, 0, ()), entry)
-                    if worker.pending:
-                        worker.fold_at_once()
+                    if mine(entry.partition_key):
+                        take(place, entry)
                 elif me == 0:  # a rejected record or a file report
                     day.append(((place, 0, (), _COMMAND, 0), entry))
             worker.settle()
             worker.flush()
-        counts: Counts = (events, test_data, ticks, worker.follow_ups, time.process_time())
+        counts: Counts = (worker.events, worker.test_data, ticks, worker.follow_ups, time.process_time())
         result.send(("done", counts))
     except PartitionsCrossed as crossed:
         result.send(("crossed", str(crossed)))
