@@ -55,7 +55,7 @@ from datetime import date
 from multiprocessing.connection import Connection, wait
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, cast
+from typing import Any, BinaryIO, NamedTuple
 
 from flows import SeenFiles, peek_dtc_header, read_file
 from flows.dtc import Region, only_keys
@@ -369,7 +369,7 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
             for entry in event_time_log(paths, until, read_dtc_file=worker.dtc_file):
                 kind: type[Any] = type(entry)
                 if kind is tuple:  # a DTC file's (place, item)
-                    place, item = cast(tuple[Place, Any], entry)
+                    place, item = entry  # type: ignore[misc]
                     if isinstance(item, DomainEvent):
                         take(place, item)
                     else:
