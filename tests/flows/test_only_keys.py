@@ -100,3 +100,18 @@ def test_two_complementary_key_tests_read_every_outcome_once_in_its_place(
 def test_without_a_key_test_nothing_is_skipped(tmp_path: Path) -> None:
     path = generated(tmp_path / "short.d0010", 500)
     assert list(read_dtc(path, MAPPERS, None, FAST_PATHS)) == list(read_dtc(path, MAPPERS, None, None))
+
+
+def test_from_a_buffer_that_is_not_ascii_every_process_reads_the_rest(tmp_path: Path) -> None:
+    path = generated(tmp_path / "accented.d0010", 6_000)
+    lines = path.read_text().split("\n")
+    at = next(n for n in range(len(lines) // 2, len(lines)) if lines[n].startswith("028|"))
+    lines[at] = lines[at].replace("|", "é|", 1)  # a meter id the fast path does not take
+    path.write_text("\n".join(lines))
+    whole = list(read_dtc(path, MAPPERS, None, FAST_PATHS))[:-1]
+    evens, odds = placed(path, keep), placed(path, refuse)
+    shared = [p for p in evens if not p[2]]
+    assert shared == [p for p in odds if not p[2]]
+    assert len(shared) > 1_000  # the file's rest, from the buffer holding the accent
+    together = sorted([p for p in evens + odds if p[2]] + shared, key=lambda p: (p[0], p[1]))
+    assert [p[3] for p in together] == whole
