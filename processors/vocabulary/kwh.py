@@ -79,19 +79,6 @@ class RememberedKwh:
             return waiting[1]
         return values_text(values)
 
-    def peek_text(self, values: Values) -> str:
-        """`values_text(values)`, left waiting for `day_text` (which still takes it, once):
-        a closing day's batch reads the texts of the values before they are applied."""
-        days = self._days
-        waiting = days.get(id(values))
-        if waiting is not None and waiting[0] is values:
-            return waiting[1]
-        text = values_text(values)
-        if len(days) >= self.day_limit:
-            days.clear()
-        days[id(values)] = (values, text)
-        return text
-
     def wrote(self, text: str, values: Values) -> None:
         """`text` is `values_text(values)`, just written to a state: `text_values(text)`
         gives `values` until the memory fills and is emptied (a Decimal's text reads back
@@ -147,5 +134,4 @@ known_values = KWH.known_values
 remember = KWH.remember
 text_values = KWH.text_values
 day_text = KWH.day_text
-peek_text = KWH.peek_text
 wrote = KWH.wrote

@@ -22,7 +22,6 @@ from typing import Any, ClassVar, cast
 from processors.core.deadlines import deadline_id
 from processors.core.input_order import InputOrder
 from processors.core.machine import Converter, Ctx, Input, Keyspace, MachineState, apply_by_type
-from processors.core.machines.half_hourly_batch import BAND_SUMS
 from processors.core.policy import Policy
 from processors.vocabulary.commands import (
     CorrectHalfHourlyRating,
@@ -44,7 +43,7 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
-from processors.vocabulary.kwh import Values, day_text, has_gap, peek_text, text_values, wrote
+from processors.vocabulary.kwh import Values, day_text, has_gap, text_values, wrote
 from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
 
 IO_GO_OFF_PEAK_FROM = 23 * 60 + 30
@@ -239,15 +238,11 @@ def rate_values(
 ) -> RatedEnergy:
     """The day's kWh and cost per band; `missing`, the periods of `values` that are None
     (worked out once, when the values arrived), are never rated."""
-    batched = BAND_SUMS.take(values, off_peak)  # worked out with the closing day's batch
-    if batched is not None:
-        off_kwh, peak_kwh = batched
-    elif missing:
-        pick_off, pick_peak = _bands(off_peak, len(values))
+    pick_off, pick_peak = _bands(off_peak, len(values))
+    if missing:
         off_kwh = sum([v for v in pick_off(values) if v is not None], _ZERO)
         peak_kwh = sum([v for v in pick_peak(values) if v is not None], _ZERO)
-    else:  # each band summed in period order, as above
-        pick_off, pick_peak = _bands(off_peak, len(values))
+    else:  # the common case: each band summed in period order, as above
         off_kwh = sum(cast("tuple[Decimal, ...]", pick_off(values)), _ZERO)
         peak_kwh = sum(cast("tuple[Decimal, ...]", pick_peak(values)), _ZERO)
     off_cost = off_kwh * off_peak_rate if off_peak_rate is not None else _ZERO
@@ -669,24 +664,6 @@ class HalfHourlyMachine:
 
     def apply(self, state: HalfHourlyState, inp: Input, ctx: Ctx) -> bool:
         return apply_by_type(_TRANSITIONS, state, inp, ctx)
-
-    def prepare_day(self, day: date, held: list[tuple[str, Any, list[Input]]], policy: Policy) -> None:
-        """The band sums of every held day of values that its site's tariff will rate, as it
-        stands, worked out as one batch (`half_hourly_batch`); an apply that finds another
-        tariff or off-peak set, or merged values, sums its own."""
-        batch: list[tuple[Values, str, frozenset[int]]] = []
-        for _, state, inputs in held:
-            for inp in inputs:
-                kind = type(inp)
-                if kind is not ConsumptionIn and kind is not ExportConsumptionIn:
-                    continue
-                assert isinstance(inp, ConsumptionIn)
-                term = tariff_on(state, inp.consumption_day)
-                if term is None or (kind is ExportConsumptionIn and term.product != SmartProduct.IO_FLUX):
-                    continue
-                off = off_peak_periods(term, inp.consumption_day, state.slots)
-                batch.append((inp.values, peek_text(inp.values), off))
-        BAND_SUMS.prepare(batch)
 
     def claims(self, state: HalfHourlyState) -> bool:
         return False
