@@ -256,11 +256,6 @@ class Engine:
             index for index, m in enumerate(self.machines) if getattr(m, "without_deadlines", False)
         )
         """Indices of the machines that declare they never have deadlines (`_accept`)."""
-        self._batched = tuple(
-            (index, m.prepare_day) for index, m in enumerate(self.machines) if hasattr(m, "prepare_day")
-        )
-        """(index, `prepare_day`) of the machines handed a closing day's held inputs at once
-        (`_hand_day`)."""
         self._store: StateStore = store if store is not None else DictStateStore()
         self._get = self._store.get
         self.last_closed_day: date | None = None
@@ -600,8 +595,6 @@ class Engine:
         """Apply the day's held inputs in canonical order, then fire what is due."""
         get = self.store.get
         held_today = self._pending_days.pop(day, {})
-        if self._batched and held_today:
-            self._hand_day(day, held_today)
         for subject_id in sorted(held_today):
             holders = held_today[subject_id]
             one_holder = not holders & (holders - 1)
@@ -646,24 +639,6 @@ class Engine:
             # the index, the fired ones moved, the others are unchanged (a no-op).
             self._schedule(subject_id, found, day + _ONE_DAY)
         self.last_closed_day = day
-
-    def _hand_day(self, day: date, held_today: dict[str, int]) -> None:
-        """Hand each batching machine (`prepare_day`) every input it holds for `day`, with
-        its state and key, before they are applied one by one in the canonical order (as
-        they are without it): it may work out in one pass what the applies then use. It
-        changes no state."""
-        get = self._get
-        for index, prepare in self._batched:
-            bit, prefix = 1 << index, self._prefixes[index]
-            held: list[tuple[str, Any, list[Input]]] = []
-            for subject_id, holders in held_today.items():
-                if holders & bit:
-                    key = subject_id.partition(":")[2]
-                    state = get(prefix + key)
-                    if isinstance(state, MachineState) and state.pending:
-                        held.append((key, state, [p for p in state.pending if p.day <= day]))
-            if held:
-                prepare(day, held, self.policy)
 
     def _apply_one_held(self, subject_id: str, index: int, day: date, out: Outcome) -> bool:
         """`_close_day` of a subject one machine (`index`) of which holds one input, of `day`,

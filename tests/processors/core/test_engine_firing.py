@@ -173,39 +173,3 @@ def test_a_late_input_of_a_machine_without_deadlines_is_applied_and_stored_with_
     assert engine.state_of("K", "a").deadlines == ((DAY, "x"),)  # applied and stored
     assert fired == [("b", "x", DAY, DAY)]  # the machine that may have deadlines is fired at once
     assert engine.deadlines_between(DAY, date(2024, 3, 31)) == []
-
-
-class Batching(Toy):
-    """A toy handed each closing day's held inputs at once (as the half-hourly machine is),
-    recording what it was handed and what the states held then."""
-
-    def __init__(self, name: str, fired: list[tuple[str, str, date, date]]) -> None:
-        super().__init__(name, fired)
-        self.handed: list[tuple[date, list[tuple[str, tuple[tuple[date, str], ...], list[str]]]]] = []
-
-    def prepare_day(self, day: date, held: list[tuple[str, Any, list[Input]]], policy: Policy) -> None:
-        self.handed.append(
-            (day, sorted((key, state.deadlines, [i.event_id for i in inputs]) for key, state, inputs in held))
-        )
-
-
-def test_a_batching_machine_is_handed_every_input_of_the_closing_day_before_any_is_applied() -> None:
-    fired: list[tuple[str, str, date, date]] = []
-    batching = Batching("a", fired)
-    engine = Engine(machines=[batching, Toy("b", fired)])
-    engine.handle(tick(DAY))
-    day, later = date(2024, 3, 2), date(2024, 3, 3)
-    for key, on in (("K2", day), ("K1", day), ("K3", later)):
-        engine.handle(
-            DeadlinesSet(
-                event_id=f"a-{key}", occurred_at=at(on), key=key, machine="a", deadlines=((later, key),)
-            )
-        )
-    engine.handle(DeadlinesSet(event_id="b-K4", occurred_at=at(day), key="K4", machine="b", deadlines=()))
-    engine.handle(tick(day))
-    # the day's inputs of this machine only, with the states as they were (nothing applied yet)
-    assert batching.handed == [(day, [("K1", (), ["a-K1"]), ("K2", (), ["a-K2"])])]
-    assert engine.state_of("K1", "a").deadlines == ((later, "K1"),)  # then applied as usual
-    engine.handle(tick(later))
-    assert batching.handed[-1] == (later, [("K3", (), ["a-K3"])])
-    assert [kind for _, kind, _, _ in fired] == ["K1", "K2", "K3"]
