@@ -1,7 +1,8 @@
 """Half-hourly benchmark (issue 13): rating in replay against an orjson-only parse of the same
 JSON lines, the portfolio query through the API against the same aggregation written
 directly against the store, DuckDB against RocksDB as the history store, store size per
-site-year, peak memory.
+site-year, peak memory. The contract floor (`contract_floor`) is the least any Python
+replay must do per line, so the replay's ratio can be read against what is possible.
 
     .venv/bin/python -m bench.halfhourly [--sites 10000] [--days 30] [--portfolio-sites 1000]
 
@@ -19,6 +20,7 @@ import resource
 import struct
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -152,6 +154,68 @@ def baseline(path: str) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_seconds": time.process_time() - cpu,
         "lines_per_s": lines / seconds,
+        "peak_mb": _peak_mb(),
+    }
+
+
+_FLOOR_NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
+_FLOOR_OFF_PEAK = frozenset([*range(11), 47])
+"""A fixed off-peak band: the floor rates every day alike (no tariff, dispatch or clock)."""
+
+
+def contract_floor(path: str) -> dict[str, Any]:
+    """A lower bound, not a product path: per half-hourly line, what SPEC 9 leaves no way
+    around (parse the JSON line, read and check every value's decimal string, not negative,
+    missing ones listed; sum two bands exactly; price them; make the site-day's command
+    with its uuid5 id), and nothing else: no event object, engine, state, tariff, dispatch,
+    tracker, store or output. `total_kwh` (every value summed) lets a test hold it to the
+    commands' totals."""
+    start, cpu = time.perf_counter(), time.process_time()
+    made: list[tuple[Any, ...]] = []
+    total = Decimal(0)
+    lines = 0
+    off_rate, peak_rate, places = Decimal("7.00"), Decimal("24.50"), Decimal("0.0001")
+    with open(path, "rb") as handle:
+        for line in handle:
+            record = orjson.loads(line)
+            if record["type"] != "consumption.half_hourly":
+                continue
+            off = peak = Decimal(0)
+            missing = []
+            for period, text in enumerate(record["values"]):
+                if text is None:
+                    missing.append(period)
+                    continue
+                value = Decimal(text)
+                if value < 0 or not value.is_finite():
+                    raise ValueError(f"{record['event_id']}: value {text!r}")
+                if period in _FLOOR_OFF_PEAK:
+                    off += value
+                else:
+                    peak += value
+            total += off + peak
+            lines += 1
+            if record["direction"] != "import":
+                continue  # an export day is in its import day's command, as the product's is
+            made.append(
+                (
+                    str(uuid.uuid5(_FLOOR_NAMESPACE, record["event_id"])),
+                    record["mpan"],
+                    record["day"],
+                    off,
+                    peak,
+                    (off * off_rate).quantize(places),
+                    (peak * peak_rate).quantize(places),
+                    missing,
+                )
+            )
+    seconds = time.perf_counter() - start
+    return {
+        "lines": lines,
+        "commands": len(made),
+        "total_kwh": str(total),
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
         "peak_mb": _peak_mb(),
     }
 
@@ -341,6 +405,7 @@ def main() -> None:
         }
         until = (FIRST_DAY + timedelta(days=args.days)).isoformat()
         report["baseline_orjson"] = _in_process(baseline, str(log))
+        report["contract_floor"] = _in_process(contract_floor, str(log))
         report["replay_rating"] = _in_process(rating, str(log), until, False)
         report["replay_rating_and_store"] = _in_process(rating, str(log), until, True)
         base = report["baseline_orjson"]["seconds"]
@@ -349,6 +414,10 @@ def main() -> None:
         # CPU time too: on a shared machine, wall time measures the neighbours (D33)
         base_cpu = report["baseline_orjson"]["cpu_seconds"]
         report["replay_vs_baseline_cpu"] = base_cpu / report["replay_rating"]["cpu_seconds"]
+        report["floor_vs_baseline_cpu"] = base_cpu / report["contract_floor"]["cpu_seconds"]
+        report["replay_vs_floor_cpu"] = (
+            report["contract_floor"]["cpu_seconds"] / report["replay_rating"]["cpu_seconds"]
+        )
         log.unlink()
         report["duckdb"] = _in_process(duckdb_store, folder, args.portfolio_sites, args.portfolio_days)
         report["rocksdb"] = _in_process(rocksdb_store, folder, args.portfolio_sites, args.portfolio_days)
