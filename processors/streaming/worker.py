@@ -52,7 +52,6 @@ from processors.streaming.stack import run_stack
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics, ensure_topics
 from processors.streaming.view import PartitionedEngineView
-from processors.web.consumption import add_consumption_routes
 
 log = structlog.get_logger("meterflow.worker")
 
@@ -446,6 +445,11 @@ async def serve(
     None, until SIGINT/SIGTERM; `on_ready` as `run_stack` has it."""
     ops = OpsRecorder() if port is not None else None
     history = consumption_store_of(settings.state_dir) if port is not None else None
+    extend_app = None
+    if history is not None:  # the portal's routes, and so aiohttp, only with a dashboard (D56)
+        from processors.web.consumption import add_consumption_routes  # noqa: PLC0415
+
+        extend_app = partial(add_consumption_routes, store=history)
     worker = Worker(
         bootstrap,
         settings,
@@ -461,7 +465,7 @@ async def serve(
             host=settings.dashboard_host,
             port=port,
             on_ready=on_ready,
-            extend_app=None if history is None else partial(add_consumption_routes, store=history),
+            extend_app=extend_app,
             token=settings.dashboard_token,
             names=settings.dashboard_names,
         )
