@@ -272,14 +272,10 @@ async def produce_all(
     attempt = 0
     while True:
         try:
-            sent = await queue_batches(producer, records)
-            acknowledged = await asyncio.gather(*(future for future, _ in sent))
+            placed = await _produce_windows(producer, records)
             if status is not None:
                 status.ok()
-            return [
-                (meta.topic, meta.partition, meta.offset, indexes)
-                for meta, (_, indexes) in zip(acknowledged, sent, strict=True)
-            ]
+            return placed
         except KafkaError as exc:
             if stopping is not None and stopping.is_set():
                 raise Stopping(f"stopping with {len(records)} records unsent ({exc!r})") from exc
@@ -289,6 +285,37 @@ async def produce_all(
             else:
                 log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
             await _pause(min(0.5 * attempt, 5.0), stopping)
+
+
+PRODUCE_WINDOW_BYTES = 1024 * 1024
+"""Record bytes queued in the producer at once: a day close that decides 100,000 hand-offs
+(a back-fill's registrations) is sent window by window, each acknowledged before the next
+is queued, so aiokafka's record batches and their grouping hold about 1 MiB, not all of
+it (D56). A step within its commit budget fits one window, as before."""
+
+
+async def _produce_windows(
+    producer: AIOKafkaProducer, records: list[tuple[str, bytes | None, bytes]]
+) -> list[Placed]:
+    """Queue and acknowledge `records` in windows of PRODUCE_WINDOW_BYTES, in order (each
+    partition's records stay in the order decided); where each record batch went, by the
+    records' indexes in `records`."""
+    placed: list[Placed] = []
+    start = 0
+    while start < len(records):
+        end, size = start, 0
+        while end < len(records) and (end == start or size < PRODUCE_WINDOW_BYTES):
+            _, key, value = records[end]
+            size += len(value) + (len(key) if key else 0)
+            end += 1
+        sent = await queue_batches(producer, records[start:end])
+        acknowledged = await asyncio.gather(*(future for future, _ in sent))
+        placed.extend(
+            (meta.topic, meta.partition, meta.offset, [start + index for index in indexes])
+            for meta, (_, indexes) in zip(acknowledged, sent, strict=True)
+        )
+        start = end
+    return placed
 
 
 async def send_batches(
