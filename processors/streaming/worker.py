@@ -389,6 +389,7 @@ class Worker:
         had folded past): name it, and rebuild their states at those offsets from the log."""
         assert self._loop is not None
         self.log_went_backwards(offsets, {p: lockstep.done[p] for p in offsets})
+        self._loop.forget_unfed(offsets)  # fetched from the log as it was
         for partition in offsets:
             self._close_local(partition)
         recovered = await self.recovery.recover(offsets, lockstep.partitions)
