@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
@@ -58,6 +59,9 @@ class FoldLoop:
     # a day of a 100,000-point back-fill's partition) hold under 2 MiB (D40)
     PAUSE_ABOVE = 256 * 1024
     RESUME_BELOW = 64 * 1024
+    # what a fetch brings beyond PAUSE_ABOVE stays undecoded (`_unfed`) until the partition's
+    # decoded records fall below it: the broker's fetches are not held to the byte limits
+    # asked for (Tansu sent 1-2 MiB a partition), and decoded they cost 7 times as much (D56)
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
 
     def __init__(
@@ -95,6 +99,8 @@ class FoldLoop:
         self.committed: dict[int, int] = {}  # per owned partition, the offset committed last
         self._empty_rounds: dict[int, int] = {}
         self._paused: set[int] = set()
+        self._unfed: dict[int, deque[Any]] = {}
+        """Per partition, fetched records not yet fed to the lock-step (decoded), in order."""
         self._ticks_sent: dict[int, date] = {}
         self._last_clock = 0.0
 
@@ -102,6 +108,12 @@ class FoldLoop:
         """Forget the fetch history: the partitions were just assigned again."""
         self._paused.clear()
         self._empty_rounds.clear()
+        self._unfed.clear()
+
+    def forget_unfed(self, partitions: Iterable[int]) -> None:
+        """Drop what was fetched for `partitions` and not fed (their log is read again)."""
+        for partition in partitions:
+            self._unfed.pop(partition, None)
 
     # -- one batch ----------------------------------------------------------------------
     async def fold(self, lockstep: LockStep, batch: dict[TopicPartition, list[Any]]) -> None:
@@ -111,16 +123,42 @@ class FoldLoop:
             self._empty_rounds[partition] = self._empty_rounds.get(partition, 0) + 1
         for tp, records in batch.items():
             if records and tp.partition in lockstep.processors:
-                lockstep.feed(tp.partition, records)
+                unfed = self._unfed.get(tp.partition)
+                if unfed is None:
+                    unfed = self._unfed[tp.partition] = deque()
+                unfed.extend(records)
                 self._empty_rounds[tp.partition] = 0
+        self._feed(lockstep)
         caught_up = partial(self._caught_up, lockstep)
         while True:
             out = Outgoing(keep=self.observer is not None)
             lockstep.step(caught_up, out, budget=self.commit_records)
             await self._commit(lockstep, out)
-            if len(out.records) < self.commit_records or not lockstep.due(caught_up):
+            fed = self._feed(lockstep)
+            if not fed and (len(out.records) < self.commit_records or not lockstep.due(caught_up)):
                 break
         self._flow_control(lockstep)
+
+    def _feed(self, lockstep: LockStep) -> bool:
+        """Feed each partition's fetched records to the lock-step while less than
+        PAUSE_ABOVE bytes of it are read and not folded; True if any was fed."""
+        fed = False
+        for partition, unfed in list(self._unfed.items()):
+            if partition not in lockstep.processors:
+                del self._unfed[partition]  # revoked: its next owner reads them
+                continue
+            room = self.PAUSE_ABOVE - lockstep.buffered_bytes(partition)
+            chunk: list[Any] = []
+            while unfed and room > 0:
+                record = unfed.popleft()
+                chunk.append(record)
+                room -= len(record.value or b"")
+            if chunk:
+                lockstep.feed(partition, chunk)
+                fed = True
+            if not unfed:
+                del self._unfed[partition]
+        return fed
 
     async def _commit(self, lockstep: LockStep, out: Outgoing) -> None:
         """Produce what one step caused, wait for the acknowledgements, commit the offsets
@@ -163,8 +201,9 @@ class FoldLoop:
     def _caught_up(self, lockstep: LockStep, partition: int) -> bool:
         """Nothing more to read in `partition` for now: the last fetches returned nothing
         and we have read up to the broker's high watermark (which Tansu may report one
-        record batch short, hence the empty fetches too)."""
-        if self._empty_rounds.get(partition, 0) < self.CAUGHT_UP_ROUNDS:
+        record batch short, hence the empty fetches too). Never while fetched records wait
+        unfed (`_unfed`), whatever the watermark says."""
+        if partition in self._unfed or self._empty_rounds.get(partition, 0) < self.CAUGHT_UP_ROUNDS:
             return False
         highwater = self.consumer.highwater(TopicPartition(self.topics.input, partition))
         return highwater is None or lockstep.fed.get(partition, 0) >= highwater
@@ -174,10 +213,11 @@ class FoldLoop:
         for partition in list(lockstep.processors):
             size = lockstep.buffered_bytes(partition)
             tp = TopicPartition(self.topics.input, partition)
-            if size > self.PAUSE_ABOVE and partition not in self._paused:
+            unfed = partition in self._unfed
+            if (unfed or size > self.PAUSE_ABOVE) and partition not in self._paused:
                 self.consumer.pause(tp)
                 self._paused.add(partition)
-            elif size < self.RESUME_BELOW and partition in self._paused:
+            elif not unfed and size < self.RESUME_BELOW and partition in self._paused:
                 self.consumer.resume(tp)
                 self._paused.discard(partition)
 
@@ -272,14 +312,10 @@ async def produce_all(
     attempt = 0
     while True:
         try:
-            sent = await queue_batches(producer, records)
-            acknowledged = await asyncio.gather(*(future for future, _ in sent))
+            placed = await _produce_windows(producer, records)
             if status is not None:
                 status.ok()
-            return [
-                (meta.topic, meta.partition, meta.offset, indexes)
-                for meta, (_, indexes) in zip(acknowledged, sent, strict=True)
-            ]
+            return placed
         except KafkaError as exc:
             if stopping is not None and stopping.is_set():
                 raise Stopping(f"stopping with {len(records)} records unsent ({exc!r})") from exc
@@ -289,6 +325,37 @@ async def produce_all(
             else:
                 log.warning("produce failed; retrying the batch", error=repr(exc), attempt=attempt)
             await _pause(min(0.5 * attempt, 5.0), stopping)
+
+
+PRODUCE_WINDOW_BYTES = 1024 * 1024
+"""Record bytes queued in the producer at once: a day close that decides 100,000 hand-offs
+(a back-fill's registrations) is sent window by window, each acknowledged before the next
+is queued, so aiokafka's record batches and their grouping hold about 1 MiB, not all of
+it (D56). A step within its commit budget fits one window, as before."""
+
+
+async def _produce_windows(
+    producer: AIOKafkaProducer, records: list[tuple[str, bytes | None, bytes]]
+) -> list[Placed]:
+    """Queue and acknowledge `records` in windows of PRODUCE_WINDOW_BYTES, in order (each
+    partition's records stay in the order decided); where each record batch went, by the
+    records' indexes in `records`."""
+    placed: list[Placed] = []
+    start = 0
+    while start < len(records):
+        end, size = start, 0
+        while end < len(records) and (end == start or size < PRODUCE_WINDOW_BYTES):
+            _, key, value = records[end]
+            size += len(value) + (len(key) if key else 0)
+            end += 1
+        sent = await queue_batches(producer, records[start:end])
+        acknowledged = await asyncio.gather(*(future for future, _ in sent))
+        placed.extend(
+            (meta.topic, meta.partition, meta.offset, [start + index for index in indexes])
+            for meta, (_, indexes) in zip(acknowledged, sent, strict=True)
+        )
+        start = end
+    return placed
 
 
 async def send_batches(

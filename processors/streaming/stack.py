@@ -13,13 +13,13 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable
-from typing import Protocol
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Protocol
 
 from processors.ops.recorder import OpsRecorder
 from processors.ops.views import EngineView
-from processors.web.app import bound_port, start_dashboard
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 STOP_GRACE = 3.0
 
@@ -84,6 +84,9 @@ async def run_stack(
     try:
         url: str | None = None
         if ops is not None and port is not None:
+            # aiohttp only with a dashboard: a worker without one is ~10 MB smaller (D56)
+            from processors.web.app import bound_port, start_dashboard  # noqa: PLC0415
+
             runner = await start_dashboard(
                 ops, service.engine_view(), host, port, extend=extend_app, token=token, names=names
             )

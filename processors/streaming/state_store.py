@@ -36,22 +36,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from rocksdict import (
-    BlockBasedOptions,
-    Cache,
-    DBCompressionType,
-    Options,
-    Rdict,
-    WriteBatch,
-)
 
 from processors.codecs.state_codec import VERSION as CODEC_VERSION
 from processors.codecs.state_codec import StateDecodeError, decode_state, encode_state
 from processors.settings import DEFAULT_STATE_CACHE_KEYS
 from processors.streaming.kafka import read_partitions
+
+if TYPE_CHECKING:
+    from rocksdict import Cache, Options, Rdict
 
 DEFAULT_CACHE_KEYS = DEFAULT_STATE_CACHE_KEYS
 """States kept decoded per partition after a flush (about 1-4 KB each in memory)."""
@@ -132,6 +127,10 @@ def store_path(state_dir: Path, group: str, topic: str, partition: int) -> Path:
 
 
 def _options() -> Options:
+    """RocksDB's options, rocksdict loaded here: a worker without a state dir never pays
+    for it (about 8 MB of the process, D56)."""
+    from rocksdict import BlockBasedOptions, Cache, DBCompressionType, Options  # noqa: PLC0415 - lazily
+
     global _shared_cache  # noqa: PLW0603 - one block cache for every partition of the process
     if _shared_cache is None:
         _shared_cache = Cache(32 * 1024 * 1024)
@@ -166,6 +165,8 @@ class RocksStateStore:
     def open(self) -> None:
         """Open (or create) the RocksDB; a no-op when open. Waits a little for a LOCK that a
         previous owner in this or another process is about to release."""
+        from rocksdict import Rdict  # noqa: PLC0415 - only a worker with a state dir loads it
+
         if self._db is not None:
             return
         self.path.mkdir(parents=True, exist_ok=True)
@@ -201,6 +202,8 @@ class RocksStateStore:
 
     def clear(self) -> None:
         """Delete every state and the marker (an untrusted or outdated store)."""
+        from rocksdict import Rdict  # noqa: PLC0415 - only a worker with a state dir loads it
+
         self.close()
         Rdict.destroy(str(self.path), _options())
         self.open()
@@ -266,6 +269,8 @@ class RocksStateStore:
     def flush(self, marker: Marker) -> int:
         """Write the dirty states and `marker` in one WriteBatch, then trim the cache to its
         bound; returns how many states were written."""
+        from rocksdict import WriteBatch  # noqa: PLC0415 - only a worker with a state dir loads it
+
         db = self._require()
         batch = WriteBatch(raw_mode=True)
         cache = self._cache
@@ -294,6 +299,8 @@ class RocksStateStore:
     def load_encoded(self, states: Iterable[tuple[str, bytes]]) -> int:
         """Write already encoded states (a snapshot's) straight to RocksDB, in chunks, with
         no marker: the flush that follows the re-fold writes it. Returns how many."""
+        from rocksdict import WriteBatch  # noqa: PLC0415 - only a worker with a state dir loads it
+
         db = self._require()
         loaded = 0
         for chunk in _chunks(states, _LOAD_CHUNK):

@@ -52,7 +52,6 @@ from processors.streaming.stack import run_stack
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics, ensure_topics
 from processors.streaming.view import PartitionedEngineView
-from processors.web.consumption import add_consumption_routes
 
 log = structlog.get_logger("meterflow.worker")
 
@@ -390,6 +389,7 @@ class Worker:
         had folded past): name it, and rebuild their states at those offsets from the log."""
         assert self._loop is not None
         self.log_went_backwards(offsets, {p: lockstep.done[p] for p in offsets})
+        self._loop.forget_unfed(offsets)  # fetched from the log as it was
         for partition in offsets:
             self._close_local(partition)
         recovered = await self.recovery.recover(offsets, lockstep.partitions)
@@ -446,6 +446,11 @@ async def serve(
     None, until SIGINT/SIGTERM; `on_ready` as `run_stack` has it."""
     ops = OpsRecorder() if port is not None else None
     history = consumption_store_of(settings.state_dir) if port is not None else None
+    extend_app = None
+    if history is not None:  # the portal's routes, and so aiohttp, only with a dashboard (D56)
+        from processors.web.consumption import add_consumption_routes  # noqa: PLC0415
+
+        extend_app = partial(add_consumption_routes, store=history)
     worker = Worker(
         bootstrap,
         settings,
@@ -461,7 +466,7 @@ async def serve(
             host=settings.dashboard_host,
             port=port,
             on_ready=on_ready,
-            extend_app=None if history is None else partial(add_consumption_routes, store=history),
+            extend_app=extend_app,
             token=settings.dashboard_token,
             names=settings.dashboard_names,
         )

@@ -1,7 +1,8 @@
 """The worker's read-ahead is bounded by bytes (no broker needed): a partition that waits
 at a day tick with more than `FoldLoop.PAUSE_ABOVE` bytes read but not folded stops
 being fetched until the others catch up, and is fetched again once it holds less than
-`RESUME_BELOW`."""
+`RESUME_BELOW`; what one fetch brings beyond `PAUSE_ABOVE` is decoded only as the fold
+makes room for it."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ class Consumer:
 
     def highwater(self, _tp: TopicPartition) -> int | None:
         return None
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.committed = {tp.partition: offset for tp, offset in offsets.items()}
 
 
 def ticks(first: int, days: int) -> list[SimpleNamespace]:
@@ -80,4 +84,22 @@ def test_a_partition_far_ahead_of_a_tick_is_paused_and_resumed_when_the_others_c
     folding.step(lambda p: True, Outgoing(mute=True))
     assert folding.buffered_bytes(0) < FoldLoop.RESUME_BELOW
     loop._flow_control(folding)
+    assert consumer.paused == set()
+
+
+async def test_a_fetch_far_beyond_the_bound_is_decoded_as_the_fold_makes_room() -> None:
+    loop, folding, consumer = setup()
+    one = len(ticks(0, 1)[0].value)
+    count = 8 * (1 + FoldLoop.PAUSE_ABOVE // one)
+    # one fetch of eight times the bound (the broker is not held to the fetch sizes asked)
+    await loop.fold(folding, {TopicPartition(TOPICS.input, 0): ticks(0, count)})
+    assert FoldLoop.PAUSE_ABOVE <= folding.buffered_bytes(0) < FoldLoop.PAUSE_ABOVE + one
+    assert folding.fed[0] < count // 4  # the rest waits undecoded, and is not asked for again
+    assert consumer.paused == {0}
+    assert not loop._caught_up(folding, 0)  # what waits undecoded is still to be read
+
+    # partition 1 brings the same days: the two fold in lock-step to the end, and 0 resumes
+    await loop.fold(folding, {TopicPartition(TOPICS.input, 1): ticks(0, count)})
+    assert folding.done == {0: count, 1: count}
+    assert consumer.committed == {0: count, 1: count}
     assert consumer.paused == set()

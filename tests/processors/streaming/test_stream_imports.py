@@ -3,7 +3,13 @@ cycle, and the worker's units import down to the floor, never back up to the wor
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from scripts.import_graph import cycles, import_graph
+
+ROOT = Path(__file__).resolve().parents[3]
 
 UNITS = ("loop", "recovery", "local_state", "state_store", "processor", "lockstep", "stack")
 
@@ -25,3 +31,18 @@ def test_the_worker_units_do_not_import_the_worker() -> None:
     for unit in UNITS:
         imported = graph[f"processors.streaming.{unit}"]
         assert not imported & {"processors.streaming.worker", "processors.streaming.up"}, unit
+
+
+_WORKER_MODULES = """
+import sys
+import processors.streaming.worker
+print(sorted(name for name in ("aiohttp", "rocksdict", "processors.web.app") if name in sys.modules))
+"""
+
+
+def test_a_worker_without_a_dashboard_or_state_dir_loads_neither_aiohttp_nor_rocksdict() -> None:
+    """Each costs the process megabytes it never uses (D56): they load with what needs them."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["[]"]
