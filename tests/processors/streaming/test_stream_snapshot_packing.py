@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -48,26 +49,29 @@ def test_a_packed_record_cut_short_or_with_bytes_over_is_refused() -> None:
             unpacked(broken)
 
 
+async def put(producer: Any, topic: str, partition: int, records: list[tuple[bytes, bytes]]) -> None:
+    """Send `records` one at a time, as a producer of single records writes them."""
+    await asyncio.gather(*[await producer.send(topic, v, key=k, partition=partition) for k, v in records])
+
+
 @pytest.mark.broker
 async def test_packed_runs_and_runs_of_one_record_a_state_both_read_back(broker: str) -> None:
     topic = f"packing-{uuid.uuid4().hex[:8]}"
     await ensure_topics(broker, [TopicSpec(topic, 3, {})])
+    # partition 1: a run as written before packing, one record per state
+    old = [(BEGIN, b'{"epoch": "e1", "offset": 5, "fingerprint": "fp1"}')]
+    old += [(key.encode(), value) for key, value in STATES_WRITTEN[:50]]
+    old.append((END, b'{"epoch": "e1", "offset": 5, "count": 50}'))
+    # partition 2: a packed run whose states record was cut short
+    broken = list(encoded_snapshot_records(3, "fp2", STATES_WRITTEN[:20]))
+    broken[1] = (STATES, broken[1][1][:-4])
     producer = make_producer(broker)
     await start_client(producer, broker, 10)
     try:
-        assert (
-            await write_snapshot(producer, topic, 0, encoded_snapshot_records(7, "fp0", STATES_WRITTEN))
-            == 3_000
-        )
-        # partition 1: a run as written before packing, one record per state
-        old = [(BEGIN, b'{"epoch": "e1", "offset": 5, "fingerprint": "fp1"}')]
-        old += [(key.encode(), value) for key, value in STATES_WRITTEN[:50]]
-        old.append((END, b'{"epoch": "e1", "offset": 5, "count": 50}'))
-        await asyncio.gather(*[await producer.send(topic, v, key=k, partition=1) for k, v in old])
-        # partition 2: a packed run whose states record was cut short
-        broken = list(encoded_snapshot_records(3, "fp2", STATES_WRITTEN[:20]))
-        broken[1] = (STATES, broken[1][1][:-4])
-        await asyncio.gather(*[await producer.send(topic, v, key=k, partition=2) for k, v in broken])
+        packed = encoded_snapshot_records(7, "fp0", STATES_WRITTEN)
+        assert await write_snapshot(producer, topic, 0, packed) == len(STATES_WRITTEN)
+        await put(producer, topic, 1, old)
+        await put(producer, topic, 2, broken)
     finally:
         await producer.stop()
     reader = make_reader(broker)
