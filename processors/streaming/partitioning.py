@@ -22,10 +22,10 @@ _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
 _WORDS = [struct.Struct(f"<{n}I").unpack_from for n in range(64)]  # n 4-byte little-endian words
 
-RECENT_KEYS = 8192
+RECENT_KEYS = 4096
 """Keys whose partition is remembered: more than one commit's records (2,000 by default,
 `processors.settings.DEFAULT_COMMIT_RECORDS`), so a hand-off found on delivery is found
-again when it is produced, in about 1 MB."""
+again when it is produced, in under 1 MB."""
 
 
 def murmur2(data: bytes) -> int:
