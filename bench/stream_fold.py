@@ -37,7 +37,8 @@ from processors.codecs import serde
 from processors.collector import collect_less_often
 from processors.drivers.event_order import event_time_log
 from processors.drivers.log_setup import configure_logging
-from processors.streaming.lockstep import LockStep, partition_for
+from processors.streaming.lockstep import LockStep
+from processors.streaming.partitioning import partition_for
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
 from processors.vocabulary.events import DayClosed, DomainEvent

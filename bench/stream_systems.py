@@ -39,6 +39,7 @@ from aiokafka import AIOKafkaConsumer
 
 from processors.codecs import serde
 from processors.collector import collect_less_often
+from processors.drivers.log_setup import configure_logging
 from processors.settings import settings_from_environment
 from processors.streaming.kafka import make_producer, start_client
 from processors.streaming.topics import Topics, TopicSpec, ensure_topics
@@ -444,7 +445,11 @@ def main() -> int:
         profiler = Profiler(async_mode="enabled")
         profiler.start()
     group = args.group or f"bench-{args.system}-{uuid.uuid4().hex[:6]}"
-    if args.system.startswith("meterflow"):  # `meterflow worker` collects cycles so (cli.main, D44)
+    if args.system.startswith("meterflow"):
+        # as `meterflow worker` runs (cli.main): its logging (JSON lines, stderr being a pipe
+        # here) rather than structlog's unconfigured console renderer, and its collector (D44)
+        settings = settings_from_environment()
+        configure_logging(json=settings.log_json, level=settings.log_level)
         collect_less_often()
     if args.system == "meterflow":
         asyncio.run(

@@ -146,7 +146,11 @@ async def read_partitions(
     ends: dict[TopicPartition, int] = {}
     progress_at = loop.time()
     while pending:
-        if stop_at is None or loop.time() - progress_at > idle_timeout / 2:
+        # the ends are asked for when a partition without a limit may have reached its own
+        # (not before every fetch: a round trip each), and while stalled, to say where
+        at_end = [tp for tp in pending if tp not in limits and int(positions.get(tp) or 0) >= ends.get(tp, 0)]
+        asked = bool(at_end) or loop.time() - progress_at > idle_timeout / 2
+        if asked:
             ends.update(await within(consumer.end_offsets(list(pending))))
         result = await within(consumer.getmany(*pending, timeout_ms=200, max_records=batch))
         for tp, fetched in result.items():
@@ -162,7 +166,7 @@ async def read_partitions(
             if tp in limits:
                 if position >= limits[tp]:
                     pending.discard(tp)
-            elif not result.get(tp) and position >= ends.get(tp, 0):
+            elif asked and not result.get(tp) and position >= ends.get(tp, 0):
                 pending.discard(tp)
         if pending and loop.time() - progress_at > idle_timeout:
             stuck = {tp: int(positions.get(tp) or starts.get(tp) or 0) for tp in pending}

@@ -29,12 +29,11 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from aiokafka.partitioner import DefaultPartitioner
-
 from flows.event_checks import check_event
 from flows.json_fields import Problems
 from processors.codecs import serde
 from processors.core.policy import DEFAULT_POLICY, Policy
+from processors.streaming.partitioning import partition_of
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
 from processors.vocabulary.events import DayClosed, DomainEvent
@@ -45,14 +44,6 @@ Refusal = tuple[str | None, str]
 Item = tuple[int, DomainEvent | None, bytes | None, Refusal | None, int | None]
 # the refusal slot of a record that is the copy of a follow-up already handed to its Engine
 HANDED: Refusal = (None, "the copy of a follow-up already folded")
-
-_partitioner = DefaultPartitioner()
-
-
-def partition_for(key: str, partitions: int) -> int:
-    """The partition the producer's default partitioner gives `key` (murmur2, like Kafka's)."""
-    every = list(range(partitions))
-    return int(_partitioner(key.encode(), every, every))
 
 
 class LockStep:
@@ -275,12 +266,12 @@ class LockStep:
         queue = deque(follow_ups)
         while queue:
             event = queue.popleft()
-            key = event.partition_key
+            key = event.partition_key.encode() or None
             out.follow_ups += 1
-            target = self.processors.get(partition_for(key, self.partitions)) if key else None
+            target = self.processors.get(partition_of(key, self.partitions)) if key else None
             if not out.mute:
                 if target is not None:
                     out.local_copies.append(len(out.records))
-                out.records.append((self.topics.input, key.encode() or None, serde.encode_event(event)))
+                out.records.append((self.topics.input, key, serde.encode_event(event)))
             if target is not None:
                 queue.extend(target.handle(event, -1, None, out))

@@ -23,7 +23,6 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
-from aiokafka.partitioner import DefaultPartitioner
 
 from processors.codecs import serde
 from processors.ops.recorder import OpsRecorder
@@ -33,6 +32,7 @@ from processors.streaming import clock
 from processors.streaming.local_state import LocalStates
 from processors.streaming.lockstep import LockStep
 from processors.streaming.outage import BrokerStatus
+from processors.streaming.partitioning import choose
 from processors.streaming.processor import Outgoing
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics
@@ -43,7 +43,6 @@ EventsSink = Callable[[Iterable[DomainEvent]], None]
 BatchObserver = Callable[[Any, Any], None]
 
 log = structlog.get_logger("meterflow.worker")
-_partitioner = DefaultPartitioner()  # the producer's default: murmur2 of the key, like Kafka's
 
 
 class Stopping(Exception):
@@ -380,7 +379,8 @@ async def queue_batches(
 
     `producer.send` costs a coroutine, a metadata wait and a partitioner call per record,
     which was most of the worker's produce time (D29). Records go to the partition the
-    producer's own partitioner gives their key (murmur2, a random one for no key), in the
+    producer's default partitioner would give their key (`partitioning.choose`: murmur2,
+    a random one for no key), in the
     order they were decided within each partition, so what a consumer reads is what one
     `send` per record gave. `partition`: every record to that partition instead (snapshots).
     """
@@ -391,7 +391,7 @@ async def queue_batches(
             every = partitions.get(topic)
             if every is None:
                 every = partitions[topic] = sorted(await producer.partitions_for(topic))
-            target = (topic, int(_partitioner(key, every, every)))
+            target = (topic, choose(key, every))
         else:
             target = (topic, partition)
         queued = grouped.get(target)

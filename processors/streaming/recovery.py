@@ -48,6 +48,11 @@ from processors.streaming.topics import Topics
 
 log = structlog.get_logger("meterflow.worker")
 
+FETCH_WAIT_MS = 10
+"""How long the broker holds recovery's fetch at the end of a partition. The snapshots are
+read to their real end, which takes one fetch that finds nothing, and the end offsets
+asked for meanwhile wait behind it (100 ms each at the reader's default)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Recovered:
@@ -109,7 +114,7 @@ class Recovery:
         started = time.perf_counter()
         rebuild = LockStep(self.topics, count, self.policy)
         tps = {TopicPartition(self.topics.input, p): offset for p, offset in upto.items()}
-        reader = make_reader(self.bootstrap)
+        reader = make_reader(self.bootstrap, fetch_max_wait_ms=FETCH_WAIT_MS)
         await start_client(reader, self.bootstrap, 15.0)
         muted = Outgoing(mute=True)
         loaded: dict[int, int] = {}

@@ -2,8 +2,12 @@
 
 A snapshot is written into partition p of `meterflow-snapshots` (the same number as the
 input partition) as one run of records: a BEGIN marker, every state of the partition's
-store (key = state key, value = `state_codec.encode_state`), and an END marker that
-repeats the epoch and counts the states. It stands for the state after folding input
+store (state key and `state_codec.encode_state`), and an END marker that repeats the epoch
+and counts the states. The states are packed many to a record (a STATES record of about
+`PACK_BYTES`: each state's key and value lengths, then the two): one record per state
+cost the broker and aiokafka a record each (a Python object per state read back), most
+of recovery's read. Runs of one record per state (written before) are read as before.
+A run stands for the state after folding input
 offsets [0, offset) of one log, named by the fingerprint of its record at offset - 1
 (`state_store.fingerprint`, as a local state's marker: D17). Recovery takes the latest
 complete run whose offset is not past the committed offset, refuses it when that
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import struct
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +35,9 @@ from processors.streaming.loop import send_batches
 
 BEGIN = b"\x00snapshot-begin"
 END = b"\x00snapshot-end"
+STATES = b"\x00snapshot-states"  # a record of packed states (state keys never start with \x00)
+PACK_BYTES = 64 * 1024  # states packed into one STATES record (more only for one larger state)
+_LENGTHS = struct.Struct(">II")  # a packed state's key and value lengths
 SEND_WINDOW = 10_000  # records queued (as record batches) before waiting for their acknowledgements
 
 
@@ -62,27 +70,63 @@ def encoded_snapshot_records(
     epoch = uuid.uuid4().hex
     yield BEGIN, json.dumps({"epoch": epoch, "offset": offset, "fingerprint": fingerprint}).encode()
     count = 0
+    packed: list[bytes] = []
+    size = 0
+    lengths = _LENGTHS.pack
     for key, value in states:
+        raw = key.encode()
+        added = _LENGTHS.size + len(raw) + len(value)
+        if size and size + added > PACK_BYTES:
+            yield STATES, b"".join(packed)
+            packed.clear()
+            size = 0
+        packed += (lengths(len(raw), len(value)), raw, value)
+        size += added
         count += 1
-        yield key.encode(), value
+    if packed:
+        yield STATES, b"".join(packed)
     yield END, json.dumps({"epoch": epoch, "offset": offset, "count": count}).encode()
+
+
+def unpacked(value: bytes) -> list[tuple[str, bytes]]:
+    """The (state key, encoded state) pairs of a STATES record; ValueError when it is cut
+    short or has bytes left over."""
+    states: list[tuple[str, bytes]] = []
+    pos = 0
+    end = len(value)
+    lengths = _LENGTHS.unpack_from
+    step = _LENGTHS.size
+    try:
+        while pos < end:
+            keyed, valued = lengths(value, pos)
+            pos += step
+            at = pos + keyed
+            pos = at + valued
+            if pos > end:
+                break
+            states.append((value[at - keyed : at].decode(), value[at:pos]))
+    except (struct.error, UnicodeDecodeError) as exc:
+        raise ValueError(f"a packed snapshot record is corrupt: {exc}") from exc
+    if pos != end:
+        raise ValueError("a packed snapshot record is cut short")
+    return states
 
 
 async def write_snapshot(
     producer: AIOKafkaProducer, topic: str, partition: int, records: Iterable[tuple[bytes, bytes]]
 ) -> int:
     """Send one snapshot run and wait until all of it is acknowledged; returns how many
-    states it held."""
-    sent = 0
+    states it held (its END's count)."""
     window: list[tuple[str, bytes | None, bytes]] = []
+    last = b"{}"
     for key, value in records:
         window.append((topic, key, value))
-        sent += 1
+        last = value
         if len(window) >= SEND_WINDOW:
             await asyncio.gather(*await send_batches(producer, window, partition=partition))
             window.clear()
     await asyncio.gather(*await send_batches(producer, window, partition=partition))
-    return sent - 2
+    return int(json.loads(last).get("count", 0))
 
 
 async def latest_snapshots(
@@ -114,6 +158,13 @@ async def latest_snapshots(
                 if run is None or run[0] != tail["epoch"] or len(run[3]) != int(tail["count"]):
                     continue
                 best[p] = Snapshot(p, run[1], run[3], run[2])
+            elif key == STATES:
+                run = runs[p]
+                if run is not None and value is not None:
+                    try:
+                        run[3].extend(unpacked(value))
+                    except ValueError:  # a broken run: not used
+                        runs[p] = None
             elif key is not None and value is not None:
                 run = runs[p]
                 if run is not None:

@@ -16,7 +16,8 @@ from types import SimpleNamespace
 
 from processors.codecs import serde
 from processors.codecs.state_codec import encode_state
-from processors.streaming.lockstep import LockStep, partition_for
+from processors.streaming.lockstep import LockStep
+from processors.streaming.partitioning import partition_for
 from processors.streaming.processor import Outgoing
 from tests.processors.streaming.test_stream_lockstep import TOPICS, lockstep, partitioned_log
 

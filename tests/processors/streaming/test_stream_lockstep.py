@@ -16,7 +16,8 @@ import pytest
 from processors.codecs import serde
 from processors.drivers.event_order import event_time_log
 from processors.drivers.replay import replay
-from processors.streaming.lockstep import LockStep, partition_for
+from processors.streaming.lockstep import LockStep
+from processors.streaming.partitioning import partition_for
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
 from processors.vocabulary.commands import Command

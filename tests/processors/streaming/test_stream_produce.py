@@ -11,8 +11,8 @@ import pytest
 from aiokafka import TopicPartition
 
 from processors.streaming.kafka import make_producer, make_reader, read_partitions, start_client
-from processors.streaming.lockstep import partition_for
 from processors.streaming.loop import PRODUCE_WINDOW_BYTES, produce_all
+from processors.streaming.partitioning import partition_for
 from processors.streaming.topics import Topics, TopicSpec, ensure_topics
 
 pytestmark = pytest.mark.broker
