@@ -82,6 +82,10 @@ class Context:
     skipped: list[int] = field(default_factory=lambda: [0])
     """The count of event groups the fast path read but did not build (`keep` refused
     their key): the process's, in `read_dtc`."""
+    counts: list[int] = field(default_factory=lambda: [0, 0])
+    """The file's events and rejected records yielded so far, by whichever reader yielded
+    them (`_counted`, the fast path): its report's figures, without a loop over every
+    outcome in `read_dtc`."""
 
     @property
     def event_prefix(self) -> str:
@@ -474,14 +478,9 @@ def read_dtc(
         file=header, path=str(path), test_data=header.is_test_data, keep=_keep, skipped=_skipped
     )
     skipped_before = _skipped[0]
-    events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
-    for outcome in _read_body(path, structure, mapper, context, fast_path):
-        if isinstance(outcome, RejectedRecord):
-            rejected += 1
-        else:
-            events += 1
-        yield outcome
+    yield from _read_body(path, structure, mapper, context, fast_path)
+    events, rejected = context.counts
     yield FileReport(
         path=str(path),
         status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
@@ -536,7 +535,9 @@ def _read_body(
     with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
         handle.readline()
         if fast is None:
-            yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
+            yield from _counted(
+                _records(enumerate(handle, start=2), structure, mapper, context, shared), context.counts
+            )
         else:
             yield from _regions(handle, fast, structure, mapper, context, shared)
 
@@ -562,13 +563,14 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
     that is not all ASCII is therefore read record by record from there on.
     """
     code, read = fast
+    counts = context.counts
     mark, head = f"\n{code}|", f"{code}|"
     text, pos, line, eof, misses = "", 0, 2, False, 0
     tried = 0  # the buffer's groups before this were tried as one run, which missed
 
     def rest() -> Generator[Outcome, None, bool]:
         lines = chain(_lines(text[pos:]), handle)
-        return _records(enumerate(lines, start=line), structure, mapper, context, shared)
+        return _counted(_records(enumerate(lines, start=line), structure, mapper, context, shared), counts)
 
     while True:
         nxt = text.find(mark, pos)
@@ -612,13 +614,26 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
             if misses >= _MISSES:
                 yield from rest()
                 return
-        stopped = yield from _records(
-            enumerate(_lines(text[pos:end]), start=line), structure, mapper, context, shared
+        stopped = yield from _counted(
+            _records(enumerate(_lines(text[pos:end]), start=line), structure, mapper, context, shared), counts
         )
         if stopped or nxt < 0:
             return
         line += text.count("\n", pos, end)
         pos = end
+
+
+def _counted(outcomes: Generator[Outcome, None, bool], counts: list[int]) -> Generator[Outcome, None, bool]:
+    """The generic reader's outcomes, each counted in `counts` (events, rejected records)
+    as it passes; what `outcomes` returns."""
+    while True:
+        try:
+            outcome = next(outcomes)
+        except StopIteration as stop:
+            done: bool = stop.value
+            return done
+        counts[isinstance(outcome, RejectedRecord)] += 1
+        yield outcome
 
 
 def _lines(text: str) -> list[str]:

@@ -58,14 +58,23 @@ _FLAGS: dict[str, bool | None] = {"": None, "T": True, "F": False}
 # 12 digits one by one (`check_digit`), with the same result.
 _RUN = 3
 assert len(CHECK_WEIGHTS) == 4 * _RUN, "read() cuts the first 12 digits in four runs of 3"
-_RUNS: tuple[dict[str, int], ...] = tuple(
-    {
-        f"{n:0{_RUN}d}": sum(
-            int(digit) * weight for digit, weight in zip(f"{n:0{_RUN}d}", weights, strict=True)
-        )
-        for n in range(10**_RUN)
+_DIGITS = "0123456789"
+
+
+def _run_table(weights: tuple[int, ...]) -> dict[str, int]:
+    """Every run of three digits -> its weighted sum, built by whole runs (one product of
+    the three digit ranges) rather than digit by digit: a tenth of the import's cost."""
+    first, second, third = weights
+    return {
+        a + b + c: x + y + z
+        for a, x in zip(_DIGITS, range(0, 10 * first, first), strict=True)
+        for b, y in zip(_DIGITS, range(0, 10 * second, second), strict=True)
+        for c, z in zip(_DIGITS, range(0, 10 * third, third), strict=True)
     }
-    for weights in (CHECK_WEIGHTS[at : at + _RUN] for at in range(0, len(CHECK_WEIGHTS), _RUN))
+
+
+_RUNS: tuple[dict[str, int], ...] = tuple(
+    _run_table(CHECK_WEIGHTS[at : at + _RUN]) for at in range(0, len(CHECK_WEIGHTS), _RUN)
 )
 _CHECK_DIGITS = tuple(str(total % 10) for total in range(11))  # weighted sum mod 11 -> its digit
 
@@ -218,6 +227,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
         keep = context.keep
+        counts = context.counts  # [0]: the file's events (`flows.dtc.Context.counts`)
         skip = False  # the open group's key is refused (`flows.dtc.only_keys`): checked, not built
         done = 0  # groups whose events were yielded (or skipped)
         mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
@@ -254,6 +264,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     if skip:
                         context.skipped[0] += 1
                     else:
+                        counts[0] += 1
                         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
                     done += 1
                     meters = empty
@@ -282,6 +293,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
             context.skipped[0] += 1
             return None
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
+        counts[0] += 1
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
         return None
 
