@@ -18,7 +18,7 @@ from test_reader_fuzz import TOPS, mutate, mutation, recount
 
 from flows.catalogue import CATALOGUE
 from flows.dtc import Context, Outcome, parse_header, read_dtc
-from flows.fast_readings import FAST_PATHS
+from flows.fast_readings import _TEMPLATES, FAST_PATHS, _Templates
 from flows.reader import MAPPERS
 from flows.rejections import RejectedRecord
 from processors.vocabulary.events import DomainEvent, MeterReadingsReceived
@@ -245,3 +245,14 @@ def test_validation_results_out_of_place_amid_runs_read_the_same(tmp_path: Path,
     fast, generic = both(path)
     assert fast == generic
     assert any(isinstance(outcome, RejectedRecord) for outcome in fast)
+
+
+def test_the_readings_templates_stay_bounded_by_tails_and_keys() -> None:
+    """A file of ever new tails (MD reset times) and keys keeps at most `_TEMPLATES` of
+    them, tails and keys together, and reads each to the same template again."""
+    templates = _Templates(CATALOGUE["D0010002"])
+    for n in range(3 * _TEMPLATES):
+        tail = f"2024020{1 + n % 9}{n % 24:02d}0000|{n % 1000}|T|N|"
+        template = templates[tail][f"0{n % 3}|20240201000000"]
+        assert template[4] == n % 1000  # the number of MD resets, read from this tail
+        assert len(templates) + sum(map(len, templates.values())) <= _TEMPLATES
