@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from functools import partial
+from itertools import accumulate, chain
 from pathlib import Path
-from typing import Any, Final, NamedTuple, TextIO
+from typing import Any, Final, NamedTuple, Protocol, TextIO
 
 from flows.catalogue import CATALOGUE, FlowStructure, Group, RecordError, supported
 from flows.fields import parse_uk_timestamp
@@ -51,23 +52,26 @@ _BOM = b"\xef\xbb\xbf"
 
 
 KeyTest = Callable[[str], bool]
+Region = list[Any]
+"""[first line, own]: the region (as `_regions` cuts the body) whose outcomes the reader is
+yielding, and whether its key is one `only_keys` accepts (False: a region every process
+reads); line -1 while a run of kept groups yields, each event's line being its region's."""
 _keep: KeyTest | None = None
-_skipped = [0]  # event groups the fast path skipped in this process, in all files
+_region: Region = [0, False]
 
 
-def only_keys(keep: KeyTest | None) -> None:
-    """From now on in this process, the fast path builds only the event groups whose key
-    (MPAN) `keep` accepts; it still checks the others, and counts them in their file's
-    report (`meterflow replay --jobs N`: each worker process folds a partition of keys)."""
+def only_keys(keep: KeyTest | None) -> Region:
+    """From now on in this process, the reader skips unread the D0010 / D0086 event groups
+    whose key (the MPAN on the raw text of their first record) `keep` refuses: their
+    outcomes, rejections included, are for the process that keeps that key (`meterflow
+    replay --jobs N`). A group whose MPAN cannot be read so, and the rest of a file read
+    record by record (`_kept`), are read whole by every process. Returns the region the
+    reader is in, updated before each region's outcomes (line 0: the file's own). A file
+    report then counts what this process read, not the file's whole."""
     global _keep  # noqa: PLW0603 - one setting per process, read as each file opens
     _keep = keep
-
-
-def skipped_groups() -> int:
-    """How many event groups this process has skipped (`only_keys`), counted before the
-    next outcome is yielded: an outcome's place in the whole log is the outcomes before
-    it plus this."""
-    return _skipped[0]
+    _verdicts.clear()
+    return _region
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +82,9 @@ class Context:
     path: str
     test_data: bool
     keep: KeyTest | None = None
-    """The fast path's key test (`only_keys`); None: every group is built."""
-    skipped: list[int] = field(default_factory=lambda: [0])
-    """The count of event groups the fast path read but did not build (`keep` refused
-    their key): the process's, in `read_dtc`."""
-    counts: list[int] = field(default_factory=lambda: [0, 0])
-    """The file's events and rejected records yielded so far, by whichever reader yielded
-    them (`_counted`, the fast path): its report's figures, without a loop over every
-    outcome in `read_dtc`."""
+    """The key test of `only_keys`; None: every group is read."""
+    region: Region = field(default_factory=lambda: [0, False])
+    """Where the reader is (`only_keys`): the process's, in `read_dtc`."""
 
     @property
     def event_prefix(self) -> str:
@@ -102,6 +101,22 @@ class Context:
 Mapper = Callable[[Node, Sequence[Node], Context], DomainEvent]
 
 
+class ReadGroups(Protocol):
+    """`FastPath.read`; `lines`, when given, the first line of each group in turn (groups
+    strung together from places apart in the file, `only_keys`)."""
+
+    def __call__(  # noqa: PLR0917 - the fast path's arguments, positional on the hot path
+        self,
+        text: str,
+        start: int,
+        end: int,
+        line: int,
+        context: Context,
+        lines: Sequence[int] | None = None,
+        /,
+    ) -> Generator[DomainEvent, None, int | None]: ...
+
+
 class FastPath(NamedTuple):
     """A flow's fast path (`flows.fast_readings`): records of group `code` open its event
     groups, and `read(text, start, end, line, context)` yields the events of the groups
@@ -111,7 +126,7 @@ class FastPath(NamedTuple):
     when the fast path cannot read it alone either."""
 
     code: str
-    read: Callable[[str, int, int, int, Context], Generator[DomainEvent, None, int | None]]
+    read: ReadGroups
 
 
 _HEADER_FIELDS = (
@@ -431,6 +446,7 @@ def read_dtc(
     DUPLICATE and skipped. Only a structurally sound file is remembered as seen.
     `fast`: fast paths by flow reference (D0010002), for the event groups they can read.
     """
+    _region[:] = 0, False
     raw_header = first_line(path)
     try:
         header_text = raw_header.decode("utf-8")
@@ -474,19 +490,21 @@ def read_dtc(
     if seen is not None and not seen.first_time(key, str(path)):
         yield from duplicate_outcomes(path, header, seen)
         return
-    context = Context(
-        file=header, path=str(path), test_data=header.is_test_data, keep=_keep, skipped=_skipped
-    )
-    skipped_before = _skipped[0]
+    context = Context(file=header, path=str(path), test_data=header.is_test_data, keep=_keep, region=_region)
+    events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
-    yield from _read_body(path, structure, mapper, context, fast_path)
-    events, rejected = context.counts
+    for outcome in _read_body(path, structure, mapper, context, fast_path):
+        if isinstance(outcome, RejectedRecord):
+            rejected += 1
+        else:
+            events += 1
+        yield outcome
     yield FileReport(
         path=str(path),
         status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
         flow=flow,
         file_key=key,
-        events=events + _skipped[0] - skipped_before,
+        events=events,
         rejected=rejected,
         detail=f"test data flag {header.test_flag!r}: never drives commands" if header.is_test_data else None,
     )
@@ -525,6 +543,10 @@ def _specs(structure: FlowStructure) -> dict[str, _Spec]:
 # line endings, site visits everywhere) costs no more than the generic reader.
 _REGION_LIMIT = 16 * _TEXT_CHUNK
 _MISSES = 8
+_MPAN_DIGITS = 13  # an event group's key on its raw first record (`only_keys`)
+_KEPT, _REFUSED, _KEYLESS = 0, 1, 2  # a region's first record, by `only_keys`' key test
+_verdicts: dict[str, int] = {}  # raw start of a region -> its verdict, in this process
+_VERDICTS = 1 << 17
 
 
 def _read_body(
@@ -535,9 +557,10 @@ def _read_body(
     with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
         handle.readline()
         if fast is None:
-            yield from _counted(
-                _records(enumerate(handle, start=2), structure, mapper, context, shared), context.counts
-            )
+            yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
+        elif context.keep is not None:
+            records = partial(_records, structure=structure, mapper=mapper, context=context, shared=shared)
+            yield from _kept(handle, fast, context, records)
         else:
             yield from _regions(handle, fast, structure, mapper, context, shared)
 
@@ -563,14 +586,13 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
     that is not all ASCII is therefore read record by record from there on.
     """
     code, read = fast
-    counts = context.counts
     mark, head = f"\n{code}|", f"{code}|"
     text, pos, line, eof, misses = "", 0, 2, False, 0
     tried = 0  # the buffer's groups before this were tried as one run, which missed
 
     def rest() -> Generator[Outcome, None, bool]:
         lines = chain(_lines(text[pos:]), handle)
-        return _counted(_records(enumerate(lines, start=line), structure, mapper, context, shared), counts)
+        return _records(enumerate(lines, start=line), structure, mapper, context, shared)
 
     while True:
         nxt = text.find(mark, pos)
@@ -614,8 +636,8 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
             if misses >= _MISSES:
                 yield from rest()
                 return
-        stopped = yield from _counted(
-            _records(enumerate(_lines(text[pos:end]), start=line), structure, mapper, context, shared), counts
+        stopped = yield from _records(
+            enumerate(_lines(text[pos:end]), start=line), structure, mapper, context, shared
         )
         if stopped or nxt < 0:
             return
@@ -623,17 +645,87 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
         pos = end
 
 
-def _counted(outcomes: Generator[Outcome, None, bool], counts: list[int]) -> Generator[Outcome, None, bool]:
-    """The generic reader's outcomes, each counted in `counts` (events, rejected records)
-    as it passes; what `outcomes` returns."""
-    while True:
-        try:
-            outcome = next(outcomes)
-        except StopIteration as stop:
-            done: bool = stop.value
-            return done
-        counts[isinstance(outcome, RejectedRecord)] += 1
-        yield outcome
+def _kept(handle: TextIO, fast: FastPath, context: Context, records: _ReadRecords) -> Iterator[Outcome]:
+    """`only_keys`' reading of a body, cut into regions as `_regions` cuts it: each buffer's
+    regions of kept keys strung together and read by the fast path as one run (`run`),
+    those of refused keys passed over on their raw first record, those without a key on it
+    read record by record (every process reads them). A buffer that is not all ASCII, or a
+    region too long: the rest record by record, by every process, as `_regions` does.
+    `records`: `_records` of the file's structure, mapper, context and shared state."""
+    code, read = fast
+    mark, head = f"\n{code}|", f"{code}|"
+    width = len(head) + _MPAN_DIGITS + 1  # the code, the MPAN and its `|`
+    keep, region = context.keep, context.region
+    assert keep is not None
+    verdicts = _verdicts
+
+    def run(text: str, kept: list[tuple[int, int, int]]) -> Iterator[Outcome]:
+        """Kept regions (start, end, first line) of `text`, strung together, by the fast
+        path as one run with their lines (its events each say their region: -1 in
+        `region`); from a region it cannot read, that one alone, record by record when it
+        still cannot, then the rest as a run again."""
+        joined = "".join([text[start:end] for start, end, _ in kept])
+        bounds = list(accumulate((end - start for start, end, _ in kept), initial=0))
+        lines = [line for _, _, line in kept]
+        first = 0
+        while first < len(kept):
+            region[:] = -1, True
+            read_before = yield from read(
+                joined, bounds[first], len(joined), lines[first], context, lines[first:]
+            )
+            if read_before is None:
+                return
+            bad = first + read_before
+            start, end, line = bounds[bad], bounds[bad + 1], lines[bad]
+            region[:] = line, True
+            if (yield from read(joined, start, end, line, context, None)) is not None:
+                yield from records(enumerate(_lines(joined[start:end]), start=line))
+            first = bad + 1
+
+    text, line, eof = "", 2, False
+    while not eof:
+        more = handle.read(_TEXT_CHUNK)
+        if more and not more.endswith("\n"):
+            more += handle.readline()
+        eof = not more
+        text += more
+        if not more.isascii() or len(text) > _REGION_LIMIT:
+            region[:] = line, False
+            yield from records(enumerate(chain(_lines(text), handle), start=line))
+            return
+        cut = len(text) if eof else text.rfind(mark) + 1  # the buffer's whole regions end there
+        pos = counted = 0  # where the region starts; `line` is the line at `counted`
+        kept: list[tuple[int, int, int]] = []  # (start, end, line) of the kept regions in a row
+        while pos < cut:
+            end = text.find(mark, pos, cut) + 1 or cut
+            raw = text[pos : pos + width]
+            verdict = verdicts.get(raw)
+            if verdict is None:
+                key = raw[len(head) : -1]
+                is_key = (
+                    raw.startswith(head) and raw.endswith("|") and key.isdigit() and len(key) == _MPAN_DIGITS
+                )
+                verdict = (_KEPT if keep(key) else _REFUSED) if is_key else _KEYLESS
+                if len(verdicts) >= _VERDICTS:
+                    verdicts.clear()
+                verdicts[raw] = verdict
+            if verdict != _REFUSED:
+                line += text.count("\n", counted, pos)
+                counted = pos
+                if verdict == _KEPT:
+                    kept.append((pos, end, line))
+                else:
+                    if kept:
+                        yield from run(text, kept)
+                        kept = []
+                    region[:] = line, False
+                    if (yield from records(enumerate(_lines(text[pos:end]), start=line))):
+                        return
+            pos = end
+        if kept:
+            yield from run(text, kept)
+        line += text.count("\n", counted, cut)
+        text = text[cut:]
 
 
 def _lines(text: str) -> list[str]:
@@ -649,6 +741,7 @@ def _lines(text: str) -> list[str]:
 # What the record-by-record reader keeps across the regions of one file: the groups'
 # specs, the memo of repeated records, the per-file counts of level-1 groups.
 _Shared = tuple[dict[str, "_Spec"], dict[str, tuple["_Spec", tuple[Any, ...]]], dict[str, int]]
+_ReadRecords = Callable[[Iterable[tuple[int, str]]], Generator[Outcome, None, bool]]
 
 
 def _records(

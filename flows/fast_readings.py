@@ -28,7 +28,7 @@ never wider: what they accept, the generic reader reads to the same values.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from operator import itemgetter
@@ -228,8 +228,8 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     files: list[Any] = [None, None]  # the last context and its event builder
     checked: set[str] = set()  # MPANs whose check digit is right (at most _CHECKED)
 
-    def read(
-        text: str, start: int, end: int, line: int, context: Context
+    def read(  # noqa: PLR0917 - positional on the hot path
+        text: str, start: int, end: int, line: int, context: Context, lines: Sequence[int] | None = None, /
     ) -> Generator[DtcEvent, None, int | None]:
         stop = _rows_end(text, start, end)
         if stop < 0:
@@ -249,30 +249,23 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         if files[0] is not context:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
-        keep = context.keep
-        counts = context.counts  # [0]: the file's events (`flows.dtc.Context.counts`)
-        skip = False  # the open group's key is refused (`flows.dtc.only_keys`): checked, not built
-        done = 0  # groups whose events were yielded (or skipped)
+        done = 0  # groups whose events were yielded
         mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
         meter_open = ""  # the open meter's id ("" when none is open)
         kind_open = ""
         line_open = line
         covered = 0  # lines matched before the current row
         meters: tuple[MeterReadings, ...] = empty
-        registers: list[Any] = []  # RegisterReading, or its template in a skipped group
+        registers: list[RegisterReading] = []
         try:
             for key, value, tail, meter_id, kind, mpan, status in found:
                 if key:
                     if not meter_open:
                         return done  # a reading before any meter: the generic reader names it
-                    if skip:
-                        registers.append(templates[tail][key])  # its checks, and counted
-                    else:
-                        registers.append(new_reading(templates[tail][key], decimal(value)))
+                    registers.append(new_reading(templates[tail][key], decimal(value)))
                     continue
                 if meter_open:
-                    if not skip:
-                        meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
+                    meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
                     covered += len(registers) * step
                     registers = []
                 if meter_id:
@@ -284,11 +277,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                 if mpan_open:
                     if not meter_open:
                         return done  # an MPAN group without a meter
-                    if skip:
-                        context.skipped[0] += 1
-                    else:
-                        counts[0] += 1
-                        yield build(line_open, mpan_open, statuses[status_open], meters, empty)
+                    yield build(line_open, mpan_open, statuses[status_open], meters, empty)
                     done += 1
                     meters = empty
                     meter_open = ""
@@ -305,18 +294,14 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     if len(checked) >= _CHECKED:
                         checked.clear()
                     checked.add(mpan)
-                mpan_open, status_open, line_open = mpan, status, line + covered
+                mpan_open, status_open = mpan, status
+                line_open = line + covered if lines is None else lines[done]
                 covered += 1
-                skip = keep is not None and not keep(mpan)
         except ValueError:
             return done  # the generic reader says why
         if not mpan_open or not meter_open:
             return done  # no MPAN, or the last group has no meter
-        if skip:
-            context.skipped[0] += 1
-            return None
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
-        counts[0] += 1
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
         return None
 

@@ -7,9 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 import structlog
+from hypothesis import HealthCheck, settings
 
 from processors.drivers.log_setup import forget_configuration
 from processors.streaming.broker import EmbeddedBroker
+
+settings.register_profile("meterflow", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("meterflow")
+"""No property test is timed: a deadline or a too-slow health check is a timed assertion,
+which fails on a loaded machine and proves nothing about the code (speed is measured in
+`bench/`). A test's own `@settings` still sets its other limits."""
 
 
 @pytest.fixture(autouse=True)

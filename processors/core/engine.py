@@ -193,6 +193,10 @@ class Engine:
         machines: Sequence[Machine[Any]] = MACHINES,
     ) -> None:
         self.policy = policy
+        self.closing: Callable[[date, int, str, Outcome], None] | None = None
+        """Told, as a day closes, of each subject in turn before it may emit: (day, 0 for its
+        held inputs or 1 for its deadlines, subject id, the outcome so far); `replay --jobs N`
+        orders a tick's outputs across partitions by it."""
         self.machines: tuple[Machine[Any], ...] = tuple(machines)
         self._by_name = {m.name: m for m in self.machines}
         if len(self._by_name) != len(self.machines):
@@ -595,9 +599,11 @@ class Engine:
 
     def _close_day(self, day: date, out: Outcome) -> None:
         """Apply the day's held inputs in canonical order, then fire what is due."""
-        get = self.store.get
+        get, closing = self.store.get, self.closing
         held_today = self._pending_days.pop(day, {})
         for subject_id in sorted(held_today):
+            if closing is not None:
+                closing(day, 0, subject_id, out)
             holders = held_today[subject_id]
             one_holder = not holders & (holders - 1)
             if one_holder and self._apply_one_held(subject_id, holders.bit_length() - 1, day, out):
@@ -627,6 +633,8 @@ class Engine:
                 todo.sort(key=_input_order)
             self._apply_held(subject_id, key, subject.members, live, todo, day, out)
         for subject_id in self._wake.pop_through(day):
+            if closing is not None:
+                closing(day, 1, subject_id, out)
             subject = self._subject(subject_id)
             key = subject.key
             live = {}

@@ -68,9 +68,16 @@ def day_ticks(first: date, last: date) -> Iterator[DayClosed]:
 
 
 def event_time_log(
-    paths: Sequence[Path | str], until: date | None, seen: SeenFiles | None = None
+    paths: Sequence[Path | str],
+    until: date | None,
+    seen: SeenFiles | None = None,
+    read_dtc_file: Callable[[Path, SeenFiles], Iterable[Any]] | None = None,
 ) -> Iterator[Outcome]:
-    """Every input in event-time order, with day ticks through `until` (see the module doc)."""
+    """Every input in event-time order, with day ticks through `until` (see the module doc).
+
+    `read_dtc_file` gives a DTC file's items where the log reaches it (default `read_file`;
+    `replay --jobs N`'s workers read their partition's part; the ticks follow the
+    DomainEvents it gives)."""
     seen = InMemorySeenFiles() if seen is None else seen
     dtc: list[tuple[datetime, int, Path]] = []
     others: list[Iterator[Run]] = []
@@ -83,14 +90,18 @@ def event_time_log(
         else:
             others.append(_json_lines(path, index, seen, ids))
     dtc.sort(key=lambda t: (t[0], t[1]))
-    return _with_ticks(_merge([_dtc_files(dtc, seen), *others]), until)
+    return _with_ticks(_merge([_dtc_files(dtc, seen, read_dtc_file or read_file), *others]), until)
 
 
-def _dtc_files(files: list[tuple[datetime, int, Path]], seen: SeenFiles) -> Iterator[Run]:
+def _dtc_files(
+    files: list[tuple[datetime, int, Path]],
+    seen: SeenFiles,
+    read_dtc_file: Callable[[Path, SeenFiles], Iterable[Any]],
+) -> Iterator[Run]:
     """Each file is one run: all its events have the header's timestamp. The file is opened
     only when the merge reaches it."""
     for created_at, index, path in files:
-        yield (created_at, index), read_file(path, seen)  # a generator: reads when iterated
+        yield (created_at, index), read_dtc_file(path, seen)  # a generator: reads when iterated
 
 
 def _scan(path: Path) -> tuple[bool, datetime | None]:

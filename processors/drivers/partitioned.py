@@ -1,10 +1,22 @@
 """`replay --jobs N`: keys folded in partitions by N worker processes (D31's design).
 
 Every worker walks the whole event-time log and folds only the events of its partition
-of keys (`owner`: crc32 of the partition key, cheap enough per event). Its reader skips
-the other partitions' D0010 / D0086 groups before building them (`flows.dtc.only_keys`);
-an item's place in the whole log is the items before it plus the groups skipped before
-it (`flows.dtc.skipped_groups`), so every worker numbers the log alike.
+of keys (`owner`: crc32 of the partition key, cheap enough per event). Its DTC reader
+skips the other partitions' D0010 / D0086 event groups unread, on their raw MPAN
+(`flows.dtc.only_keys`): a group's outcomes, its rejections included, come from its key's
+worker; what every worker reads (a group whose MPAN cannot be read raw, the rest of a
+file read record by record, the JSON lines) is folded by the event's key's worker and
+its rejections emitted by worker 0, as are the file-level outcomes. A DTC file's report
+is worker 0's with every worker's counts added at the merge.
+
+A place in the log does not count outcomes (a damaged group yields more than one, and only
+its key's worker reads it): it is (unit, line, index, tick), a unit being a JSON-lines
+item or a whole DTC file, line the first line of the outcome's region of the file
+(`flows.dtc.only_keys`; 0 for the file's own outcomes, `_END` for its report), index
+its place among its region's outcomes. A tick comes right before the event that moved
+the day on (its place with the tick's day, below 0, last); for a DTC file no worker
+alone knows which of its events is the first, so every worker says where its own first
+is (`_Worker.first_event`, a barrier per file when there are ticks) and the least wins.
 
 Follow-ups are folded by their key's worker: at each day tick the workers exchange them,
 in rounds until none is left, fold them, handle the tick, and exchange the tick's own
@@ -18,14 +30,13 @@ stops with `PartitionsCrossed` before any output and the caller folds the log in
 process (D51): the outputs never depend on N.
 
 Every output is tagged with where one process would have emitted it:
-(log position, depth of the follow-up, path of follow-up indexes from the log event,
+(place, depth of the follow-up, path of follow-up indexes from the log event,
 0 for a command or 1 for an anomaly, index in its list). A tick's outputs carry, in
 place of the index, the subject that emitted them (closed day, held inputs before
 deadlines, subject id, index), as one engine closes a day. Sorting by tag is the D21
-order: an input's commands, its anomalies, then its follow-ups' breadth first. Rejected
-records and file reports are emitted by worker 0 (every worker reads every file), at
-their log position. Each worker writes its outputs of a day sorted to its own file; when
-all have finished, this process merges the files (streaming) into one sorted stream.
+order: an input's commands, its anomalies, then its follow-ups' breadth first. Each
+worker writes its outputs of a day sorted to its own file; when all have finished, this
+process merges the files (streaming) into one sorted stream.
 """
 
 from __future__ import annotations
@@ -38,30 +49,50 @@ import tempfile
 import time
 import traceback
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from multiprocessing.connection import Connection, wait
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
-from flows.dtc import only_keys, skipped_groups
+from flows import SeenFiles, peek_dtc_header, read_file
+from flows.dtc import Region, only_keys
+from flows.rejections import FileReport, FileStatus
 from flows.transfer import dumps, loads
-from processors.core.deadlines import WakeUpIndex
 from processors.core.engine import Engine, Outcome
 from processors.core.policy import Policy
 from processors.drivers.event_order import event_time_log
 from processors.vocabulary.events import DayClosed, DomainEvent
 
 Tag = tuple[Any, ...]
-"""(position, depth, path, kind, index or mark): see the module doc."""
+"""(place, depth, path, kind, index or mark): see the module doc."""
+Place = tuple[int, int, int, int]
+"""(unit, line, index, tick) in the log: see the module doc."""
 Mark = tuple[date, int, str]
 """A tick's subject: (closed day, 0 held inputs / 1 deadlines, subject id)."""
 Counts = tuple[int, int, int, int, float]
 """What a worker counted: events, test-data events, ticks, follow-ups; its CPU seconds."""
 
-_COMMAND, _ANOMALY = 0, 1
+_COUNTED, _COMMAND, _ANOMALY = -1, 0, 1
 _TAG = itemgetter(0)
+_END = 1 << 62  # the line of a DTC file's report: after its regions
+_TICK = 1 << 40  # a tick's day less this: before the event it comes before
+_BODY = frozenset((FileStatus.READ, FileStatus.TEST_DATA))  # a report that counts a body
+
+
+class _Counted(NamedTuple):
+    """A DTC file's events and rejections from a worker other than 0, added to worker 0's
+    report of the file at the merge (it is tagged just before it)."""
+
+    events: int
+    rejected: int
+
+
+_PROBE = DomainEvent
+"""The type of what stands for a DTC file's events in the log's day ticks once the workers
+have agreed it has one (only its time is read; every real event is of a subclass)."""
 
 
 def _breadth_first(item: tuple[Tag, DomainEvent]) -> tuple[int, Tag]:
@@ -93,54 +124,14 @@ class Owned(dict[str, bool]):
         return mine
 
 
-class MarkedEngine(Engine):
-    """An Engine that says, for a tick, which subject emitted each command, anomaly and
-    follow-up: a day closes its subjects in sorted order, held inputs before deadlines, so
-    (day, phase, subject, index) sorts a tick's outputs across partitions as one engine
-    would emit them."""
+class TickMarks(list[tuple[Mark, tuple[int, int, int]]]):
+    """(mark, (first command, first anomaly, first follow-up)) of each subject of a tick, from
+    `Engine.closing`: a day closes its subjects in sorted order, held inputs before
+    deadlines, so (day, phase, subject, index) sorts a tick's outputs across partitions as
+    one engine emits them."""
 
-    def __init__(self, policy: Policy) -> None:
-        super().__init__(policy)
-        self.marks: list[tuple[Mark, tuple[int, int, int]]] = []
-        """(mark, (first command, first anomaly, first follow-up)) of each subject of a tick."""
-        self._out: Outcome | None = None
-        self._day = date.min
-        self._phase = 0
-        engine = self
-
-        class Wake(WakeUpIndex):
-            """Tells the engine the day's held inputs are done: deadlines fire next."""
-
-            __slots__ = ()
-
-            def pop_through(self, day: date) -> list[str]:
-                engine._phase = 1
-                return super().pop_through(day)
-
-        self._wake = Wake()
-
-    def _close_day(self, day: date, out: Outcome) -> None:
-        self._out, self._day, self._phase = out, day, 0
-        try:
-            super()._close_day(day, out)
-        finally:
-            self._out = None
-
-    def _mark(self, subject_id: str) -> None:
-        out = self._out
-        if out is not None:
-            mark = (self._day, self._phase, subject_id)
-            self.marks.append((mark, (len(out.commands), len(out.anomalies), len(out.follow_ups))))
-
-    def _apply_held(self, subject_id: str, *args: Any) -> None:
-        # Every subject's held inputs are applied here, whichever way `_close_day` found them.
-        self._mark(subject_id)
-        super()._apply_held(subject_id, *args)
-
-    def _subject(self, subject_id: str) -> Any:
-        if self._phase:  # the deadlines' turn: a subject is named before it fires
-            self._mark(subject_id)
-        return super()._subject(subject_id)
+    def __call__(self, day: date, phase: int, subject_id: str, out: Outcome) -> None:
+        self.append(((day, phase, subject_id), (len(out.commands), len(out.anomalies), len(out.follow_ups))))
 
 
 def _marked(count: int, marks: list[tuple[Mark, tuple[int, int, int]]], which: int) -> list[tuple[Any, ...]]:
@@ -149,7 +140,7 @@ def _marked(count: int, marks: list[tuple[Mark, tuple[int, int, int]]], which: i
     starts = [firsts[which] for _, firsts in marks]
     if count and (not starts or starts[0] > 0):
         # The engine emitted it before naming any subject: its order across partitions
-        # is unknown, so rather fail than merge out of order (see `MarkedEngine`).
+        # is unknown, so rather fail than merge out of order (see `TickMarks`).
         raise RuntimeError("a day tick's output came from no subject the engine named")
     return [(*marks[bisect.bisect_right(starts, index) - 1][0], index) for index in range(count)]
 
@@ -157,22 +148,113 @@ def _marked(count: int, marks: list[tuple[Mark, tuple[int, int, int]]], which: i
 class _Worker:
     """One partition's fold (see the module doc)."""
 
-    def __init__(
-        self, me: int, jobs: int, policy: Policy, links: list[Connection | None], runs: BinaryIO
+    def __init__(  # noqa: PLR0917 - built once per process
+        self,
+        me: int,
+        jobs: int,
+        policy: Policy,
+        links: list[Connection | None],
+        runs: BinaryIO,
+        until: date | None = None,
     ) -> None:
         self.me, self.jobs = me, jobs
-        self.engine = MarkedEngine(policy)
+        self.engine = Engine(policy)
+        self.marks = self.engine.closing = TickMarks()
         self.links = links
         self.runs = runs
+        self.until = until
         self.day: list[tuple[Tag, Any]] = []
         self.pending: list[tuple[Tag, DomainEvent]] = []
         self.follow_ups = 0
+        self.events = self.test_data = 0
+        """The log events of this partition, and of them those of test data."""
+        self.mine: Callable[[str], bool] = Owned(me, jobs).__getitem__
+        self.region: Region = [0, False]
+        """The DTC reader's region (`flows.dtc.only_keys`), once `skip_others` has set it."""
+        self.unit = 0
+        """The log's units so far (see the module doc)."""
+        self.anchor: tuple[int, int, int] | None = None
+        """The place of a DTC file's first event while the ticks it brings pass."""
+
+    def skip_others(self) -> None:
+        """From now on this process's DTC reader leaves the other partitions' groups unread."""
+        self.region = only_keys(self.mine)
+
+    def dtc_file(self, path: Path, seen: SeenFiles) -> Iterator[Any]:
+        """A DTC file's items for this worker as (place, item) pairs (see the module doc):
+        its events of this partition, the rejections it emits, the file's report (worker
+        0) or this worker's counts of it; and, when the workers agree the file has an
+        event and there are ticks, a probe (the ticks it brings) before its first."""
+        self.unit += 1
+        unit, region, mine, first = self.unit, self.region, self.mine, self.me == 0
+        region[:] = 0, False
+        held: list[tuple[Place, Any]] | None = [] if self.until is not None else None
+        at, index = -1, 0
+        events = rejected = 0
+        for item in read_file(path, seen):
+            line, own = region
+            if type(item) is FileReport:
+                if held is not None:
+                    yield from self.first_event(path, None, held)
+                    held = None
+                if item.status in _BODY:
+                    counted = replace(item, events=events, rejected=rejected)
+                    yield (unit, _END, 0, 0), counted if first else _Counted(events, rejected)
+                elif first:
+                    yield (unit, _END, 0, 0), item
+                continue
+            if line < 0:  # an event of a run of groups (`flows.dtc.only_keys`): its own line
+                line = item.source.line  # type: ignore[union-attr]
+            if line == at:
+                index += 1
+            else:
+                at, index = line, 0
+            if isinstance(item, DomainEvent):
+                if not mine(item.partition_key):
+                    continue
+                events += 1
+                place = (unit, line, index, 0)
+                if held is not None:
+                    yield from self.first_event(path, place, held)
+                    held = None
+                yield place, item
+            elif own or first:  # a rejection
+                rejected += 1
+                if held is None:
+                    yield (unit, line, index, 0), item
+                else:
+                    held.append(((unit, line, index, 0), item))
+
+    def first_event(self, path: Path, mine: Place | None, held: list[tuple[Place, Any]]) -> Iterator[Any]:
+        """Where a DTC file's first event is, from every worker's first (`mine`: this one's,
+        None when it has none), the items held till then, and a probe when there is one:
+        the place of the ticks it brings (see the module doc)."""
+        theirs = [loads(data)[0] for data in self.swap([dumps([mine])] * self.jobs)]
+        firsts = [place for place in (mine, *theirs) if place]
+        yield from held
+        if firsts:
+            unit, line, index, _ = min(firsts)
+            self.anchor = unit, line, index
+            header = peek_dtc_header(path)
+            assert header is not None  # the log put it with the DTC files by its header
+            yield _PROBE(event_id="", occurred_at=header.created_at)
+
+    def take(self, place: Place, event: DomainEvent) -> None:
+        """A log event of this partition: counted, folded, its follow-ups on arrival at once."""
+        self.events += 1
+        if event.test_data:
+            self.test_data += 1
+        self.fold((place, 0, ()), event)
+        if self.pending:
+            self.fold_at_once()
 
     def fold(self, tag: Tag, event: DomainEvent) -> None:
         """Handle one event; its outputs to the day's list, its follow-ups to `pending`."""
-        engine = self.engine
-        engine.marks = []
-        outcome = engine.handle(event)
+        marks = self.marks
+        tick = type(event) is DayClosed
+        if tick:
+            marks.clear()
+        outcome = self.engine.handle(event)
         commands, anomalies, follow_ups = outcome.commands, outcome.anomalies, outcome.follow_ups
         if not (commands or anomalies or follow_ups):
             return  # the usual event
@@ -180,8 +262,7 @@ class _Worker:
         day, pending = self.day, self.pending
         self.follow_ups += len(follow_ups)
         subs: tuple[Sequence[Any], Sequence[Any], Sequence[Any]]
-        if type(event) is DayClosed:
-            marks = engine.marks
+        if tick:
             subs = (
                 _marked(len(commands), marks, 0),
                 _marked(len(anomalies), marks, 1),
@@ -218,7 +299,10 @@ class _Worker:
 
     def settle(self) -> None:
         """Rounds of exchange until no worker holds a follow-up; each round's follow-ups
-        folded in tag order by depth (breadth first, as one process folds them)."""
+        folded in tag order by depth (breadth first, as one process folds them). Each
+        message says whether its sender kept follow-ups of its own: with two workers that
+        and what each sent tell both whether either has any left; with more, a worker
+        cannot see what two others sent each other, so a round of flags follows."""
         jobs, me = self.jobs, self.me
         while True:
             theirs: list[list[tuple[Tag, DomainEvent]]] = [[] for _ in range(jobs)]
@@ -226,9 +310,17 @@ class _Worker:
                 theirs[owner(item[1].partition_key, jobs)].append(item)
             self.pending = []
             mine = theirs[me]
-            for data in self.swap([dumps(batch) for batch in theirs]):
-                mine.extend(loads(data))
-            if not any([bool(mine), *(flag == b"1" for flag in self.swap([b"1" if mine else b"0"] * jobs))]):
+            flag = b"1" if mine else b"0"
+            busy = bool(mine) or any(map(bool, theirs))
+            payload = [flag + dumps(batch) if batch and w != me else flag for w, batch in enumerate(theirs)]
+            for data in self.swap(payload):
+                busy = busy or data[:1] == b"1" or len(data) > 1
+                if len(data) > 1:
+                    mine.extend(loads(data[1:]))
+            if jobs > 2:
+                flags = self.swap([b"1" if mine else b"0"] * jobs)  # every worker swaps, busy or not
+                busy = bool(mine) or b"1" in flags
+            if not busy:
                 return
             mine.sort(key=_breadth_first)
             for tag, event in mine:
@@ -269,40 +361,47 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
 ) -> None:
     """A worker process: walk the log, fold the partition, report what it counted."""
     try:
-        events = test_data = ticks = 0
-        mine = Owned(me, jobs).__getitem__
-        only_keys(mine)
+        ticks = 0
         with out.open("wb") as runs:
-            worker = _Worker(me, jobs, policy, links, runs)
-            fold, day = worker.fold, worker.day
-            # An item's place in the whole log: the items before it here plus the event
-            # groups the reader skipped before it (other partitions' keys). A tick comes
-            # before the skipped groups read to find the event that closed its day.
-            skipped = 0
-            for index, item in enumerate(event_time_log(paths, until)):
-                if type(item) is DayClosed:
+            worker = _Worker(me, jobs, policy, links, runs, until)
+            worker.skip_others()
+            fold, take, day, mine = worker.fold, worker.take, worker.day, worker.mine
+            for entry in event_time_log(paths, until, read_dtc_file=worker.dtc_file):
+                kind: type[Any] = type(entry)
+                if kind is tuple:  # a DTC file's (place, item)
+                    place, item = entry  # type: ignore[misc]
+                    if isinstance(item, DomainEvent):
+                        take(place, item)
+                    else:
+                        order = _COUNTED if type(item) is _Counted else _COMMAND
+                        day.append(((place, 0, (), order, 0), item))
+                    continue
+                if isinstance(entry, DayClosed):
                     ticks += 1
+                    anchor = worker.anchor
+                    tick = entry.closed_day.toordinal() - _TICK
+                    place = (worker.unit + 1, 0, 0, tick) if anchor is None else (*anchor, tick)
+                    # Nothing is pending here: an event with follow-ups on arrival has
+                    # them folded at once (`fold_at_once`), and a tick's are settled after it.
+                    fold((place, 0, ()), entry)
                     worker.settle()
-                    fold((index + skipped, 0, ()), item)
-                    worker.settle()
+                    if anchor is None:
+                        worker.flush()
+                    continue
+                if kind is _PROBE:  # its ticks have passed
+                    worker.anchor = None
                     worker.flush()
                     continue
-                skipped = skipped_groups()
-                position = index + skipped
-                if isinstance(item, DomainEvent):
-                    if not mine(item.partition_key):
-                        continue
-                    events += 1
-                    if item.test_data:
-                        test_data += 1
-                    fold((position, 0, ()), item)
-                    if worker.pending:
-                        worker.fold_at_once()
+                worker.unit += 1  # a JSON-lines item, which every worker reads
+                place = (worker.unit, 0, 0, 0)
+                if isinstance(entry, DomainEvent):
+                    if mine(entry.partition_key):
+                        take(place, entry)
                 elif me == 0:  # a rejected record or a file report
-                    day.append(((position, 0, (), _COMMAND, 0), item))
+                    day.append(((place, 0, (), _COMMAND, 0), entry))
             worker.settle()
             worker.flush()
-        counts: Counts = (events, test_data, ticks, worker.follow_ups, time.process_time())
+        counts: Counts = (worker.events, worker.test_data, ticks, worker.follow_ups, time.process_time())
         result.send(("done", counts))
     except PartitionsCrossed as crossed:
         result.send(("crossed", str(crossed)))
@@ -321,6 +420,21 @@ def _runs(path: Path) -> Iterator[tuple[Tag, Any]]:
             except EOFError:
                 return
             yield from batch
+
+
+def _counted(items: Iterator[Any]) -> Iterator[Any]:
+    """The merged outputs, the other workers' counts of a DTC file added to worker 0's report
+    of it (they come just before it)."""
+    events = rejected = 0
+    for item in items:
+        if type(item) is _Counted:
+            events += item.events
+            rejected += item.rejected
+        elif (events or rejected) and type(item) is FileReport:
+            yield replace(item, events=item.events + events, rejected=item.rejected + rejected)
+            events = rejected = 0
+        else:
+            yield item
 
 
 def _context() -> Any:
@@ -368,8 +482,7 @@ class Partitioned:
                 self.counts = self._wait([receive for receive, _ in results])
                 for worker in workers:
                     worker.join()
-                for _, item in heapq.merge(*(_runs(f) for f in files), key=_TAG):
-                    yield item
+                yield from _counted(item for _, item in heapq.merge(*(_runs(f) for f in files), key=_TAG))
             finally:
                 for worker in workers:
                     if worker.is_alive():

@@ -116,6 +116,13 @@ class RememberedKwh:
         return values
 
 
+def has_gap(text: str) -> bool:
+    """Whether a compact day text (`values_text`) has a missing value: nothing between two
+    commas, before the first or after the last, or nothing at all (a value's text is
+    never empty)."""
+    return not text or ",," in text or text.startswith(",") or text.endswith(",")
+
+
 def values_text(values: Values) -> str:
     """The values as text: decimal strings joined by commas, nothing where missing."""
     return ",".join(map(str, values)).replace("None", "")

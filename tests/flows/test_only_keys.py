@@ -1,23 +1,30 @@
-"""`flows.dtc.only_keys`: the fast path skips the event groups of refused keys, and says
-where every outcome it does give stands in the whole file (`replay --jobs N` relies on it)."""
+"""`flows.dtc.only_keys`: the reader leaves unread the event groups of refused keys, reads
+the rest, and says which region each outcome is from (`replay --jobs N` relies on it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from test_fast_readings import generated
 
-from flows.dtc import Outcome, only_keys, read_dtc, skipped_groups
+from flows.dtc import Outcome, only_keys, read_dtc
 from flows.fast_readings import FAST_PATHS
 from flows.reader import MAPPERS
-from flows.rejections import FileReport
+from flows.rejections import FileReport, RejectedRecord
 from processors.vocabulary.events import DtcEvent
+
+Placed = tuple[int, int, bool, Outcome]
+"""(region's first line, index in the region, the region's key kept, outcome)."""
 
 
 def keep(mpan: str) -> bool:
     return int(mpan[-2]) % 2 == 0
+
+
+def refuse(mpan: str) -> bool:
+    return not keep(mpan)
 
 
 @pytest.fixture(autouse=True)
@@ -26,19 +33,27 @@ def no_key_test_after() -> Iterator[None]:
     only_keys(None)
 
 
-def refused(outcome: Outcome) -> bool:
-    return isinstance(outcome, DtcEvent) and not keep(outcome.mpan)  # type: ignore[attr-defined]
-
-
-def placed(path: Path) -> list[tuple[int, Outcome]]:
-    """Each outcome with its place in the whole file: those before it plus the groups skipped."""
-    start = skipped_groups()
-    read = read_dtc(path, MAPPERS, None, FAST_PATHS)
-    return [(index + skipped_groups() - start, outcome) for index, outcome in enumerate(read)]
+def placed(path: Path, test: Callable[[str], bool]) -> list[Placed]:
+    """Every outcome but the file's report, with its region as the reader gives it."""
+    region = only_keys(test)
+    out: list[Placed] = []
+    at, index = -1, 0
+    for outcome in read_dtc(path, MAPPERS, None, FAST_PATHS):
+        line, own = region
+        if isinstance(outcome, FileReport):
+            continue
+        if line < 0:  # an event of a run of kept groups: its own line is its region's
+            assert isinstance(outcome, DtcEvent) and own and outcome.source is not None
+            line = outcome.source.line or 0
+        index = index + 1 if line == at else 0
+        at = line
+        out.append((line, index, own, outcome))
+    return out
 
 
 def spoilt(path: Path) -> Path:
-    """Groups the fast path cannot read amid runs: a check digit, a time that does not exist."""
+    """Damaged groups amid good ones: a check digit, a time that does not exist, and an
+    MPAN too short to be read as a key on the raw text."""
     lines = path.read_text().split("\n")
     for at in range(40, len(lines) - 2, 997):
         record = lines[at]
@@ -46,33 +61,57 @@ def spoilt(path: Path) -> Path:
             lines[at] = record[:16] + str((int(record[16]) + 1) % 10) + record[17:]
         elif record.startswith("030|"):
             lines[at] = record.replace("20240229000000", "20240331013000")
+    for at in range(500, len(lines) - 2, 1499):
+        if lines[at].startswith("026|"):
+            lines[at] = "026|" + lines[at][5:]
     path.write_text("\n".join(lines))
     return path
 
 
+def mpan(outcome: Outcome) -> str:
+    return outcome.mpan if isinstance(outcome, DtcEvent) else ""  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("damaged", [False, True])
-def test_the_groups_of_refused_keys_are_skipped_and_every_other_outcome_stays_in_place(
+def test_two_complementary_key_tests_read_every_outcome_once_in_its_place(
     tmp_path: Path, damaged: bool
 ) -> None:
     path = generated(tmp_path / "long.d0010", 6_000)
     if damaged:
         spoilt(path)
-    whole = list(read_dtc(path, MAPPERS, None, FAST_PATHS))
-    only_keys(keep)
-    before = skipped_groups()
-    kept = placed(path)
-    skipped = skipped_groups() - before
-    assert 2_000 < skipped < 4_000  # about half the MPANs refused
-    assert len(kept) + skipped == len(whole)
-    assert all(whole[place] == outcome for place, outcome in kept)  # each where one reader has it
-    assert [o for _, o in kept if not refused(o)] == [o for o in whole if not refused(o)]
-    report = kept[-1][1]
-    assert isinstance(report, FileReport) and report == whole[-1]  # every event counted
-    assert report.events == sum(isinstance(o, DtcEvent) for o in whole)
+    whole = list(read_dtc(path, MAPPERS, None, FAST_PATHS))[:-1]
+    evens, odds = placed(path, keep), placed(path, refuse)
+    # A region every process reads (its key unreadable) is the same in both.
+    shared = [p for p in evens if not p[2]]
+    assert shared == [p for p in odds if not p[2]]
+    assert bool(shared) is damaged
+    # Each kept region is read by one of the two; together, in region order, they are the whole file's.
+    together = sorted([p for p in evens + odds if p[2]] + shared, key=lambda p: (p[0], p[1]))
+    assert [p[3] for p in together] == whole
+    assert 2_000 < sum(isinstance(p[3], DtcEvent) for p in evens) < 4_000  # about half the MPANs read
+    for line, _, own, outcome in evens:
+        if own and isinstance(outcome, DtcEvent):
+            assert keep(mpan(outcome)) and outcome.source is not None and outcome.source.line == line
+    if damaged:  # a damaged group's rejection is read by its key's process alone
+        for side in (evens, odds):
+            assert any(own and isinstance(outcome, RejectedRecord) for _, _, own, outcome in side)
 
 
 def test_without_a_key_test_nothing_is_skipped(tmp_path: Path) -> None:
     path = generated(tmp_path / "short.d0010", 500)
-    before = skipped_groups()
-    assert [outcome for _, outcome in placed(path)] == list(read_dtc(path, MAPPERS, None, None))
-    assert skipped_groups() == before
+    assert list(read_dtc(path, MAPPERS, None, FAST_PATHS)) == list(read_dtc(path, MAPPERS, None, None))
+
+
+def test_from_a_buffer_that_is_not_ascii_every_process_reads_the_rest(tmp_path: Path) -> None:
+    path = generated(tmp_path / "accented.d0010", 6_000)
+    lines = path.read_text().split("\n")
+    at = next(n for n in range(len(lines) // 2, len(lines)) if lines[n].startswith("028|"))
+    lines[at] = lines[at].replace("|", "é|", 1)  # a meter id the fast path does not take
+    path.write_text("\n".join(lines))
+    whole = list(read_dtc(path, MAPPERS, None, FAST_PATHS))[:-1]
+    evens, odds = placed(path, keep), placed(path, refuse)
+    shared = [p for p in evens if not p[2]]
+    assert shared == [p for p in odds if not p[2]]
+    assert len(shared) > 1_000  # the file's rest, from the buffer holding the accent
+    together = sorted([p for p in evens + odds if p[2]] + shared, key=lambda p: (p[0], p[1]))
+    assert [p[3] for p in together] == whole

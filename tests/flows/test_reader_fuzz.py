@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flow_helpers import FIXTURES
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from flows import FileReport, FileStatus, RejectedRecord, RejectionScope, read_file
@@ -117,6 +117,10 @@ def recount(lines: list[bytes], top: bytes) -> list[bytes]:
     changes=st.lists(mutation, min_size=1, max_size=4),
     fix_counts=st.booleans(),
 )
+@example(
+    source="d0010_valid.txt", changes=[("byte", 0, 0, b"{")], fix_counts=False
+)  # JSON, every line rejected
+@example(source="d0010_valid.txt", changes=[("insert", 0, b"{")], fix_counts=False)
 def test_mutated_files_never_raise_and_every_line_is_accounted_for(
     tmp_path_factory: object, source: str, changes: list[tuple[object, ...]], fix_counts: bool
 ) -> None:
@@ -140,14 +144,16 @@ def test_mutated_files_never_raise_and_every_line_is_accounted_for(
     events = [o for o in outcomes if not isinstance(o, (FileReport, RejectedRecord))]
     rejections = [o for o in outcomes if isinstance(o, RejectedRecord)]
     assert (report.events, report.rejected) == (len(events), len(rejections))
+    if report.flow == "json":  # the mutation made line 1 look like JSON: read (and rejected) as such
+        assert all(r.scope is RejectionScope.MESSAGE for r in rejections)
+        # a file of which every line was rejected is a rejected file, and only that one
+        assert (report.status is FileStatus.REJECTED) == (bool(rejections) and not events)
+        return
     if report.status is FileStatus.REJECTED:
         assert events == []
         assert [r.scope for r in rejections] == [RejectionScope.FILE]
         return
     assert report.status in (FileStatus.READ, FileStatus.TEST_DATA)
-    if report.flow == "json":  # the mutation made line 1 look like JSON: read (and rejected) as such
-        assert all(r.scope is RejectionScope.MESSAGE for r in rejections)
-        return
     assert len({e.event_id for e in events}) == len(events)
     if flow in CONTEXT_FLOWS:
         return

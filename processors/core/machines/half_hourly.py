@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, getcontext
 from enum import StrEnum
 from functools import lru_cache
-from itertools import repeat
-from operator import attrgetter, is_, itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar, cast
 
 from processors.core.deadlines import deadline_id
@@ -44,7 +43,7 @@ from processors.vocabulary.events import (
     uk_day,
 )
 from processors.vocabulary.events.internal import follow_up_id
-from processors.vocabulary.kwh import Values, day_text, text_values, wrote
+from processors.vocabulary.kwh import Values, day_text, has_gap, text_values, wrote
 from processors.vocabulary.periods import local_minutes, period_starts, periods_in_day
 
 IO_GO_OFF_PEAK_FROM = 23 * 60 + 30
@@ -334,15 +333,8 @@ def _find(state: HalfHourlyState, day: date) -> SiteDay | None:
     return None
 
 
-def _has_gaps(values: Values) -> bool:
-    """Whether a value is missing, by identity: `None in values` would compare each
-    Decimal with None, an abstract-class isinstance check per value."""
-    return any(map(is_, values, repeat(None)))
-
-
 def _missing(values: Values) -> tuple[int, ...]:
-    if not _has_gaps(values):
-        return ()
+    """The missing periods (1-based) of values whose compact text `has_gap`."""
     return tuple(i for i, v in enumerate(values, start=1) if v is None)
 
 
@@ -454,10 +446,11 @@ def apply_consumption(state: HalfHourlyState, inp: ConsumptionIn, ctx: Ctx) -> b
     if text == old:
         return False
     wrote(text, merged)  # read back, not parsed, when the day's other direction is rated
+    missing = _missing(merged) if has_gap(text) else ()  # two searches of the text, not 48 tests
     if importing:
-        rec.import_text, rec.import_missing = text, _missing(merged)
+        rec.import_text, rec.import_missing = text, missing
     else:
-        rec.export_text, rec.export_missing = text, _missing(merged)
+        rec.export_text, rec.export_missing = text, missing
     rated = rate_day(state, rec, inp.event_id, ctx, fresh=merged, direction=inp.direction)
     if importing:
         _hand_total(state, rec, inp.event_id, inp.day, ctx, merged, rated)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.rejections import RejectedRecord
 from processors.drivers.partitioned import Owned, _marked, _Worker, owner
 from processors.drivers.replay import ReplayOutput, ReplaySummary, replay
 
@@ -31,9 +32,26 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("d0010_truncated.txt", "d0010_field_counts.txt", "events_valid.jsonl", "binary_junk.bin"):
         shutil.copy(FIXTURES / name, log / name)
     shutil.copy(sorted(log.glob("*.D0010"))[0], log / "a_resent.D0010")  # a duplicate
+    _damage(sorted(log.glob("*.D0010"))[3])
     with (log / "events.jsonl").open("a") as events:
         events.write('{"type": "nonsense", "occurred_at": "2024-01-05T10:00:00+00:00"}\n{broken\n')
     return log
+
+
+def _damage(path: Path) -> None:
+    """Damaged groups amid good ones, each read by its key's worker alone (a check digit, a
+    field of the wrong width), and MPANs too short to be a key on the raw text (every
+    worker reads those groups; worker 0 emits their rejections)."""
+    lines = path.read_text().split("\n")
+    for at in range(10, len(lines) - 2, 23):
+        if lines[at].startswith("026|"):
+            lines[at] = lines[at][:16] + str((int(lines[at][16]) + 1) % 10) + lines[at][17:]
+        elif lines[at].startswith("030|"):
+            lines[at] = lines[at][:20] + "99" + lines[at][22:]
+    for at in range(50, len(lines) - 2, 61):
+        if lines[at].startswith("026|"):
+            lines[at] = "026|" + lines[at][5:]
+    path.write_text("\n".join(lines))
 
 
 def run(log: Path, until: date | None, jobs: int) -> tuple[list[ReplayOutput], ReplaySummary]:
@@ -47,6 +65,8 @@ def test_every_output_and_the_summary_are_those_of_one_process(log: Path, jobs: 
     serial = run(log, date(2024, 4, 30), 1)
     kinds = {type(output).__name__ for output in serial[0]}
     assert {"RejectedRecord", "FileReport", "Anomaly"} <= kinds
+    damaged = [o for o in serial[0] if isinstance(o, RejectedRecord) and o.path.endswith("000003.D0010")]
+    assert len(damaged) > 10 and any("MPAN" in o.reason for o in damaged)
     assert run(log, date(2024, 4, 30), jobs) == serial  # file reports' counts of events included
 
 

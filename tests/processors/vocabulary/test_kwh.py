@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.vocabulary.kwh import RememberedKwh, values_text
+from processors.vocabulary.kwh import RememberedKwh, has_gap, values_text
 
 
 def _parsed(items: list[str | None]) -> tuple[Decimal | None, ...]:
@@ -165,3 +165,27 @@ def test_whatever_path_a_day_takes_its_values_and_text_are_those_of_decimal(
         kwh.wrote(text, values)
         assert [str(v) for v in kwh.text_values(text)] == [str(v) for v in parsed]
         assert [str(v) for v in RememberedKwh().text_values(text)] == [str(v) for v in parsed]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.none() | st.decimals(min_value=0, max_value=10**6, allow_nan=False, places=3),
+        min_size=1,
+        max_size=50,
+    ),
+    st.booleans(),
+)
+def test_a_day_text_has_a_gap_exactly_when_a_value_is_missing(
+    values: list[Decimal | None], remembered: bool
+) -> None:
+    kwh = RememberedKwh()
+    items = [None if v is None else str(v) for v in values]
+    if remembered:  # the reader's texts joined, as `day_text` hands them out
+        kwh.remember([i for i in items if i is not None], [v for v in values if v is not None])
+        known = kwh.known_values(items)
+        assert known is not None
+        text = kwh.day_text(known)
+    else:
+        text = values_text(tuple(values))
+    assert has_gap(text) == (None in values)

@@ -6,12 +6,18 @@ the month, when it is an eligible SSP) asks with `SapWanted`; the answer `SapPri
 carries every price of the month known so far, and each price that arrives later is sent
 to the points still waiting for that month. On the 10th business day after a month that
 points asked for, its missing SAP days are reported once, with `mprn` null.
+
+A point asks once a month, but one key answers every point of the LDZ, so the engine's
+memory of a state's last few input ids (`RECENT_IDS`) cannot tell a redelivered ask (a
+copy of the follow-up that comes round from the input topic) from a new one: each month
+remembers who asked, and an ask is answered once.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -63,6 +69,12 @@ class SapMonth:
     """The MPRNs that asked for this month and are owed the prices still to come."""
     wanted: bool = False
     reported: bool = False
+    asked: list[str] = field(default_factory=list)
+    """The MPRNs that asked for this month, sorted: each ask is answered once."""
+
+    def has_asked(self, mprn: str) -> bool:
+        at = bisect_left(self.asked, mprn)
+        return at < len(self.asked) and self.asked[at] == mprn
 
     @property
     def complete(self) -> bool:
@@ -120,8 +132,9 @@ def apply_published(state: GasSapState, inp: SapPublishedIn, ctx: Ctx) -> bool:
 
 def apply_wanted(state: GasSapState, inp: SapWantedIn, ctx: Ctx) -> bool:
     record = state.open(inp.month)
-    if inp.mprn in record.waiting:
-        return False
+    if record.has_asked(inp.mprn) or inp.mprn in record.waiting:
+        return False  # answered already (`waiting` for a month stored before `asked`)
+    insort(record.asked, inp.mprn)
     record.wanted = True
     if not record.complete:
         record.waiting = (*record.waiting, inp.mprn)

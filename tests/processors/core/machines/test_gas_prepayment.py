@@ -28,9 +28,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.codecs.state_codec import decode_state, encode_state
-from processors.core.engine import Engine
+from processors.core.engine import Engine, Outcome
+from processors.core.machine import RECENT_IDS
 from processors.core.policy import Policy
-from processors.vocabulary.events import DomainEvent
+from processors.vocabulary.events import DomainEvent, SapWanted
 
 JAN = "2024-01"
 FEB = "2024-02"
@@ -378,6 +379,44 @@ def test_a_missing_sap_day_is_reported_once_with_no_mprn_and_priced_when_it_arri
         (SMART, JAN): date(2024, 2, 20),
         (PREPAY, JAN): date(2024, 2, 20),
     }
+
+
+class _Recording(Scenario):
+    """Keeps every follow-up it feeds, so that one can be handed again as the broker's copy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.follow_ups: list[DomainEvent] = []
+
+    def feed(self, event: DomainEvent) -> Outcome:
+        outcome = super().feed(event)
+        self.follow_ups.extend(outcome.follow_ups)
+        return outcome
+
+
+def test_an_ask_for_prices_that_comes_round_again_is_answered_once() -> None:
+    # More points ask than a state remembers input ids (RECENT_IDS), one SAP day arrives
+    # after the asks, and then every ask comes round again (the copy of the follow-up that
+    # a worker also published to the input topic).
+    late = date(2024, 1, 17)
+    points = [f"20000000{n:02d}" for n in range(RECENT_IDS + 2)]
+    events = [
+        *(gas_registered(mprn, "smart_prepayment") for mprn in points),
+        snapshot("NW", date(2024, 1, 15), *points),
+        *(a for mprn in points for a in month_of_data(mprn, JAN)),
+        *saps(JAN, skip=[late]),
+        sap(late, "3.5", on=date(2024, 2, 20)),
+    ]
+    s = _Recording()
+    s.play(events, date(2024, 2, 25))
+    asks = [e for e in s.follow_ups if isinstance(e, SapWanted)]
+    assert sorted(a.mprn for a in asks) == points
+    commands, anomalies = len(s.commands), len(s.anomalies)
+    for ask in asks:
+        again = s.feed(ask)
+        assert (again.commands, again.follow_ups, again.anomalies) == ([], [], [])
+    assert (len(s.commands), len(s.anomalies)) == (commands, anomalies)
+    assert sorted(mprn for mprn, _ in reconciled(s)) == points
 
 
 def test_missing_allocation_days_are_reported_per_mprn_once() -> None:
