@@ -85,10 +85,6 @@ class Context:
     """The key test of `only_keys`; None: every group is read."""
     region: Region = field(default_factory=lambda: [0, False])
     """Where the reader is (`only_keys`): the process's, in `read_dtc`."""
-    counts: list[int] = field(default_factory=lambda: [0, 0])
-    """The file's events and rejected records yielded so far, by whichever reader yielded
-    them (`_counted_records`, the fast path): its report's figures, without a loop over
-    every outcome in `read_dtc`."""
 
     @property
     def event_prefix(self) -> str:
@@ -495,9 +491,14 @@ def read_dtc(
         yield from duplicate_outcomes(path, header, seen)
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data, keep=_keep, region=_region)
+    events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
-    yield from _read_body(path, structure, mapper, context, fast_path)
-    events, rejected = context.counts
+    for outcome in _read_body(path, structure, mapper, context, fast_path):
+        if isinstance(outcome, RejectedRecord):
+            rejected += 1
+        else:
+            events += 1
+        yield outcome
     yield FileReport(
         path=str(path),
         status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
@@ -556,11 +557,9 @@ def _read_body(
     with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
         handle.readline()
         if fast is None:
-            yield from _counted_records(enumerate(handle, start=2), structure, mapper, context, shared)
+            yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
         elif context.keep is not None:
-            records = partial(
-                _counted_records, structure=structure, mapper=mapper, context=context, shared=shared
-            )
+            records = partial(_records, structure=structure, mapper=mapper, context=context, shared=shared)
             yield from _kept(handle, fast, context, records)
         else:
             yield from _regions(handle, fast, structure, mapper, context, shared)
@@ -593,7 +592,7 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
 
     def rest() -> Generator[Outcome, None, bool]:
         lines = chain(_lines(text[pos:]), handle)
-        return _counted_records(enumerate(lines, start=line), structure, mapper, context, shared)
+        return _records(enumerate(lines, start=line), structure, mapper, context, shared)
 
     while True:
         nxt = text.find(mark, pos)
@@ -637,7 +636,7 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
             if misses >= _MISSES:
                 yield from rest()
                 return
-        stopped = yield from _counted_records(
+        stopped = yield from _records(
             enumerate(_lines(text[pos:end]), start=line), structure, mapper, context, shared
         )
         if stopped or nxt < 0:
@@ -727,27 +726,6 @@ def _kept(handle: TextIO, fast: FastPath, context: Context, records: _ReadRecord
             yield from run(text, kept)
         line += text.count("\n", counted, cut)
         text = text[cut:]
-
-
-def _counted_records(
-    lines: Iterable[tuple[int, str]],
-    structure: FlowStructure,
-    mapper: Mapper,
-    context: Context,
-    shared: _Shared,
-) -> Generator[Outcome, None, bool]:
-    """`_records`, each outcome counted in `context.counts` (events, rejected records) as
-    it passes; what `_records` returns."""
-    counts = context.counts
-    outcomes = _records(lines, structure, mapper, context, shared)
-    while True:
-        try:
-            outcome = next(outcomes)
-        except StopIteration as stop:
-            done: bool = stop.value
-            return done
-        counts[isinstance(outcome, RejectedRecord)] += 1
-        yield outcome
 
 
 def _lines(text: str) -> list[str]:

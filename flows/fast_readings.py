@@ -249,7 +249,6 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         if files[0] is not context:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
-        counts = context.counts  # [0]: the file's events (`flows.dtc.Context.counts`)
         done = 0  # groups whose events were yielded
         mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
         meter_open = ""  # the open meter's id ("" when none is open)
@@ -278,7 +277,6 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                 if mpan_open:
                     if not meter_open:
                         return done  # an MPAN group without a meter
-                    counts[0] += 1
                     yield build(line_open, mpan_open, statuses[status_open], meters, empty)
                     done += 1
                     meters = empty
@@ -304,7 +302,6 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         if not mpan_open or not meter_open:
             return done  # no MPAN, or the last group has no meter
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
-        counts[0] += 1
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
         return None
 
