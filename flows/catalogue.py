@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum, StrEnum
+from functools import cached_property
 from typing import Any
 
 from flows import fields as f
@@ -122,7 +123,6 @@ class Group:
     max_occurs: int | None = None
     repeats: bool = False  # records of this group often repeat verbatim: parse each text once
     omissible: tuple[str, ...] = ()
-    fast_parse: Callable[[list[str]], tuple[Any, ...]] = field(init=False, repr=False, compare=False)
     names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     omitted_at: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
@@ -135,7 +135,12 @@ class Group:
         # Where to re-insert the omitted fields in a short record (parts[0] is the code).
         at = tuple(index for index, name in enumerate(names, start=1) if name in self.omissible)
         object.__setattr__(self, "omitted_at", at)
-        object.__setattr__(self, "fast_parse", _compile(self))
+
+    @cached_property
+    def fast_parse(self) -> Callable[[list[str]], tuple[Any, ...]]:
+        """The group's generated parser (`_compile`), compiled when a file of its flow is
+        first read: a replay of D0010s compiles none of the other flows' 19 parsers."""
+        return _compile(self)
 
     def index(self, name: str) -> int:
         """The position of field `name` in the parsed values."""

@@ -58,14 +58,23 @@ _FLAGS: dict[str, bool | None] = {"": None, "T": True, "F": False}
 # 12 digits one by one (`check_digit`), with the same result.
 _RUN = 3
 assert len(CHECK_WEIGHTS) == 4 * _RUN, "read() cuts the first 12 digits in four runs of 3"
-_RUNS: tuple[dict[str, int], ...] = tuple(
-    {
-        f"{n:0{_RUN}d}": sum(
-            int(digit) * weight for digit, weight in zip(f"{n:0{_RUN}d}", weights, strict=True)
-        )
-        for n in range(10**_RUN)
+_DIGITS = "0123456789"
+
+
+def _run_table(weights: tuple[int, ...]) -> dict[str, int]:
+    """Every run of three digits -> its weighted sum, built by whole runs (one product of
+    the three digit ranges) rather than digit by digit: a tenth of the import's cost."""
+    first, second, third = weights
+    return {
+        a + b + c: x + y + z
+        for a, x in zip(_DIGITS, range(0, 10 * first, first), strict=True)
+        for b, y in zip(_DIGITS, range(0, 10 * second, second), strict=True)
+        for c, z in zip(_DIGITS, range(0, 10 * third, third), strict=True)
     }
-    for weights in (CHECK_WEIGHTS[at : at + _RUN] for at in range(0, len(CHECK_WEIGHTS), _RUN))
+
+
+_RUNS: tuple[dict[str, int], ...] = tuple(
+    _run_table(CHECK_WEIGHTS[at : at + _RUN]) for at in range(0, len(CHECK_WEIGHTS), _RUN)
 )
 _CHECK_DIGITS = tuple(str(total % 10) for total in range(11))  # weighted sum mod 11 -> its digit
 
@@ -132,32 +141,55 @@ _TAIL_BARS = 4  # the `|` after a reading's value: after MD reset time, resets, 
 _VALIDATION_BARS = 3  # and in its validation result: after its code, reason, validity
 
 
-class _Templates(dict[tuple[str, str], tuple[Any, ...]]):
-    """(key, tail) of a reading row -> every field of its RegisterReading but the value,
-    read once per distinct pair (at most `_TEMPLATES` kept). Raises ValueError for a
-    date-time that does not exist, as `parse_clock_time` does."""
+class _Templates(dict[str, "_KeyTemplates"]):
+    """Tail of a reading row -> key of the row -> every field of its RegisterReading but
+    the value, read once per distinct (key, tail) (at most `_TEMPLATES` tails and keys): two
+    look-ups of one text each cost about half of one of a (key, tail) tuple, which must
+    be built and hashed. Raises ValueError for a date-time that does not exist, as
+    `parse_clock_time` does."""
 
     def __init__(self, structure: FlowStructure) -> None:
         super().__init__()
         self.methods = _members(structure, "reading method")
+        self.kept = 0
 
-    def __missing__(self, pair: tuple[str, str]) -> tuple[Any, ...]:
-        key, tail = pair
+    def __missing__(self, tail: str) -> _KeyTemplates:
+        self.make_room()
+        by_key = self[tail] = _KeyTemplates(self, tail)
+        return by_key
+
+    def make_room(self) -> None:
+        """Count one more tail or template, dropping all of them first when full (a dict
+        of one tail already handed out keeps its entry until its row is read)."""
+        if self.kept >= _TEMPLATES:
+            self.clear()
+            self.kept = 0
+        self.kept += 1
+
+
+class _KeyTemplates(dict[str, tuple[Any, ...]]):
+    """The templates of one tail, by key (`_Templates`)."""
+
+    def __init__(self, templates: _Templates, tail: str) -> None:
+        super().__init__()
+        self.templates = templates
+        self.tail = tail
+
+    def __missing__(self, key: str) -> tuple[Any, ...]:
         register_id, read_at = key.split("|")
-        md_at, resets, flagged, method, *checked = tail.split("|")
+        md_at, resets, flagged, method, *checked = self.tail.split("|")
         template = (
             register_id,
             parse_clock_time(read_at),
-            self.methods[method],
+            self.templates.methods[method],
             parse_clock_time(md_at) if md_at else None,
             int(resets) if resets else None,
             _FLAGS[flagged],
             validation_result((checked[1], checked[2] == "T")) if len(checked) > 1 else None,
             (),
         )
-        if len(self) >= _TEMPLATES:
-            self.clear()
-        self[pair] = template
+        self.templates.make_room()
+        self[key] = template
         return template
 
 
@@ -185,7 +217,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     for_file = readings_event(event_type)
     statuses = _members(structure, "BSC validation status")
     reading_types = _members(structure, "reading type")
-    template_of = _Templates(structure).__getitem__
+    templates = _Templates(structure)
     decimal = Decimal
     new_reading = _new_reading
     new_meter = _new_meter
@@ -230,7 +262,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                 if key:
                     if not meter_open:
                         return done  # a reading before any meter: the generic reader names it
-                    registers.append(new_reading(template_of((key, tail)), decimal(value)))
+                    registers.append(new_reading(templates[tail][key], decimal(value)))
                     continue
                 if meter_open:
                     meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)

@@ -234,15 +234,20 @@ class Engine:
         for, and `rebuild_deadlines` derives the set from the store, as it derives the
         wake-ups and the open days' inputs. The routine D0010 of any other MPAN looks up
         the supply point's state alone instead of one state per machine."""
-        self._quiet: dict[type[DomainEvent], tuple[tuple[str, Any, Any, bool], ...]] = {}
-        """Per event type that every machine taking it declares `quiet` for: (store key
-        prefix, quiet test, claims, side) of each, for the one-pass shortcut of `handle`."""
+        self._quiet: dict[type[DomainEvent], tuple[tuple[tuple[str, Any, Any], ...], ...]] = {}
+        """Per event type that every machine taking it declares `quiet` for: the (store key
+        prefix, quiet test, claims) of each, for the one-pass shortcut of `handle`, as two
+        tuples: [0] without the `_side` machines (a key not in `_side_keys` has no state
+        of theirs), [1] with every machine."""
         for event_type, event_routes in self._routes.items():
             tests = [getattr(r.machine, "quiet", {}).get(event_type) for r in event_routes]
             if all(t is not None for t in tests):
-                self._quiet[event_type] = tuple(
-                    (r.prefix, t, r.machine.claims, self._side[r.index])
-                    for r, t in zip(event_routes, tests, strict=True)
+                every = [
+                    (r, (r.prefix, t, r.machine.claims)) for r, t in zip(event_routes, tests, strict=True)
+                ]
+                self._quiet[event_type] = (
+                    tuple(part for r, part in every if not self._side[r.index]),
+                    tuple(part for _, part in every),
                 )
         self._unknown: dict[type[DomainEvent], str] = {}
         for machine in self.machines:
@@ -296,11 +301,8 @@ class Engine:
             # key: nothing to do. The supply point's state is the bare key (no concatenation).
             key = event.partition_key
             get = self._get
-            side = key in self._side_keys
             claimed = False
-            for prefix, is_quiet, claims, of_side in shortcut:
-                if of_side and not side:
-                    continue  # that machine has no state for this key
+            for prefix, is_quiet, claims in shortcut[key in self._side_keys]:
                 state = get(prefix + key) if prefix else get(key)
                 if state is None:
                     continue

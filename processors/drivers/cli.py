@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from flows.rejections import FileReport, RejectedRecord
-from processors.codecs.serde import to_json, use_schemas
 from processors.collector import collect_less_often
 from processors.core.policy import DEFAULT_POLICY, load_policy
 from processors.drivers.exit_codes import (
@@ -294,7 +293,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     # replay's modules log only through get_logger: structlog waits for its first line
     configure_logging(json=settings.log_json, level=settings.log_level, deferred=args.command == "replay")
-    use_schemas(settings.schemas_dir)
+    if args.command != "replay":  # replay writes no Avro: it never loads serde nor fastavro
+        from processors.codecs.serde import use_schemas  # noqa: PLC0415 - see above
+
+        use_schemas(settings.schemas_dir)
     collect_less_often()
     try:
         if args.command == "replay":
@@ -344,6 +346,14 @@ def _open_output(stack: ExitStack, path: Path | None, what: str) -> IO[str] | No
         raise CannotRun(f"cannot write the {what} file {path}: {exc.strerror}") from exc
 
 
+def _record_json(item: Any) -> Any:
+    """A rejected record or an anomaly as its JSON object (`processors.codecs.serde`, loaded
+    by the first one: a replay with neither never imports it, nor fastavro)."""
+    from processors.codecs.serde import to_json  # noqa: PLC0415 - see above
+
+    return to_json(item)
+
+
 def run_replay(args: argparse.Namespace) -> int:
     """`meterflow replay`: commands to --out (stdout), rejections and anomalies to their files
     (or to the log when no file is given), a one-line summary on stderr."""
@@ -378,7 +388,7 @@ def run_replay(args: argparse.Namespace) -> int:
                 out.write(_json_line(item.to_json()))
             elif isinstance(item, RejectedRecord):
                 if rejected is not None:
-                    rejected.write(_json_line(to_json(item)))
+                    rejected.write(_json_line(_record_json(item)))
                 else:
                     log.warning(
                         "rejected",
@@ -393,9 +403,9 @@ def run_replay(args: argparse.Namespace) -> int:
                 if item.status.value != "read":
                     log.info("file", path=item.path, status=item.status.value, detail=item.detail)
             elif anomalies is not None:
-                anomalies.write(_json_line(to_json(item)))
+                anomalies.write(_json_line(_record_json(item)))
             else:
-                log.warning("anomaly", **to_json(item))
+                log.warning("anomaly", **_record_json(item))
         out.flush()
     if summary.in_one_process:
         why_one = summary.in_one_process

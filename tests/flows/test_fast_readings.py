@@ -18,7 +18,7 @@ from test_reader_fuzz import TOPS, mutate, mutation, recount
 
 from flows.catalogue import CATALOGUE
 from flows.dtc import Context, Outcome, parse_header, read_dtc
-from flows.fast_readings import FAST_PATHS
+from flows.fast_readings import _TEMPLATES, FAST_PATHS, _Templates
 from flows.reader import MAPPERS
 from flows.rejections import RejectedRecord
 from processors.vocabulary.events import DomainEvent, MeterReadingsReceived
@@ -220,3 +220,39 @@ def test_event_lines_when_every_reading_or_none_has_its_validation_result(
     assert fast == generic
     mpan_lines = [2 + at for at, record in enumerate(text.splitlines()) if record.startswith("026|")]
     assert [event.source.line for event in events] == mpan_lines  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "misplaced",
+    [
+        "028|M1|R|\n032|00|T|\n030|01|20240229000000|1.5||||N|\n",  # after a meter
+        "030|01|20240229000000|1.5||||N|\n032|00|T|\n032|01|F|\n",  # a second one
+        "030|01|20240229000000|1.5||||N|\n032|0\t|T|\n",  # one the pattern cannot read
+    ],
+)
+def test_validation_results_out_of_place_amid_runs_read_the_same(tmp_path: Path, misplaced: str) -> None:
+    """A validation line that no reading took (after a meter, a second one, an unreadable
+    one) is a line no row covers: the run is not read, and that group is the generic
+    reader's, with its rejection."""
+    good = "".join(group_text(f"12000000{group:04d}") for group in range(30))
+    usual = "028|M1|R|\n030|01|20240229000000|12.5||||N|\n032|00|T|\n"
+    odd = group_text("120000009999").replace(usual, misplaced)
+    text = good + odd + good
+    events, read_before = fast_read(text)
+    assert read_before == 0 and events == []  # the run is not read: the groups go one by one
+    path = tmp_path / "misplaced.d0010"
+    path.write_text(HEADER + text + f"ZPT|F000000001|{text.count(chr(10))}||61|20240301120500|\n")
+    fast, generic = both(path)
+    assert fast == generic
+    assert any(isinstance(outcome, RejectedRecord) for outcome in fast)
+
+
+def test_the_readings_templates_stay_bounded_by_tails_and_keys() -> None:
+    """A file of ever new tails (MD reset times) and keys keeps at most `_TEMPLATES` of
+    them, tails and keys together, and reads each to the same template again."""
+    templates = _Templates(CATALOGUE["D0010002"])
+    for n in range(3 * _TEMPLATES):
+        tail = f"2024020{1 + n % 9}{n % 24:02d}0000|{n % 1000}|T|N|"
+        template = templates[tail][f"0{n % 3}|20240201000000"]
+        assert template[4] == n % 1000  # the number of MD resets, read from this tail
+        assert len(templates) + sum(map(len, templates.values())) <= _TEMPLATES

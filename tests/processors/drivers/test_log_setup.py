@@ -57,3 +57,23 @@ def test_a_deferred_configuration_logs_the_lines_an_eager_one_logs(
 def test_a_deferred_level_is_checked_at_once() -> None:
     with pytest.raises(ValueError, match="unknown log level 'LOUD'"):
         configure_logging(level="LOUD", deferred=True)
+
+
+_SERDE_MODULES = """
+import sys
+from processors.drivers.cli import main
+sinks = ["--out", "/dev/null", "--rejected", "/dev/null", "--anomalies", "/dev/null"]
+first = main(["replay", "examples/flows/SOUT_D0217_20241112.txt", "--until", "2025-03-31", *sinks])
+loaded = "fastavro" in sys.modules
+second = main(["replay", "examples/flows/SIEM_D0010_20241126.txt", "--until", "2025-03-31", *sinks])
+print(first, loaded, second, "fastavro" in sys.modules)
+"""
+
+
+def test_a_replay_loads_serde_and_fastavro_only_to_write_a_rejection_or_an_anomaly() -> None:
+    """The first replay writes neither (no fastavro loaded); the second writes an anomaly
+    (a D0010 of a point not supplied), which serde's `to_json` words."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SERDE_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["0", "False", "0", "True"]
