@@ -194,9 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="fold the keys in N partitions, one worker process each (default 1: on 2 cores it costs "
-        "1.3-1.7x the CPU for 1.05-1.56x the speed, docs/decisions.md D51; one process with --store); "
-        "the output is the same for any N",
+        help="fold the keys in N partitions, one worker process each (default 1: every worker still "
+        "reads the JSON lines and folds the ticks, so on 2 cores it gains 1.2-1.3x at best, "
+        "docs/decisions.md D51, D56; one process with --store); the output is the same for any N",
     )
     replay.add_argument(
         "--quiet", action="store_true", help="no progress display on a terminal (there is none elsewhere)"

@@ -60,7 +60,7 @@ class FoldLoop:
     RESUME_BELOW = 64 * 1024
     # what a fetch brings beyond PAUSE_ABOVE stays undecoded (`_unfed`) until the partition's
     # decoded records fall below it: the broker's fetches are not held to the byte limits
-    # asked for (Tansu sent 1-2 MiB a partition), and decoded they cost 7 times as much (D56)
+    # asked for (Tansu sent 1-2 MiB a partition), and decoded they cost 7 times as much (D58)
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
 
     def __init__(
@@ -330,7 +330,7 @@ PRODUCE_WINDOW_BYTES = 1024 * 1024
 """Record bytes queued in the producer at once: a day close that decides 100,000 hand-offs
 (a back-fill's registrations) is sent window by window, each acknowledged before the next
 is queued, so aiokafka's record batches and their grouping hold about 1 MiB, not all of
-it (D56). A step within its commit budget fits one window, as before."""
+it (D58). A step within its commit budget fits one window, as before."""
 
 
 async def _produce_windows(

@@ -84,7 +84,7 @@ async def run_stack(
     try:
         url: str | None = None
         if ops is not None and port is not None:
-            # aiohttp only with a dashboard: a worker without one is ~10 MB smaller (D56)
+            # aiohttp only with a dashboard: a worker without one is ~10 MB smaller (D58)
             from processors.web.app import bound_port, start_dashboard  # noqa: PLC0415
 
             runner = await start_dashboard(

@@ -128,7 +128,7 @@ def store_path(state_dir: Path, group: str, topic: str, partition: int) -> Path:
 
 def _options() -> Options:
     """RocksDB's options, rocksdict loaded here: a worker without a state dir never pays
-    for it (about 8 MB of the process, D56)."""
+    for it (about 8 MB of the process, D58)."""
     from rocksdict import BlockBasedOptions, Cache, DBCompressionType, Options  # noqa: PLC0415 - lazily
 
     global _shared_cache  # noqa: PLW0603 - one block cache for every partition of the process

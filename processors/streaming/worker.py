@@ -447,7 +447,7 @@ async def serve(
     ops = OpsRecorder() if port is not None else None
     history = consumption_store_of(settings.state_dir) if port is not None else None
     extend_app = None
-    if history is not None:  # the portal's routes, and so aiohttp, only with a dashboard (D56)
+    if history is not None:  # the portal's routes, and so aiohttp, only with a dashboard (D58)
         from processors.web.consumption import add_consumption_routes  # noqa: PLC0415
 
         extend_app = partial(add_consumption_routes, store=history)

@@ -41,7 +41,7 @@ print(sorted(name for name in ("aiohttp", "rocksdict", "processors.web.app") if 
 
 
 def test_a_worker_without_a_dashboard_or_state_dir_loads_neither_aiohttp_nor_rocksdict() -> None:
-    """Each costs the process megabytes it never uses (D56): they load with what needs them."""
+    """Each costs the process megabytes it never uses (D58): they load with what needs them."""
     done = subprocess.run(
         [sys.executable, "-c", _WORKER_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
     )
