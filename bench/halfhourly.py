@@ -20,7 +20,6 @@ import resource
 import struct
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -34,7 +33,7 @@ from rocksdict import Options, Rdict
 from processors.collector import collect_less_often
 from processors.drivers.replay import replay
 from processors.history.store import ConsumptionStore
-from processors.vocabulary.commands import Command
+from processors.vocabulary.commands import Command, RateHalfHourlyConsumption, command_id_for
 from processors.vocabulary.events import (
     UK,
     ConsumptionSource,
@@ -158,7 +157,6 @@ def baseline(path: str) -> dict[str, Any]:
     }
 
 
-_FLOOR_NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
 _FLOOR_OFF_PEAK = frozenset([*range(11), 47])
 """A fixed off-peak band: the floor rates every day alike (no tariff, dispatch or clock)."""
 
@@ -167,9 +165,9 @@ def contract_floor(path: str) -> dict[str, Any]:
     """A lower bound, not a product path: per half-hourly line, what SPEC 9 leaves no way
     around (parse the JSON line, read and check every value's decimal string, not negative,
     missing ones listed; sum two bands exactly; price them; make the site-day's command
-    with its uuid5 id), and nothing else: no event object, engine, state, tariff, dispatch,
-    tracker, store or output. `total_kwh` (every value summed) lets a test hold it to the
-    commands' totals."""
+    with its id, by `command_id_for` as the product does), and nothing else: no event
+    object, engine, state, tariff, dispatch, tracker, store or output. `total_kwh` (every
+    value summed) lets a test hold it to the commands' totals."""
     start, cpu = time.perf_counter(), time.process_time()
     made: list[tuple[Any, ...]] = []
     total = Decimal(0)
@@ -199,7 +197,7 @@ def contract_floor(path: str) -> dict[str, Any]:
                 continue  # an export day is in its import day's command, as the product's is
             made.append(
                 (
-                    str(uuid.uuid5(_FLOOR_NAMESPACE, record["event_id"])),
+                    command_id_for(record["mpan"], RateHalfHourlyConsumption.TYPE, record["event_id"]),
                     record["mpan"],
                     record["day"],
                     off,
