@@ -59,9 +59,15 @@ def baseline_decoder(path: str) -> Callable[[bytes], Any]:
 
 
 @contextlib.contextmanager
+def _collector_running(*, freeze: bool = False) -> Iterator[None]:
+    """`gc_paused`'s stand-in for the baseline: the collector left running, nothing frozen."""
+    yield
+
+
+@contextlib.contextmanager
 def as_baseline(decode: Callable[[bytes], Any] | None) -> Iterator[None]:
     with contextlib.ExitStack() as stack:
-        stack.enter_context(mock.patch.object(recovery, "gc_paused", contextlib.nullcontext))
+        stack.enter_context(mock.patch.object(recovery, "gc_paused", _collector_running))
         if decode is not None:
             stack.enter_context(mock.patch.object(snapshots, "decode_state", decode))
         yield

@@ -29,12 +29,24 @@ def collect_less_often() -> None:
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic collection inside the block; the collector is left as it was found."""
+def gc_paused(*, freeze: bool = False) -> Iterator[None]:
+    """No cyclic collection inside the block; the collector is left as it was found.
+
+    `freeze` (when the collector was running): a full collection first, then, at the
+    block's normal end, everything alive is moved to the permanent generation
+    (`gc.freeze`), so neither the first collection after the block nor any later one walks
+    what the block loaded again: recovered states live for the run and hold no cycles
+    (D43). Without the first collection, garbage cycles waiting to be collected (an
+    engine dropped at a rebalance, with its states) would be frozen with them and never
+    freed; what the block itself leaves in cycles is, so it must leave little (D62)."""
     was_enabled = gc.isenabled()
+    if freeze and was_enabled:
+        gc.collect()
     gc.disable()
     try:
         yield
+        if freeze and was_enabled:
+            gc.freeze()
     finally:
         if was_enabled:
             gc.enable()

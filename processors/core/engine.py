@@ -419,24 +419,29 @@ class Engine:
         return self._keyspace_machines[str(routes[0].machine.keyspace)]
 
     def rebuild_deadlines(self) -> None:
-        """Derive the wake-up index and the open-day buffers' index from the stored states."""
+        """Derive the wake-up index and the open-day buffers' index from the stored states
+        (one pass, each state's wake day set in place: a restart's recovery does this for
+        every state, D62)."""
         self._wake.clear()
         self._pending_days.clear()
         self._side_keys.clear()
         meta = self.store.get(META_KEY)
-        self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
+        last = self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
+        open_day = date.min if last is None else last + _ONE_DAY
+        wake, policy, side, prefixes = self._wake, self.policy, self._side, self._subject_prefix
+        machines = {name: (m, self.machines.index(m)) for name, m in self._by_name.items()}
         for stored, state in self.store.items():
             name, key = split_store_key(stored)
-            machine = self._by_name.get(name)
-            if machine is None:
+            found = machines.get(name)
+            if found is None:
                 continue
-            index = self.machines.index(machine)
-            if self._side[index]:
+            machine, index = found
+            if side[index]:
                 self._side_keys.add(key)
             if not isinstance(state, MachineState):
                 continue
-            subject = self._subject_id(machine, key)
-            self._reschedule_state(machine, index, key, subject, state)
+            subject = prefixes[machine.name] + key
+            wake.set(subject, index, _wake_day(_earliest(machine.deadlines(key, state, policy)), open_day))
             bit = 1 << index
             for inp in state.pending or ():
                 days = self._pending_days.setdefault(inp.day, {})
@@ -516,9 +521,6 @@ class Engine:
             )
 
     # -- internals --
-
-    def _subject_id(self, machine: Machine[Any], key: str) -> str:
-        return self._subject_prefix[machine.name] + key
 
     def _subject(self, subject_id: str) -> _Subject:
         keyspace, _, key = subject_id.partition(":")
@@ -732,11 +734,3 @@ class Engine:
         wake = self._wake
         for index, first in found.items():
             wake.set(subject_id, index, _wake_day(first, open_day))
-
-    def _reschedule_state(
-        self, machine: Machine[Any], index: int, key: str, subject_id: str, state: Any
-    ) -> None:
-        """A stored state's wake day, on a restart (`rebuild_deadlines`)."""
-        last = self.last_closed_day
-        open_day = date.min if last is None else last + _ONE_DAY
-        self._schedule(subject_id, {index: _earliest(machine.deadlines(key, state, self.policy))}, open_day)

@@ -132,18 +132,22 @@ class Recovery:
                     rebuild.add(partition, processor, marker.offset)
             wanted = {p: offset for p, offset in upto.items() if p not in reused}
             found: dict[int, Snapshot] = {}
-            if self.snapshots and wanted:
-                try:
-                    with gc_paused():  # every state's bytes are held until its snapshot's END
+            # every state's bytes are held until its snapshot's END, then decoded: no collection
+            # walks them meanwhile, and the states loaded are frozen out of later ones (D62)
+            with gc_paused(freeze=self.snapshots and bool(wanted)):
+                if self.snapshots and wanted:
+                    try:
                         found = await latest_snapshots(reader, self.topics.snapshots, wanted)
-                    found = await self._of_this_log(reader, found)
-                except ReadStalled as exc:  # the same state comes from the log, only slower
-                    log.warning("snapshots unreadable; folding from the beginning", error=str(exc))
-            for partition in wanted:
-                processor, start = self._from_snapshot(partition, found.get(partition), stores.get(partition))
-                if start:
-                    loaded[partition] = start
-                rebuild.add(partition, processor, start)
+                        found = await self._of_this_log(reader, found)
+                    except ReadStalled as exc:  # the same state comes from the log, only slower
+                        log.warning("snapshots unreadable; folding from the beginning", error=str(exc))
+                for partition in wanted:
+                    processor, start = self._from_snapshot(
+                        partition, found.get(partition), stores.get(partition)
+                    )
+                    if start:
+                        loaded[partition] = start
+                    rebuild.add(partition, processor, start)
             starts = {tp: rebuild.done[tp.partition] for tp in tps}
             async for records in read_partitions(reader, list(tps), stop_at=tps, start_at=starts):
                 rebuild.feed(records[0].partition, records)

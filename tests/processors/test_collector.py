@@ -1,11 +1,13 @@
 """The CLI's processes collect cycles less often than CPython's default (D44), and recovery
-pauses the collector only while it loads states, always restarting it (D43)."""
+pauses the collector only while it loads states, always restarting it (D43), freezing
+what it loaded after collecting what waited (D62)."""
 
 from __future__ import annotations
 
 import gc
 import subprocess
 import sys
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,3 +84,37 @@ def test_a_collector_switched_off_by_the_caller_stays_off() -> None:
     with gc_paused():
         pass
     assert not gc.isenabled()
+
+
+class _Node:
+    """An object the collector tracks, able to hold a cycle."""
+
+    me: object = None
+
+
+@pytest.mark.usefixtures("collector_restored")
+def test_a_freezing_pause_collects_waiting_cycles_first_and_freezes_what_it_loaded() -> None:
+    gc.enable()
+    cycle = _Node()
+    cycle.me = cycle
+    waiting = weakref.ref(cycle)
+    del cycle
+    frozen_before = gc.get_freeze_count()
+    try:
+        with gc_paused(freeze=True):
+            assert waiting() is None  # collected before the pause, not frozen with the load
+            loaded = [_Node() for _ in range(500)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen_before + len(loaded)
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.usefixtures("collector_restored")
+def test_a_failed_load_freezes_nothing() -> None:
+    gc.enable()
+    gc.unfreeze()
+    with pytest.raises(ValueError, match="bad snapshot"), gc_paused(freeze=True):
+        raise ValueError("bad snapshot")
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
