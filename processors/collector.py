@@ -28,6 +28,14 @@ def collect_less_often() -> None:
     gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, old)
 
 
+def thaw() -> None:
+    """Give what `gc_paused(freeze=True)` froze back to the collector: at a revocation, the
+    states and engines of the partitions given away may sit in cycles that only a
+    collection frees, and frozen objects are never searched (the next recovery freezes
+    what it loads again, after its first collection)."""
+    gc.unfreeze()
+
+
 @contextmanager
 def gc_paused(*, freeze: bool = False) -> Iterator[None]:
     """No cyclic collection inside the block; the collector is left as it was found.

@@ -36,6 +36,7 @@ import faust
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from processors.collector import thaw
 from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
 from processors.settings import Settings, settings_from_environment
 from processors.streaming.broker import BrokerNotFound, find_broker
@@ -180,6 +181,7 @@ class FaustRuntime:
             for partition in partitions:
                 lockstep.remove(partition)
                 self.unacked.pop(partition, None)
+            thaw()  # what recovery froze may now be garbage (D62)
 
     async def _snapshot(self, partitions: Iterable[int]) -> int:
         """Commit faust's acks, read the committed offsets, and snapshot `partitions` at them."""

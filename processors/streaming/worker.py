@@ -29,6 +29,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
+from processors.collector import thaw
 from processors.core.policy import DEFAULT_POLICY, Policy, load_policy
 from processors.drivers.exit_codes import EXIT_CANNOT_RUN
 from processors.drivers.log_setup import LIBRARY_ERROR_LISTENERS
@@ -78,6 +79,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
             except Exception as exc:
                 log.warning("no snapshot at revocation", error=repr(exc))
             self.worker.release(partitions)
+            thaw()  # what recovery froze may now be garbage (D62)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         async with self.worker.lock:
