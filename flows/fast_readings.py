@@ -2,20 +2,23 @@
 
 Almost every MPAN group of a real D0010 or D0086 has one shape: an MPAN record, then
 meter records each with register readings, each reading with or without its
-validation result, no site visits, `\\n` line endings, fields in their usual forms. The
+validation result, no site visits, `\n` line endings, fields in their usual forms. The
 generic reader (`flows.dtc`) spends most of its time in its per-record Python loop;
 here one `findall` cuts a run of whole groups (all those of the reader's buffer, or one)
-into one tuple of field texts per MPAN, meter or reading row, at C speed, so Python
-runs once per row, not once per record and field, and once per run, not per group.
+into one tuple of field texts per reading, with its meter's and its group's fields when
+it is their first (a group of one meter and one reading is one tuple), at C speed, so
+Python runs once per reading, not once per record and field, and once per run, not per
+group.
 
-`findall` skips what it does not match, so a run is taken only when its matches cover
-every one of its lines: each match starts at a line start (`^`, MULTILINE) and ends
-with a newline, and no field admits one, so matches are whole lines that do not
-overlap; their count of lines equals the run's only when none is skipped, and then
-they are exactly the rows an anchored match after each row would find. No row spans
-two groups (a row's one optional line is a validation result, never an MPAN record),
-so a run reads as its groups one by one would; when any of its groups misses, the
-whole run is None and the caller (`flows.dtc._regions`) tries its groups one by one.
+`findall` skips what it does not match, so its pattern ends with a row for any other
+line (a tuple of empty texts): each match starts at a line start (`^`, MULTILINE) and
+ends with a newline, and no field admits one, so matches are whole lines that do not
+overlap, and with that last row every line of the run is in one. A run is taken only
+when none is that row and the first opens a group; its rows are then exactly those an
+anchored match after each would find. No row spans two groups (a row's lines after its
+reading are its validation result, never an MPAN record), so a run reads as its groups
+one by one would; when any of its groups misses, the whole run is None and the caller
+(`flows.dtc._regions`) tries its groups one by one.
 
 It never decides that a record is bad: whatever the patterns do not accept (a site
 visit, a `\\r\\n`, an empty required field, a code outside its list, an MPAN whose check
@@ -120,25 +123,29 @@ def _patterns(structure: FlowStructure) -> tuple[str, re.Pattern[str]]:
     reason = f"{_TEXT}{{1,{_width(validation, 'meter reading reason code')}}}+"
     resets = f"[0-9]{{0,{_width(register, 'number of MD resets')}}}+"  # optional: none to all
     value = "[0-9]{1,9}+(?:\\.[0-9]|)"
-    # Each row, most frequent first: a reading as three texts, its key (meter register
+    # Each row is one reading, with the MPAN record and the meter record before it when
+    # it is its group's or its meter's first (`026|...|\n028|...|\n030|...`): the
+    # records of a group of one meter and one reading are one row, one tuple, one turn
+    # of `read`'s loop. Groups: (MPAN, status) of the MPAN record, (meter id, reading
+    # type) of the meter record, then the reading as three texts: its key (meter register
     # id and date-time, `01|20240201000000`), its value and its tail (the optional MD
     # reset time, number of resets and reading flag, the method, and its validation
     # result when it has one, `|||N|\n032|00|T|`): keys and tails repeat, and are read
-    # once each (`_Templates`); (meter id, reading type) of a meter; (MPAN, status) of
-    # an MPAN record. Fewer groups: each costs on every row. No field admits a `|`, so a
-    # tail holds _TAIL_BARS of them, _VALIDATION_BARS more with a validation result.
+    # once each (`_Templates`). An MPAN record comes only with a meter record. Any other
+    # line is a row of no group (the last alternative), so that `findall` skips nothing:
+    # a run is read only when no such row is found (`_UNREAD`).
     row = (
+        f"(?:(?:{mpan.code}\\|([0-9]{{13}})\\|({status})\\|\\n|)"
+        f"{meter.code}\\|({meter_id})\\|({reading_type})\\|\\n|)"
         f"{register.code}\\|({register_id}\\|[0-9]{{14}})\\|({value})"
         f"\\|((?:[0-9]{{14}}|)\\|{resets}\\|[TF]?+\\|{method}\\|"
         f"(?:\\n{validation.code}\\|{reason}\\|[TF]\\||))\\n"
-        f"|{meter.code}\\|({meter_id})\\|({reading_type})\\|\\n"
-        f"|{mpan.code}\\|([0-9]{{13}})\\|({status})\\|\\n"
+        "|[^\\n]*+\\n"
     )
     return mpan.code, re.compile(f"^(?:{row})", re.ASCII | re.MULTILINE)
 
 
-_TAIL_BARS = 4  # the `|` after a reading's value: after MD reset time, resets, flag, method
-_VALIDATION_BARS = 3  # and in its validation result: after its code, reason, validity
+_UNREAD = ("",) * 7  # the row of a line that no other row matches (no group takes part)
 
 
 class _Templates(dict[str, "_KeyTemplates"]):
@@ -223,7 +230,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     new_meter = _new_meter
     first, second, third, fourth = _RUNS
     check_digits = _CHECK_DIGITS
-    tail_of = itemgetter(2)
+    tail_of = itemgetter(6)
     empty: tuple[()] = ()
     files: list[Any] = [None, None]  # the last context and its event builder
     checked: set[str] = set()  # MPANs whose check digit is right (at most _CHECKED)
@@ -235,72 +242,58 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         if stop < 0:
             return 0
         found = findall(text, start, stop)
-        # Lines matched: one per row, one more per validation result; all, or none is read.
-        tails = "".join(map(tail_of, found))
-        validated = tails.count("\n")
-        if not found or len(found) + validated != text.count("\n", start, stop):
-            return 0
+        if not found or not found[0][0] or _UNREAD in found:
+            return 0  # no row opens a group first, or a line of no row: read one by one
+        # Every row is one reading; its validation result is in its tail, after a newline.
         # A reading's lines: 2 when every reading has its validation result, 1 when none
-        # has; 0 when some have, and the lines before each MPAN record are counted. A
-        # reading's tail holds 4 `|`, 3 more with its validation result (`_patterns`).
-        readings = (tails.count("|") - _VALIDATION_BARS * validated) // _TAIL_BARS
-        step = 2 if validated == readings else 1 if validated == 0 else 0
+        # has; 0 when some have, and the lines before each MPAN record are counted.
+        validated = "".join(map(tail_of, found)).count("\n")
+        step = 2 if validated == len(found) else 1 if validated == 0 else 0
         at_text = start  # where the open group's MPAN record starts (when step is 0)
         if files[0] is not context:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
         done = 0  # groups whose events were yielded
         mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
-        meter_open = ""  # the open meter's id ("" when none is open)
-        kind_open = ""
+        meter_open = kind_open = ""  # the open meter's id and reading type
         line_open = line
         covered = 0  # lines matched before the current row
         meters: tuple[MeterReadings, ...] = empty
         registers: list[RegisterReading] = []
         try:
-            for key, value, tail, meter_id, kind, mpan, status in found:
-                if key:
-                    if not meter_open:
-                        return done  # a reading before any meter: the generic reader names it
+            for mpan, status, meter_id, kind, key, value, tail in found:
+                if not meter_id:
                     registers.append(new_reading(templates[tail][key], decimal(value)))
                     continue
                 if meter_open:
                     meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
                     covered += len(registers) * step
-                    registers = []
-                if meter_id:
-                    if not mpan_open:
-                        return done  # a meter before any MPAN: the generic reader names it
-                    meter_open, kind_open = meter_id, kind
+                if mpan:
+                    if mpan_open:
+                        yield build(line_open, mpan_open, statuses[status_open], meters, empty)
+                        done += 1
+                        meters = empty
+                        if not step:
+                            # Every line of the run is a row's, so the next MPAN record is
+                            # the next line that starts with the group's code.
+                            nxt = text.find(mark, at_text) + 1
+                            covered = line_open - line + text.count("\n", at_text, nxt)
+                            at_text = nxt
+                    if mpan not in checked:
+                        runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
+                        if check_digits[runs % 11] != mpan[12]:
+                            return done  # the generic reader says which digit it should be
+                        if len(checked) >= _CHECKED:
+                            checked.clear()
+                        checked.add(mpan)
+                    mpan_open, status_open = mpan, status
+                    line_open = line + covered if lines is None else lines[done]
                     covered += 1
-                    continue
-                if mpan_open:
-                    if not meter_open:
-                        return done  # an MPAN group without a meter
-                    yield build(line_open, mpan_open, statuses[status_open], meters, empty)
-                    done += 1
-                    meters = empty
-                    meter_open = ""
-                    if not step:
-                        # Every line of the run is a row's, so the next MPAN record is
-                        # the next line that starts with the group's code.
-                        nxt = text.find(mark, at_text) + 1
-                        covered = line_open - line + text.count("\n", at_text, nxt)
-                        at_text = nxt
-                if mpan not in checked:
-                    runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
-                    if check_digits[runs % 11] != mpan[12]:
-                        return done  # the generic reader says which digit it should be
-                    if len(checked) >= _CHECKED:
-                        checked.clear()
-                    checked.add(mpan)
-                mpan_open, status_open = mpan, status
-                line_open = line + covered if lines is None else lines[done]
+                meter_open, kind_open = meter_id, kind
                 covered += 1
+                registers = [new_reading(templates[tail][key], decimal(value))]
         except ValueError:
             return done  # the generic reader says why
-        if not mpan_open or not meter_open:
-            return done  # no MPAN, or the last group has no meter
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
         return None

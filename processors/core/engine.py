@@ -152,6 +152,11 @@ class _Peers:
         return None
 
 
+_QuietPart = tuple[str, Any, Any]
+_Shortcut = tuple[tuple[_QuietPart, ...], tuple[_QuietPart, ...], tuple[Any, Any] | None]
+"""`Engine._quiet`'s entry of an event type."""
+
+
 def _input_order(held: tuple[int, Input]) -> tuple[date, int, str, int]:
     """A held input's place in its day, as `_close_day` lists them (machine index, input):
     (day, priority, event id, machine index)."""
@@ -234,21 +239,22 @@ class Engine:
         for, and `rebuild_deadlines` derives the set from the store, as it derives the
         wake-ups and the open days' inputs. The routine D0010 of any other MPAN looks up
         the supply point's state alone instead of one state per machine."""
-        self._quiet: dict[type[DomainEvent], tuple[tuple[tuple[str, Any, Any], ...], ...]] = {}
+        self._quiet: dict[type[DomainEvent], _Shortcut] = {}
         """Per event type that every machine taking it declares `quiet` for: the (store key
         prefix, quiet test, claims) of each, for the one-pass shortcut of `handle`, as two
         tuples: [0] without the `_side` machines (a key not in `_side_keys` has no state
-        of theirs), [1] with every machine."""
+        of theirs), [1] with every machine; and [2], when [0] is one machine whose states
+        are the bare keys (the supply point's, for the D0010), its (quiet test, claims),
+        which `handle` calls without a loop."""
         for event_type, event_routes in self._routes.items():
             tests = [getattr(r.machine, "quiet", {}).get(event_type) for r in event_routes]
             if all(t is not None for t in tests):
                 every = [
                     (r, (r.prefix, t, r.machine.claims)) for r, t in zip(event_routes, tests, strict=True)
                 ]
-                self._quiet[event_type] = (
-                    tuple(part for r, part in every if not self._side[r.index]),
-                    tuple(part for _, part in every),
-                )
+                alone = tuple(part for r, part in every if not self._side[r.index])
+                lone = (alone[0][1], alone[0][2]) if len(alone) == 1 and not alone[0][0] else None
+                self._quiet[event_type] = (alone, tuple(part for _, part in every), lone)
         self._unknown: dict[type[DomainEvent], str] = {}
         for machine in self.machines:
             for event_type, detail in machine.unknown_subject.items():
@@ -300,18 +306,25 @@ class Engine:
             # machine's state (or its absence) is quiet for it and one of them claims the
             # key: nothing to do. The supply point's state is the bare key (no concatenation).
             key = event.partition_key
-            get = self._get
-            claimed = False
-            for prefix, is_quiet, claims in shortcut[key in self._side_keys]:
-                state = get(prefix + key) if prefix else get(key)
-                if state is None:
-                    continue
-                if not is_quiet(state):
-                    break
-                claimed = claimed or claims(state)
-            else:
-                if claimed:
+            lone = shortcut[2]
+            if lone is not None and key not in self._side_keys:
+                # The usual case: one machine's state to look at, the bare key's.
+                state = self._get(key)
+                if state is not None and lone[0](state) and lone[1](state):
                     return _NOTHING
+            else:
+                get = self._get
+                claimed = False
+                for prefix, is_quiet, claims in shortcut[1] if key in self._side_keys else shortcut[0]:
+                    state = get(prefix + key) if prefix else get(key)
+                    if state is None:
+                        continue
+                    if not is_quiet(state):
+                        break
+                    claimed = claimed or claims(state)
+                else:
+                    if claimed:
+                        return _NOTHING
         if event_type is DayClosed:
             out = Outcome()
             self._close_through(event.closed_day, out)  # type: ignore[attr-defined]

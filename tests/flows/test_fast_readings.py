@@ -144,6 +144,22 @@ def test_a_run_of_groups_stops_at_the_first_it_cannot_read() -> None:
     assert fast_read(good + good + good + "033|01|\n") == ([], 0)
 
 
+def test_a_meter_without_readings_sends_its_group_to_the_generic_reader(tmp_path: Path) -> None:
+    """Each row is a reading (with its meter and MPAN records when it is their first): a
+    meter record with no reading after it is in no row, so its run is not read and its
+    group is the generic reader's; the file reads as the generic reader reads it."""
+    good = group_text("120000000001")
+    bare_meter = group_text("120000000002").replace("028|M1|R|\n", "028|M0|R|\n028|M1|R|\n")
+    assert fast_read(good + bare_meter + good) == ([], 0)
+    assert fast_read(bare_meter) == ([], 0)
+    text = good + bare_meter + good
+    path = tmp_path / "bare-meter.d0010"
+    path.write_text(HEADER + text + f"ZPT|F000000001|{text.count(chr(10))}||3|20240301120500|\n")
+    fast, generic = both(path)
+    assert fast == generic
+    assert sum(isinstance(outcome, MeterReadingsReceived) for outcome in fast) >= 2
+
+
 @settings(max_examples=200, deadline=None)
 @given(first12=st.text("0123456789", min_size=12, max_size=12), digit=st.sampled_from("0123456789"))
 def test_the_check_digit_by_table_is_the_mpan_check_digit(first12: str, digit: str) -> None:

@@ -128,3 +128,18 @@ def test_library_logs_come_as_meterflow_json_lines_from_warning(tmp_path: Path) 
     from_libraries = [entry for entry in logged if str(entry.get("logger", "")).startswith("aiokafka")]
     assert from_libraries, done.stderr  # aiokafka's connection error is there, in our format
     assert all(entry["level"] in ("warning", "error", "critical") for entry in from_libraries)
+
+
+def test_the_version_is_looked_up_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every command builds the parser; only `--version` reads the installed metadata."""
+    asked: list[str] = []
+    monkeypatch.setattr(cli.importlib.metadata, "version", lambda name: asked.append(name) or "9.9")
+    parser = cli.build_parser()
+    assert asked == []
+    with pytest.raises(SystemExit) as stopped:
+        parser.parse_args(["--version"])
+    assert stopped.value.code == 0
+    assert asked == ["meterflow"]
+    assert capsys.readouterr().out == "meterflow 9.9\n"
