@@ -95,10 +95,10 @@ def test_a_worker_that_fails_is_reported_with_its_traceback(
 ) -> None:
     settle = _Worker.settle
 
-    def broken(self: _Worker) -> None:
+    def broken(self: _Worker, phase: int) -> None:
         if self.me == 1:
             raise OSError("partition on fire")
-        settle(self)
+        settle(self, phase)
 
     monkeypatch.setattr(_Worker, "settle", broken)  # forked workers inherit it
     with pytest.raises(RuntimeError, match="partition on fire"):
