@@ -298,7 +298,8 @@ class _Worker:
                     link.send_bytes(mark + payload[other])
                 if data[:8] != mark:
                     raise PartitionsCrossed(
-                        f"workers {me} and {other} of replay --jobs {self.jobs} went apart"
+                        f"workers {me} and {other} of replay --jobs {self.jobs} saw the log's days apart "
+                        "(an event id read with other content by another worker)"
                     )
                 got.append(data[8:])
         return got
