@@ -51,7 +51,7 @@ import traceback
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from multiprocessing.connection import Connection, wait
 from operator import itemgetter
 from pathlib import Path
@@ -183,17 +183,17 @@ class _Worker:
         unit, region, mine, first = self.unit, self.region, self.mine, self.me == 0
         region[:] = 0, False
         held: list[tuple[Place, Any]] | None = None
-        if self.until is not None:
-            header = peek_dtc_header(path)
-            if header is None or self.days.moves(header.created_at):
-                held = []  # its events could bring ticks: where they go takes every worker's word
+        header = peek_dtc_header(path) if self.until is not None else None
+        assert header is not None or self.until is None  # the log put it with the DTC files by its header
+        if header is not None and self.days.moves(header.created_at):
+            held = []  # its events could bring ticks: where they go takes every worker's word
         at, index = -1, 0
         events = rejected = 0
         for item in read_file(path, seen):
             line, own = region
             if type(item) is FileReport:
-                if held is not None:
-                    yield from self.first_event(path, None, held)
+                if held is not None and header is not None:
+                    yield from self.first_event(header.created_at, None, held)
                     held = None
                 if item.status in _BODY:
                     counted = replace(item, events=events, rejected=rejected)
@@ -212,8 +212,8 @@ class _Worker:
                     continue
                 events += 1
                 place = (unit, line, index, 0)
-                if held is not None:
-                    yield from self.first_event(path, place, held)
+                if held is not None and header is not None:
+                    yield from self.first_event(header.created_at, place, held)
                     held = None
                 yield place, item
             elif own or first:  # a rejection
@@ -223,19 +223,17 @@ class _Worker:
                 else:
                     held.append(((unit, line, index, 0), item))
 
-    def first_event(self, path: Path, mine: Place | None, held: list[tuple[Place, Any]]) -> Iterator[Any]:
+    def first_event(self, at: datetime, mine: Place | None, held: list[tuple[Place, Any]]) -> Iterator[Any]:
         """Where a DTC file's first event is, from every worker's first (`mine`: this one's,
         None when it has none), the items held till then, and a probe when there is one:
-        the place of the ticks it brings (see the module doc)."""
+        the place of the ticks it brings (see the module doc); `at`: the file's time."""
         theirs = [loads(data)[0] for data in self.swap([dumps([mine])] * self.jobs, self.unit)]
         firsts = [place for place in (mine, *theirs) if place]
         yield from held
         if firsts:
             unit, line, index, _ = min(firsts)
             self.anchor = unit, line, index
-            header = peek_dtc_header(path)
-            assert header is not None  # the log put it with the DTC files by its header
-            yield _PROBE(event_id="", occurred_at=header.created_at)
+            yield _PROBE(event_id="", occurred_at=at)
 
     def take(self, place: Place, event: DomainEvent) -> None:
         """A log event of this partition: counted, folded, its follow-ups on arrival at once."""
