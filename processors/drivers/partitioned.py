@@ -3,11 +3,14 @@
 Every worker walks the whole event-time log and folds only the events of its partition
 of keys (`owner`: crc32 of the partition key, cheap enough per event). Its DTC reader
 skips the other partitions' D0010 / D0086 event groups unread, on their raw MPAN
-(`flows.dtc.only_keys`): a group's outcomes, its rejections included, come from its key's
-worker; what every worker reads (a group whose MPAN cannot be read raw, the rest of a
-file read record by record, the JSON lines) is folded by the event's key's worker and
-its rejections emitted by worker 0, as are the file-level outcomes. A DTC file's report
-is worker 0's with every worker's counts added at the merge.
+(`flows.dtc.only_keys`), and its JSON-lines reader the other partitions' lines unparsed,
+on their raw key (`partitioned_json`): a group's or line's outcomes, its rejections
+included, come from its key's worker; what every worker reads (a group whose MPAN cannot
+be read raw, the rest of a file read record by record, a JSON line whose key or time
+cannot be read raw) is folded by the event's key's worker and its rejections emitted by
+worker 0, as are the file-level outcomes. A file's report is worker 0's with every
+worker's counts added at the merge. The workers' event ids are compared at the end: an
+id read with other content by two workers folds the log in one process.
 
 A place in the log does not count outcomes (a damaged group yields more than one, and only
 its key's worker reads it): it is (unit, line, index, tick), a unit being a JSON-lines
