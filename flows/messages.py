@@ -241,14 +241,26 @@ def parse_event(line_text: str, source: Source) -> DomainEvent:
     return cls(**values, source=source)
 
 
-def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileReport]:
-    """Every event and rejection of a JSON-lines file, then its FileReport."""
+Triage = Callable[[bytes], Any]
+"""Per raw line (not blank): True to read and count it, False to read it uncounted, or
+anything else to yield in its place unread (`replay --jobs N`: another worker's line)."""
+
+
+def read_messages(path: Path, triage: Triage | None = None) -> Iterator[Any]:
+    """Every event and rejection of a JSON-lines file, then its FileReport. With `triage`,
+    only the lines it says are read, and only those it counts are in the report."""
     events = rejected = 0
+    counted = True
     str_path = str(path)
     with path.open("rb") as handle:
         for number, raw in enumerate(iter(partial(handle.readline, MAX_RECORD_BYTES + 1), b""), start=1):
+            if triage is not None and raw.strip():
+                counted = triage(raw)
+                if counted is not True and counted is not False:
+                    yield counted
+                    continue
             if len(raw) > MAX_RECORD_BYTES and too_long(raw):
-                rejected += 1
+                rejected += counted
                 yield RejectedRecord(
                     path=str_path,
                     line=number,
@@ -267,7 +279,7 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
             try:
                 line_text = raw.decode("utf-8").strip().removeprefix("\ufeff")
             except UnicodeDecodeError:
-                rejected += 1
+                rejected += counted
                 yield RejectedRecord(
                     path=str_path,
                     line=number,
@@ -280,7 +292,7 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
             try:
                 event = parse_event(line_text, Source(path=str_path, line=number))
             except Exception as exc:  # any failure to read one line is that line's rejection
-                rejected += 1
+                rejected += counted
                 problems = _problems(exc)
                 kind = _type_of(line_text)
                 yield RejectedRecord(
@@ -293,18 +305,22 @@ def read_messages(path: Path) -> Iterator[DomainEvent | RejectedRecord | FileRep
                     flow=kind,
                 )
                 continue
-            events += 1
+            events += counted
             yield event
+    yield json_report(str_path, events, rejected)
+
+
+def json_report(path: str, events: int, rejected: int) -> FileReport:
+    """A JSON-lines file's report from its counts."""
     if rejected and not events:  # nothing of it could be used: said as a rejected file, not "read"
-        yield FileReport(
-            path=str_path,
+        return FileReport(
+            path=path,
             status=FileStatus.REJECTED,
             flow="json",
             rejected=rejected,
             detail=f"every line was rejected ({rejected:,}): no event could be read",
         )
-        return
-    yield FileReport(path=str_path, status=FileStatus.READ, flow="json", events=events, rejected=rejected)
+    return FileReport(path=path, status=FileStatus.READ, flow="json", events=events, rejected=rejected)
 
 
 def _problems(exc: Exception) -> list[Problem]:

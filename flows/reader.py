@@ -21,7 +21,7 @@ from flows.d0010 import map_d0010, map_d0086
 from flows.d0300 import map_d0300
 from flows.dtc import Mapper, Outcome, read_dtc
 from flows.fast_readings import FAST_PATHS
-from flows.messages import read_messages
+from flows.messages import Triage, read_messages
 from flows.registrations import map_d0217, map_d0260
 from flows.rejections import FileReport, FileStatus, RejectedRecord, RejectionScope
 from flows.seen import InMemorySeenFiles, SeenFiles
@@ -106,8 +106,9 @@ def _reject(path: Path, reason: str, raw: str = "") -> Iterator[Outcome]:
     yield FileReport(path=str(path), status=FileStatus.REJECTED, rejected=1, detail=reason)
 
 
-def read_file(path: Path, seen: SeenFiles | None = None) -> Iterator[Outcome]:
-    """Every outcome of one input file, streamed, ending with exactly one FileReport."""
+def read_file(path: Path, seen: SeenFiles | None = None, triage: Triage | None = None) -> Iterator[Outcome]:
+    """Every outcome of one input file, streamed, ending with exactly one FileReport
+    (`triage`: of JSON lines, which are read; see `flows.messages.read_messages`)."""
     path = Path(path)
     problem = not_a_file(path)
     if problem is not None:
@@ -129,7 +130,7 @@ def read_file(path: Path, seen: SeenFiles | None = None) -> Iterator[Outcome]:
         if start.startswith(b"ZHV|"):
             yield from read_dtc(path, MAPPERS, seen, FAST_PATHS)
         elif start.lstrip().startswith(b"{"):
-            yield from read_messages(path)
+            yield from read_messages(path, triage)
         elif (order := _utf16(start)) is not None:
             shown = start[:400].decode("utf-16-be" if order == "big-endian" else "utf-16-le", "replace")
             yield from _reject(

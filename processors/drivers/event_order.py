@@ -47,8 +47,14 @@ from flows.rejections import FileReport, RejectedRecord, RejectionScope
 from processors.vocabulary.events import UK, DayClosed, DomainEvent, Source
 
 Key = tuple[datetime, int]
-Run = tuple[Key, Iterable[Outcome]]
-"""Items that share one key: a whole DTC file, or one JSON-lines event."""
+Run = tuple[Key, Iterable[Any]]
+"""Items that share one key: a whole DTC file, or one JSON-lines event (outcomes; a
+worker of `replay --jobs N` reads placeholders of others' too)."""
+Head = list[Key | None]
+"""A JSON-lines stream's bound while it is the merge's head: the least key of the other
+streams (None when it is the only one left), its one item set by `_merge`."""
+JsonRuns = Callable[[Path, Key, SeenFiles, "EventIds", Head, bool], Iterator[Run]]
+"""The runs of a JSON-lines file (path, bookmark key, seen files, ids, head, in time order)."""
 
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 _OCCURRED_AT = re.compile(rb'"occurred_at"\s*:\s*"([^"]*)"')
@@ -67,30 +73,51 @@ def day_ticks(first: date, last: date) -> Iterator[DayClosed]:
         day += timedelta(days=1)
 
 
-def event_time_log(
+class DayBoundary:
+    """Where the log's days stand: `at`, the start of the day after the one the next tick
+    closes (an event before it cannot move the day on), None before the first event."""
+
+    def __init__(self) -> None:
+        self.at: datetime | None = None
+
+    def moves(self, instant: datetime) -> bool:
+        """Whether an event at `instant` would move the day on (bring ticks)."""
+        return self.at is None or instant >= self.at
+
+
+def event_time_log(  # noqa: PLR0917 - the workers' hooks, each optional
     paths: Sequence[Path | str],
     until: date | None,
     seen: SeenFiles | None = None,
     read_dtc_file: Callable[[Path, SeenFiles], Iterable[Any]] | None = None,
+    json_runs: JsonRuns | None = None,
+    ids: EventIds | None = None,
+    days: DayBoundary | None = None,
 ) -> Iterator[Outcome]:
     """Every input in event-time order, with day ticks through `until` (see the module doc).
 
-    `read_dtc_file` gives a DTC file's items where the log reaches it (default `read_file`;
-    `replay --jobs N`'s workers read their partition's part; the ticks follow the
-    DomainEvents it gives)."""
+    `replay --jobs N`'s workers read their partition's part: `read_dtc_file` gives a DTC
+    file's items where the log reaches it (default `read_file`; the ticks follow the
+    DomainEvents it gives), `json_runs` a JSON-lines file's runs (default: every line
+    read), `ids` checks the event ids, `days` is kept where the log's days stand."""
     seen = InMemorySeenFiles() if seen is None else seen
     dtc: list[tuple[datetime, int, Path]] = []
     others: list[Iterator[Run]] = []
-    ids = EventIds()
+    heads: list[Head | None] = [None]
+    ids = EventIds() if ids is None else ids
     for index, path in enumerate(iter_input_files(paths)):
         # Not opened unless a regular file: a FIFO would block (the reader rejects it).
         header = peek_dtc_header(path) if not_a_file(path) is None else None
         if header is not None:
             dtc.append((header.created_at, index, path))
         else:
-            others.append(_json_lines(path, index, seen, ids))
+            head: Head = [None]
+            heads.append(head)
+            others.append(_json_lines(path, index, seen, ids, head, json_runs))
     dtc.sort(key=lambda t: (t[0], t[1]))
-    return _with_ticks(_merge([_dtc_files(dtc, seen, read_dtc_file or read_file), *others]), until)
+    return _with_ticks(
+        _merge([_dtc_files(dtc, seen, read_dtc_file or read_file), *others], heads), until, days
+    )
 
 
 def _dtc_files(
@@ -121,14 +148,8 @@ def _scan(path: Path) -> tuple[bool, datetime | None]:
             if too_long(line):
                 skip_rest_of_line(lines)  # the reader rejects it
                 continue
-            found = _OCCURRED_AT.search(line)
-            if found is None:
-                continue
-            try:
-                instant = datetime.fromisoformat(found.group(1).decode("ascii"))
-            except (ValueError, UnicodeDecodeError):
-                continue
-            if instant.tzinfo is None:
+            instant = raw_instant(line)
+            if instant is None:
                 continue
             if last is not None and instant < last:
                 in_order = False
@@ -136,6 +157,26 @@ def _scan(path: Path) -> tuple[bool, datetime | None]:
                 earliest = instant
             last = instant
     return in_order, earliest
+
+
+def raw_instant(line: bytes) -> datetime | None:
+    """A JSON line's `occurred_at` read raw (its first, when an aware ISO instant), unparsed."""
+    found = _OCCURRED_AT.search(line)
+    if found is None:
+        return None
+    try:
+        return aware_instant(found.group(1).decode("ascii"))
+    except UnicodeDecodeError:
+        return None
+
+
+def aware_instant(text: str) -> datetime | None:
+    """An ISO instant with its UTC offset; None for any other text."""
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return None if instant.tzinfo is None else instant
 
 
 class EventIds:
@@ -165,6 +206,20 @@ class EventIds:
                     yield _conflict(item, self._place(seen & _MASK))
                     continue
             yield item
+
+    def clashes(self, others: Iterable[dict[int, int]]) -> bool:
+        """Whether an id of these has other content in one of `others` (their `digests`)."""
+        mine = self.digests()
+        for theirs in others:
+            for key, digest in theirs.items():
+                seen = mine.setdefault(key, digest)
+                if seen != digest:
+                    return True
+        return False
+
+    def digests(self) -> dict[int, int]:
+        """Each id's hash with its first content's digest."""
+        return {key: value >> 64 for key, value in self._first.items()}
 
     def _where(self, source: Source | None) -> int:
         if source is None:
@@ -216,11 +271,16 @@ def _conflict(event: DomainEvent, where: str) -> RejectedRecord:
     )
 
 
-def _json_lines(path: Path, index: int, seen: SeenFiles, ids: EventIds) -> Iterator[Run]:
+def _json_lines(  # noqa: PLR0917 - one call
+    path: Path, index: int, seen: SeenFiles, ids: EventIds, head: Head, runs: JsonRuns | None
+) -> Iterator[Run]:
     in_order, earliest = _scan(path)
     start: Key = (earliest or _EARLIEST, index)
     yield start, ()  # a bookmark: the reader opens the file only when the merge gets here
-    yield from (_streamed if in_order else _sorted)(path, start, seen, ids)
+    if runs is not None:
+        yield from runs(path, start, seen, ids, head, in_order)
+    else:
+        yield from (_streamed if in_order else sorted_runs)(path, start, seen, ids)
 
 
 def _streamed(path: Path, start: Key, seen: SeenFiles, ids: EventIds) -> Iterator[Run]:
@@ -232,7 +292,8 @@ def _streamed(path: Path, start: Key, seen: SeenFiles, ids: EventIds) -> Iterato
         yield key, (item,)
 
 
-def _sorted(path: Path, start: Key, seen: SeenFiles, ids: EventIds) -> Iterator[Run]:
+def sorted_runs(path: Path, start: Key, seen: SeenFiles, ids: EventIds) -> Iterator[Run]:
+    """A JSON-lines file not in time order: read whole, its events sorted by time."""
     events: list[DomainEvent] = []
     others: list[Outcome] = []
     for item in ids.check(read_file(path, seen)):
@@ -251,8 +312,9 @@ def _sorted(path: Path, start: Key, seen: SeenFiles, ids: EventIds) -> Iterator[
     yield key, [other for other in others if isinstance(other, FileReport)]
 
 
-def _merge(streams: list[Iterator[Run]]) -> Iterator[Outcome]:
-    """The items of streams of keyed runs (each stream in key order), in key order.
+def _merge(streams: list[Iterator[Run]], heads: Sequence[Head | None]) -> Iterator[Outcome]:
+    """The items of streams of keyed runs (each stream in key order), in key order; each
+    stream with a head is told its bound while it is at the head.
 
     Keys are unique across streams (they hold the file's input index), so there are no
     ties between streams. The stream at the head keeps going without touching the heap
@@ -269,6 +331,8 @@ def _merge(streams: list[Iterator[Run]]) -> Iterator[Outcome]:
         _, order, run, stream = heap[0]
         yield from run
         bound = heap[1][0] if len(heap) == 2 else min(heap[1][0], heap[2][0])
+        if (head := heads[order]) is not None:
+            head[0] = bound
         for key, run in stream:
             if key > bound:
                 heapq.heapreplace(heap, (key, order, run, stream))
@@ -277,8 +341,10 @@ def _merge(streams: list[Iterator[Run]]) -> Iterator[Outcome]:
         else:
             heapq.heappop(heap)
     if heap:
-        _, _, run, stream = heap[0]
+        _, order, run, stream = heap[0]
         yield from run
+        if (head := heads[order]) is not None:
+            head[0] = None
         for _, run in stream:
             yield from run
 
@@ -287,7 +353,7 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UK)
 
 
-def _with_ticks(items: Iterable[Outcome], until: date | None) -> Iterator[Outcome]:
+def _with_ticks(items: Iterable[Outcome], until: date | None, days: DayBoundary | None) -> Iterator[Outcome]:
     next_to_close: date | None = None
     # Events before `boundary` (the start of the day after next_to_close) cannot move the
     # day on: one comparison instead of working out their UK day. The same instant in UTC
@@ -310,6 +376,8 @@ def _with_ticks(items: Iterable[Outcome], until: date | None) -> Iterator[Outcom
                 next_to_close = max(next_to_close, day)
                 boundary = _day_start(next_to_close + one_day)
                 boundary_utc = boundary.astimezone(UTC)
+                if days is not None:
+                    days.at = boundary
         yield item
     if next_to_close is not None and until is not None:
         yield from day_ticks(next_to_close, until)

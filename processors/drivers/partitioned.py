@@ -3,11 +3,14 @@
 Every worker walks the whole event-time log and folds only the events of its partition
 of keys (`owner`: crc32 of the partition key, cheap enough per event). Its DTC reader
 skips the other partitions' D0010 / D0086 event groups unread, on their raw MPAN
-(`flows.dtc.only_keys`): a group's outcomes, its rejections included, come from its key's
-worker; what every worker reads (a group whose MPAN cannot be read raw, the rest of a
-file read record by record, the JSON lines) is folded by the event's key's worker and
-its rejections emitted by worker 0, as are the file-level outcomes. A DTC file's report
-is worker 0's with every worker's counts added at the merge.
+(`flows.dtc.only_keys`), and its JSON-lines reader the other partitions' lines unparsed,
+on their raw key (`partitioned_json`): a group's or line's outcomes, its rejections
+included, come from its key's worker; what every worker reads (a group whose MPAN cannot
+be read raw, the rest of a file read record by record, a JSON line whose key or time
+cannot be read raw) is folded by the event's key's worker and its rejections emitted by
+worker 0, as are the file-level outcomes. A file's report is worker 0's with every
+worker's counts added at the merge. The workers' event ids are compared at the end: an
+id read with other content by two workers folds the log in one process.
 
 A place in the log does not count outcomes (a damaged group yields more than one, and only
 its key's worker reads it): it is (unit, line, index, tick), a unit being a JSON-lines
@@ -51,19 +54,23 @@ import traceback
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from multiprocessing.connection import Connection, wait
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from flows import SeenFiles, peek_dtc_header, read_file
 from flows.dtc import Region, only_keys
+from flows.messages import json_report
 from flows.rejections import FileReport, FileStatus
 from flows.transfer import dumps, loads
 from processors.core.engine import Engine, Outcome
 from processors.core.policy import Policy
-from processors.drivers.event_order import event_time_log
+from processors.drivers.event_order import DayBoundary, EventIds, event_time_log
+from processors.drivers.partitioned_json import SKIPPED, Counted, JsonPart, PartitionsCrossed
+
+__all__ = ["Counts", "Partitioned", "PartitionsCrossed", "owner"]
 from processors.vocabulary.events import DayClosed, DomainEvent
 
 Tag = tuple[Any, ...]
@@ -82,14 +89,6 @@ _TICK = 1 << 40  # a tick's day less this: before the event it comes before
 _BODY = frozenset((FileStatus.READ, FileStatus.TEST_DATA))  # a report that counts a body
 
 
-class _Counted(NamedTuple):
-    """A DTC file's events and rejections from a worker other than 0, added to worker 0's
-    report of the file at the merge (it is tagged just before it)."""
-
-    events: int
-    rejected: int
-
-
 _PROBE = DomainEvent
 """The type of what stands for a DTC file's events in the log's day ticks once the workers
 have agreed it has one (only its time is read; every real event is of a subclass)."""
@@ -103,12 +102,6 @@ def _breadth_first(item: tuple[Tag, DomainEvent]) -> tuple[int, Tag]:
 def owner(key: str, jobs: int) -> int:
     """The worker that folds `key`'s events."""
     return zlib.crc32(key.encode()) % jobs
-
-
-class PartitionsCrossed(Exception):
-    """A log event's follow-up (or one of theirs) is for another worker's key: one process
-    folds it before the log's next event, which partitions cannot do without waiting on
-    each other event by event, so the replay must run in one process."""
 
 
 class Owned(dict[str, bool]):
@@ -175,6 +168,10 @@ class _Worker:
         """The log's units so far (see the module doc)."""
         self.anchor: tuple[int, int, int] | None = None
         """The place of a DTC file's first event while the ticks it brings pass."""
+        self.days = DayBoundary()
+        """Where the log's days stand (a DTC file before it needs no barrier)."""
+        self.ids = EventIds()
+        """The ids of the JSON lines this worker parses."""
 
     def skip_others(self) -> None:
         """From now on this process's DTC reader leaves the other partitions' groups unread."""
@@ -188,18 +185,22 @@ class _Worker:
         self.unit += 1
         unit, region, mine, first = self.unit, self.region, self.mine, self.me == 0
         region[:] = 0, False
-        held: list[tuple[Place, Any]] | None = [] if self.until is not None else None
+        held: list[tuple[Place, Any]] | None = None
+        header = peek_dtc_header(path) if self.until is not None else None
+        assert header is not None or self.until is None  # the log put it with the DTC files by its header
+        if header is not None and self.days.moves(header.created_at):
+            held = []  # its events could bring ticks: where they go takes every worker's word
         at, index = -1, 0
         events = rejected = 0
         for item in read_file(path, seen):
             line, own = region
             if type(item) is FileReport:
-                if held is not None:
-                    yield from self.first_event(path, None, held)
+                if held is not None and header is not None:
+                    yield from self.first_event(header.created_at, None, held)
                     held = None
                 if item.status in _BODY:
                     counted = replace(item, events=events, rejected=rejected)
-                    yield (unit, _END, 0, 0), counted if first else _Counted(events, rejected)
+                    yield (unit, _END, 0, 0), counted if first else Counted(events, rejected)
                 elif first:
                     yield (unit, _END, 0, 0), item
                 continue
@@ -214,8 +215,8 @@ class _Worker:
                     continue
                 events += 1
                 place = (unit, line, index, 0)
-                if held is not None:
-                    yield from self.first_event(path, place, held)
+                if held is not None and header is not None:
+                    yield from self.first_event(header.created_at, place, held)
                     held = None
                 yield place, item
             elif own or first:  # a rejection
@@ -225,19 +226,17 @@ class _Worker:
                 else:
                     held.append(((unit, line, index, 0), item))
 
-    def first_event(self, path: Path, mine: Place | None, held: list[tuple[Place, Any]]) -> Iterator[Any]:
+    def first_event(self, at: datetime, mine: Place | None, held: list[tuple[Place, Any]]) -> Iterator[Any]:
         """Where a DTC file's first event is, from every worker's first (`mine`: this one's,
         None when it has none), the items held till then, and a probe when there is one:
-        the place of the ticks it brings (see the module doc)."""
-        theirs = [loads(data)[0] for data in self.swap([dumps([mine])] * self.jobs)]
+        the place of the ticks it brings (see the module doc); `at`: the file's time."""
+        theirs = [loads(data)[0] for data in self.swap([dumps([mine])] * self.jobs, self.unit)]
         firsts = [place for place in (mine, *theirs) if place]
         yield from held
         if firsts:
             unit, line, index, _ = min(firsts)
             self.anchor = unit, line, index
-            header = peek_dtc_header(path)
-            assert header is not None  # the log put it with the DTC files by its header
-            yield _PROBE(event_id="", occurred_at=header.created_at)
+            yield _PROBE(event_id="", occurred_at=at)
 
     def take(self, place: Place, event: DomainEvent) -> None:
         """A log event of this partition: counted, folded, its follow-ups on arrival at once."""
@@ -277,11 +276,14 @@ class _Worker:
         for sub, follow_up in zip(subs[2], follow_ups, strict=True):
             pending.append(((position, depth + 1, (*path, sub)), follow_up))
 
-    def swap(self, payload: list[bytes]) -> list[bytes]:
+    def swap(self, payload: list[bytes], phase: int) -> list[bytes]:
         """Send payload[w] to every other worker w and gather theirs, pair by pair in one
         order on every worker (the lower sends first): pipes with full buffers cannot wait
-        on each other in a cycle."""
+        on each other in a cycle. Each message says its `phase` (a DTC file's unit, a
+        tick's day, the end): workers whose logs went apart (an event id another worker's
+        lines would have refused) stop with `PartitionsCrossed` rather than misread."""
         me, got = self.me, []
+        mark = phase.to_bytes(8, "big", signed=True)
         for a in range(self.jobs):
             for b in range(a + 1, self.jobs):
                 if me not in {a, b}:
@@ -290,14 +292,20 @@ class _Worker:
                 link = self.links[other]
                 assert link is not None
                 if me == a:
-                    link.send_bytes(payload[other])
-                    got.append(link.recv_bytes())
+                    link.send_bytes(mark + payload[other])
+                    data = link.recv_bytes()
                 else:
-                    got.append(link.recv_bytes())
-                    link.send_bytes(payload[other])
+                    data = link.recv_bytes()
+                    link.send_bytes(mark + payload[other])
+                if data[:8] != mark:
+                    raise PartitionsCrossed(
+                        f"workers {me} and {other} of replay --jobs {self.jobs} saw the log's days apart "
+                        "(an event id read with other content by another worker)"
+                    )
+                got.append(data[8:])
         return got
 
-    def settle(self) -> None:
+    def settle(self, phase: int) -> None:
         """Rounds of exchange until no worker holds a follow-up; each round's follow-ups
         folded in tag order by depth (breadth first, as one process folds them). Each
         message says whether its sender kept follow-ups of its own: with two workers that
@@ -313,12 +321,12 @@ class _Worker:
             flag = b"1" if mine else b"0"
             busy = bool(mine) or any(map(bool, theirs))
             payload = [flag + dumps(batch) if batch and w != me else flag for w, batch in enumerate(theirs)]
-            for data in self.swap(payload):
+            for data in self.swap(payload, phase):
                 busy = busy or data[:1] == b"1" or len(data) > 1
                 if len(data) > 1:
                     mine.extend(loads(data[1:]))
             if jobs > 2:
-                flags = self.swap([b"1" if mine else b"0"] * jobs)  # every worker swaps, busy or not
+                flags = self.swap([b"1" if mine else b"0"] * jobs, phase)  # every worker swaps, busy or not
                 busy = bool(mine) or b"1" in flags
             if not busy:
                 return
@@ -366,14 +374,19 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
             worker = _Worker(me, jobs, policy, links, runs, until)
             worker.skip_others()
             fold, take, day, mine = worker.fold, worker.take, worker.day, worker.mine
-            for entry in event_time_log(paths, until, read_dtc_file=worker.dtc_file):
+            days, ids = worker.days, worker.ids
+            json_runs = JsonPart(me, mine, days)
+            log: Iterator[Any] = event_time_log(
+                paths, until, read_dtc_file=worker.dtc_file, json_runs=json_runs, ids=ids, days=days
+            )
+            for entry in log:
                 kind: type[Any] = type(entry)
                 if kind is tuple:  # a DTC file's (place, item)
-                    place, item = entry  # type: ignore[misc]
+                    place, item = entry
                     if isinstance(item, DomainEvent):
                         take(place, item)
                     else:
-                        order = _COUNTED if type(item) is _Counted else _COMMAND
+                        order = _COUNTED if type(item) is Counted else _COMMAND
                         day.append(((place, 0, (), order, 0), item))
                     continue
                 if isinstance(entry, DayClosed):
@@ -384,7 +397,7 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
                     # Nothing is pending here: an event with follow-ups on arrival has
                     # them folded at once (`fold_at_once`), and a tick's are settled after it.
                     fold((place, 0, ()), entry)
-                    worker.settle()
+                    worker.settle(-entry.closed_day.toordinal())
                     if anchor is None:
                         worker.flush()
                     continue
@@ -392,17 +405,19 @@ def _work(  # noqa: PLR0917 - a process's arguments, passed once
                     worker.anchor = None
                     worker.flush()
                     continue
-                worker.unit += 1  # a JSON-lines item, which every worker reads
+                worker.unit += 1  # a JSON-lines item: one line (`partitioned_json`) or a report
+                if entry is SKIPPED:
+                    continue
                 place = (worker.unit, 0, 0, 0)
                 if isinstance(entry, DomainEvent):
                     if mine(entry.partition_key):
                         take(place, entry)
-                elif me == 0:  # a rejected record or a file report
-                    day.append(((place, 0, (), _COMMAND, 0), entry))
-            worker.settle()
+                else:  # a rejected record or a file report this worker emits, or its counts
+                    day.append(((place, 0, (), _COUNTED if kind is Counted else _COMMAND, 0), entry))
+            worker.settle(0)
             worker.flush()
         counts: Counts = (worker.events, worker.test_data, ticks, worker.follow_ups, time.process_time())
-        result.send(("done", counts))
+        result.send(("done", (counts, ids.digests())))
     except PartitionsCrossed as crossed:
         result.send(("crossed", str(crossed)))
     except (EOFError, BrokenPipeError, ConnectionResetError):  # another worker ended first
@@ -427,11 +442,14 @@ def _counted(items: Iterator[Any]) -> Iterator[Any]:
     of it (they come just before it)."""
     events = rejected = 0
     for item in items:
-        if type(item) is _Counted:
+        if type(item) is Counted:
             events += item.events
             rejected += item.rejected
         elif (events or rejected) and type(item) is FileReport:
-            yield replace(item, events=item.events + events, rejected=item.rejected + rejected)
+            if item.flow == "json":  # its status is that of the whole file's counts
+                yield json_report(item.path, item.events + events, item.rejected + rejected)
+            else:
+                yield replace(item, events=item.events + events, rejected=item.rejected + rejected)
             events = rejected = 0
         else:
             yield item
@@ -479,9 +497,12 @@ class Partitioned:
                     for link in pair:
                         if link is not None:
                             link.close()
-                self.counts = self._wait([receive for receive, _ in results])
+                done = self._wait([receive for receive, _ in results])
                 for worker in workers:
                     worker.join()
+                self.counts = [counts for counts, _ in done]
+                if EventIds().clashes(digests for _, digests in done):
+                    raise PartitionsCrossed("an event id was read with other content by two workers")
                 yield from _counted(item for _, item in heapq.merge(*(_runs(f) for f in files), key=_TAG))
             finally:
                 for worker in workers:
@@ -489,10 +510,10 @@ class Partitioned:
                         worker.terminate()
                     worker.join(timeout=5)
 
-    def _wait(self, receivers: list[Connection]) -> list[Counts]:
+    def _wait(self, receivers: list[Connection]) -> list[tuple[Counts, dict[int, int]]]:
         """Every worker's counts; a worker's failure raised, with its traceback, at once (not
         the failures it causes in the workers exchanging with it, unless there is no other)."""
-        counts: dict[int, Counts] = {}
+        counts: dict[int, tuple[Counts, dict[int, int]]] = {}
         lost: list[str] = []
         waiting = dict(enumerate(receivers))
         while waiting:
