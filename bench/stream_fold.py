@@ -11,7 +11,11 @@ before D55: the digest must not change). It prints the CPU seconds of the fold
 (best of `--rounds`, each on fresh Engines), the events per CPU second, and a sha256 of
 every produced (topic, key, value) in order: the same digest before and after a change
 proves the worker's output unchanged. Logs are JSON lines on stderr, as the worker's.
-`--profile FILE` writes a cProfile of one more round.
+`--profile FILE` writes a cProfile of one more round; `--memory` traces one more round's
+allocations (tracemalloc, started once the log is built) and prints their peak, in all and
+per supply point: what the fold itself holds at its worst (states, held inputs, a step's
+records, and the follow-ups' copies it appends to the log as the broker would), without the
+interpreter, the imports or the log it was given (issue 15's memory, D58, D62).
 
     .venv/bin/python bench/stream_fold.py --points 20000 --events 80000 --rounds 3
 """
@@ -26,6 +30,7 @@ import pstats
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -109,6 +114,19 @@ def fold(
     return events, digest.hexdigest(), time.process_time() - started
 
 
+def traced_peak(
+    logs: dict[int, list[SimpleNamespace]], chunk: int, budget: int, *, fold_copies: bool = False
+) -> int:
+    """The peak bytes allocated by one `fold` and not yet freed (tracemalloc, one frame)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fold(logs, chunk, budget, fold_copies=fold_copies)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,6 +140,9 @@ def main() -> int:
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile (text, by cumulative time)")
     parser.add_argument(
         "--fold-copies", action="store_true", help="decode and fold the follow-ups' copies again"
+    )
+    parser.add_argument(
+        "--memory", action="store_true", help="trace one more round: the peak of what the fold allocates"
     )
     args = parser.parse_args()
     collect_less_often()  # as every meterflow process does (D44)
@@ -141,6 +162,11 @@ def main() -> int:
         f"{records} records, {events} events folded: best {best:.3f} CPU s of {args.rounds} = "
         f"{events / best:,.0f} events per CPU second; output sha256 {digests.pop()}"
     )
+    if args.memory:
+        peak = traced_peak(logs, args.chunk, args.budget, fold_copies=args.fold_copies)
+        print(
+            f"traced peak of a fold: {peak / 2**20:.1f} MB = {peak / args.points:,.0f} bytes a supply point"
+        )
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()

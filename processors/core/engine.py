@@ -86,6 +86,12 @@ class _Route:
     """Of the subject ids of its keyspace (`Engine._subject_prefix`)."""
 
 
+_Held = dict[str, dict[str, int]]
+"""One open day's held inputs: by subject prefix (`mpan:`), by key, the bits of the machines
+holding them. Keyed so rather than by subject id (`mpan:KEY`), a text of 67 bytes per held
+input that the close would then cut up again into a second copy of the key: the key held is
+the event's own, the one the states and the follow-ups keep (D6, D62)."""
+
 _Earliest = dict[int, tuple[date, str] | None]
 """The earliest pending deadline (due, kind) of some states of a subject, by machine index
 (None: the state has none): `_earliest` of what `Machine.deadlines` lists."""
@@ -162,6 +168,17 @@ def _input_order(held: tuple[int, Input]) -> tuple[date, int, str, int]:
     (day, priority, event id, machine index)."""
     index, inp = held
     return (inp.day, inp.PRIORITY, inp.event_id, index)
+
+
+def _take_only_due(state: Any, day: date) -> Input | None:
+    """The usual close: the state holds one input, due by `day`; it is taken out of the state
+    and returned. None, with the state untouched, in any other case."""
+    if isinstance(state, MachineState) and state.pending is not None and len(state.pending) == 1:
+        inp = state.pending[0]
+        if inp.day <= day:
+            state.pending = None
+            return inp
+    return None
 
 
 def _earliest(listed: Iterable[tuple[date, str]]) -> tuple[date, str] | None:
@@ -275,9 +292,14 @@ class Engine:
         self._get = self._store.get
         self.last_closed_day: date | None = None
         self._wake = WakeUpIndex()
-        self._pending_days: dict[date, dict[str, int]] = {}
+        self._pending_days: dict[date, _Held] = {}
         """Per open day, the subjects with inputs held for it, and which of their machines
-        hold them (bit `index` set): closing a day reads only those states."""
+        hold them (bit `index` set): closing a day reads only those states. By subject
+        prefix, then key (`_Held`), so holding an input builds no subject id text."""
+        self._members_by_prefix = {
+            self._subject_prefix[m.name]: self._members[str(m.keyspace)] for m in self.machines
+        }
+        """A keyspace's members by its subject prefix (`mpan:`), as `_pending_days` names it."""
         self.rebuild_deadlines()
 
     # -- public API --
@@ -453,12 +475,14 @@ class Engine:
                 self._side_keys.add(key)
             if not isinstance(state, MachineState):
                 continue
-            subject = prefixes[machine.name] + key
-            wake.set(subject, index, _wake_day(_earliest(machine.deadlines(key, state, policy)), open_day))
-            bit = 1 << index
+            subject_prefix = prefixes[machine.name]
+            wake.set(
+                subject_prefix + key,
+                index,
+                _wake_day(_earliest(machine.deadlines(key, state, policy)), open_day),
+            )
             for inp in state.pending or ():
-                days = self._pending_days.setdefault(inp.day, {})
-                days[subject] = days.get(subject, 0) | bit
+                self._hold(inp.day, subject_prefix, key, index)
 
     def deadlines_between(self, first: date, last: date) -> list[Deadline]:
         """Pending deadlines due in [first, last], for the dashboard."""
@@ -555,7 +579,8 @@ class Engine:
                 if conflicts(state, inp):
                     report_conflict(out.anomalies, key, inp)
                 return
-            subject = self._subject(route.subject_prefix + key)
+            prefix = route.subject_prefix
+            subject = _Subject(prefix + key, key, self._members_by_prefix[prefix])
             live = {index: state}
             peers = _Peers(self._get, key, subject.members, live)
             ctx = Ctx(key, self.policy, last, out.commands, out.anomalies, out.follow_ups, peers, index)
@@ -575,13 +600,20 @@ class Engine:
             return
         else:
             pending.append(inp)
-        subject_id = route.subject_prefix + key
-        days = self._pending_days.get(inp.day)
-        if days is None:
-            self._pending_days[inp.day] = {subject_id: 1 << index}
-        else:
-            days[subject_id] = days.get(subject_id, 0) | 1 << index
+        self._hold(inp.day, route.subject_prefix, key, index)
         self.store.put(stored, state)
+
+    def _hold(self, day: date, subject_prefix: str, key: str, index: int) -> None:
+        """Note in `_pending_days` that machine `index` of the subject holds an input of `day`."""
+        held = self._pending_days.get(day)
+        if held is None:
+            self._pending_days[day] = {subject_prefix: {key: 1 << index}}
+            return
+        keys = held.get(subject_prefix)
+        if keys is None:
+            held[subject_prefix] = {key: 1 << index}
+        else:
+            keys[key] = keys.get(key, 0) | 1 << index
 
     def _apply(self, machine: Machine[Any], state: Any, inp: Input, ctx: Ctx) -> bool:
         if inp.event_id in state.recent:
@@ -616,18 +648,47 @@ class Engine:
         """Apply the day's held inputs in canonical order, then fire what is due."""
         get, closing = self.store.get, self.closing
         held_today = self._pending_days.pop(day, {})
-        for subject_id in sorted(held_today):
+        # By prefix, then key: the order of their subject ids (`prefix + key`), since a
+        # prefix ends in its only ":" and so is never the start of another.
+        for subject_prefix in sorted(held_today):
+            self._close_held(day, subject_prefix, held_today[subject_prefix], out)
+        for subject_id in self._wake.pop_through(day):
             if closing is not None:
-                closing(day, 0, subject_id, out)
-            holders = held_today[subject_id]
-            one_holder = not holders & (holders - 1)
-            if one_holder and self._apply_one_held(subject_id, holders.bit_length() - 1, day, out):
-                continue
+                closing(day, 1, subject_id, out)
             subject = self._subject(subject_id)
             key = subject.key
             live: dict[int, Any] = {}
-            todo: list[tuple[int, Input]] = []
             for index, _, prefix in subject.members:
+                state = get(prefix + key)
+                if isinstance(state, MachineState):
+                    live[index] = state
+            if not live:
+                continue
+            found = self._fire(subject, live, day, out)
+            # Every live state's wake day from its deadlines as listed: the woken ones left
+            # the index, the fired ones moved, the others are unchanged (a no-op).
+            self._schedule(subject_id, found, day + _ONE_DAY)
+        self.last_closed_day = day
+
+    def _close_held(self, day: date, subject_prefix: str, held: dict[str, int], out: Outcome) -> None:
+        """Apply the held inputs of `day` of one keyspace's subjects (`held`: key -> bits of
+        the machines holding them), subject by subject in key order."""
+        get, closing = self._get, self.closing
+        members = self._members_by_prefix[subject_prefix]
+        for key in sorted(held):
+            if closing is not None:
+                closing(day, 0, subject_prefix + key, out)
+            holders = held[key]
+            if not holders & (holders - 1):  # one machine holds: usually one input
+                index = holders.bit_length() - 1
+                state = get(self._prefixes[index] + key)
+                inp = _take_only_due(state, day)
+                if inp is not None:
+                    self._apply_held(subject_prefix, key, members, {index: state}, ((index, inp),), day, out)
+                    continue
+            live: dict[int, Any] = {}
+            todo: list[tuple[int, Input]] = []
+            for index, _, prefix in members:
                 if not holders >> index & 1:
                     continue
                 state = get(prefix + key)
@@ -646,43 +707,11 @@ class Engine:
                 continue
             if len(todo) > 1:
                 todo.sort(key=_input_order)
-            self._apply_held(subject_id, key, subject.members, live, todo, day, out)
-        for subject_id in self._wake.pop_through(day):
-            if closing is not None:
-                closing(day, 1, subject_id, out)
-            subject = self._subject(subject_id)
-            key = subject.key
-            live = {}
-            for index, _, prefix in subject.members:
-                state = get(prefix + key)
-                if isinstance(state, MachineState):
-                    live[index] = state
-            if not live:
-                continue
-            found = self._fire(subject, live, day, out)
-            # Every live state's wake day from its deadlines as listed: the woken ones left
-            # the index, the fired ones moved, the others are unchanged (a no-op).
-            self._schedule(subject_id, found, day + _ONE_DAY)
-        self.last_closed_day = day
-
-    def _apply_one_held(self, subject_id: str, index: int, day: date, out: Outcome) -> bool:
-        """`_close_day` of a subject one machine (`index`) of which holds one input, of `day`,
-        the usual case, without listing the subject's members. False, with nothing done,
-        for any other subject."""
-        keyspace, _, key = subject_id.partition(":")
-        state = self._get(self._prefixes[index] + key)
-        if not isinstance(state, MachineState) or state.pending is None or len(state.pending) != 1:
-            return False
-        inp = state.pending[0]
-        if inp.day > day:
-            return False
-        state.pending = None
-        self._apply_held(subject_id, key, self._members[keyspace], {index: state}, ((index, inp),), day, out)
-        return True
+            self._apply_held(subject_prefix, key, members, live, todo, day, out)
 
     def _apply_held(  # noqa: PLR0917 - the parts of one subject's close, named once by the caller
         self,
-        subject_id: str,
+        subject_prefix: str,
         key: str,
         members: tuple[tuple[int, Machine[Any], str], ...],
         live: dict[int, Any],
@@ -692,8 +721,9 @@ class Engine:
     ) -> None:
         """Apply a subject's held inputs of `day`, in `todo`'s order (a machine's inputs
         consecutive), to its `live` states; store those; schedule the changed ones. The
-        subject comes as its id, key and members (no `_Subject`: one is closed per held
-        input of a log with bills), the changed machines as a bitmask."""
+        subject comes as its prefix, key and members (no `_Subject`: one is closed per held
+        input of a log with bills; its id is built only to schedule a changed state), the
+        changed machines as a bitmask."""
         machines, policy = self.machines, self.policy
         peers = _Peers(self._get, key, members, live)
         changed = 0
@@ -709,7 +739,7 @@ class Engine:
             put(prefixes[index] + key, state)
             if changed >> index & 1:
                 first = _earliest(machines[index].deadlines(key, state, policy))
-                wake.set(subject_id, index, _wake_day(first, day))
+                wake.set(subject_prefix + key, index, _wake_day(first, day))
 
     def _fire(self, subject: _Subject, live: dict[int, Any], upto: date, out: Outcome) -> _Earliest:
         """Fire the subject's deadlines due on or before `upto`, earliest first, across its

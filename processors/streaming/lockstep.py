@@ -262,8 +262,13 @@ class LockStep:
 
     def _deliver(self, follow_ups: list[DomainEvent], out: Outgoing) -> None:
         """Hand follow-ups to their key's Engine at once when we own it, as replay does,
-        and publish them (the copy that comes round later is an ignored duplicate)."""
+        and publish them (the copy that comes round later is an ignored duplicate).
+
+        `follow_ups` is emptied: each event is then freed once handed on and encoded, not
+        held to the end of the step (a day's close of a back-fill hands on one per
+        registration, 100,000 at 100k supply points: D62)."""
         queue = deque(follow_ups)
+        follow_ups.clear()
         while queue:
             event = queue.popleft()
             key = event.partition_key.encode() or None

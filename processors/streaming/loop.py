@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import partial
 from typing import Any
@@ -273,15 +273,24 @@ def with_events(on_events: EventsSink, recorder: BatchObserver | None) -> BatchO
     return observe
 
 
-def copied(lockstep: LockStep, local_copies: list[int], placed: list[Placed]) -> None:
+def copied(lockstep: LockStep, local_copies: Sequence[int], placed: list[Placed]) -> None:
     """Tell `lockstep` the offsets the broker gave the copies of follow-ups it handed
-    at once (`local_copies`: their indexes in the records `placed` says where went)."""
-    local = set(local_copies)
+    at once (`local_copies`: their indexes in the records `placed` says where went).
+
+    The indexes are marked in a byte per record, not put in a set: a back-fill's day close
+    hands on 100,000 at once, and their set (4 MiB) would stand beside the step's records
+    at the worker's peak (D62)."""
+    if not local_copies:
+        return
+    local = bytearray(max(local_copies) + 1)
+    for index in local_copies:
+        local[index] = 1
+    last = len(local)
     for _, partition, base, indexes in placed:
         if base < 0:
             continue  # no offset acknowledged (acks=0)
         for i, index in enumerate(indexes):
-            if index in local:
+            if index < last and local[index]:
                 lockstep.copied(partition, base + i)
 
 

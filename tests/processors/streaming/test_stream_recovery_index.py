@@ -14,7 +14,7 @@ from processors.streaming.processor import Outgoing
 from tests.processors.streaming.test_stream_lockstep import lockstep, partitioned_log
 
 
-def index(engine: Engine) -> tuple[dict[date, set[str]], dict[date, dict[str, int]], Any]:
+def index(engine: Engine) -> tuple[dict[date, set[str]], dict[date, dict[str, dict[str, int]]], Any]:
     wake = {day: set(keys) for day, keys in engine._wake._by_day.items() if keys}
     pending = {day: dict(subjects) for day, subjects in engine._pending_days.items() if subjects}
     return wake, pending, engine.last_closed_day

@@ -85,7 +85,7 @@ _DATES: dict[date, date] = {}
 
 def _shared(day: date) -> date:
     """One date object per distinct day, so a hundred thousand states with the same SSD
-    hold one object rather than a hundred thousand."""
+    (or held registrations of the same day) hold one object rather than a hundred thousand."""
     return _DATES.setdefault(day, day)
 
 
@@ -116,7 +116,7 @@ def _cos_reading_input(e: CosReadingsNotified, _: Policy) -> CosReadingIn:
 def _registered_input(e: SupplyPointRegistered, _: Policy) -> RegisteredIn:
     return RegisteredIn(
         event_id=e.event_id,
-        day=e.day,
+        day=_shared(e.day),  # held to the day's close: a back-fill holds one per point
         account_id=e.account_id,
         meter_kind=sys.intern(str(e.meter_kind)),
         ssd=_shared(e.ssd),
