@@ -15,7 +15,7 @@ proves the worker's output unchanged. Logs are JSON lines on stderr, as the work
 allocations (tracemalloc, started once the log is built) and prints their peak, in all and
 per supply point: what the fold itself holds at its worst (states, held inputs, a step's
 records, and the follow-ups' copies it appends to the log as the broker would), without the
-interpreter, the imports or the log it was given (issue 15's memory, D58, D62).
+interpreter, the imports or the log it was given (issue 15's memory, D58, D65).
 
     .venv/bin/python bench/stream_fold.py --points 20000 --events 80000 --rounds 3
 """

@@ -90,7 +90,7 @@ _Held = dict[str, dict[str, int]]
 """One open day's held inputs: by subject prefix (`mpan:`), by key, the bits of the machines
 holding them. Keyed so rather than by subject id (`mpan:KEY`), a text of 67 bytes per held
 input that the close would then cut up again into a second copy of the key: the key held is
-the event's own, the one the states and the follow-ups keep (D6, D62)."""
+the event's own, the one the states and the follow-ups keep (D6, D65)."""
 
 _Earliest = dict[int, tuple[date, str] | None]
 """The earliest pending deadline (due, kind) of some states of a subject, by machine index

@@ -266,7 +266,7 @@ class LockStep:
 
         `follow_ups` is emptied: each event is then freed once handed on and encoded, not
         held to the end of the step (a day's close of a back-fill hands on one per
-        registration, 100,000 at 100k supply points: D62)."""
+        registration, 100,000 at 100k supply points: D65)."""
         queue = deque(follow_ups)
         follow_ups.clear()
         while queue:

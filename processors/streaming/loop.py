@@ -279,7 +279,7 @@ def copied(lockstep: LockStep, local_copies: Sequence[int], placed: list[Placed]
 
     The indexes are marked in a byte per record, not put in a set: a back-fill's day close
     hands on 100,000 at once, and their set (4 MiB) would stand beside the step's records
-    at the worker's peak (D62)."""
+    at the worker's peak (D65)."""
     if not local_copies:
         return
     local = bytearray(max(local_copies) + 1)

@@ -50,7 +50,7 @@ class Outgoing:
     handled: list[tuple[int, DomainEvent, Any]] = field(default_factory=list)
     # indexes in `records` of the follow-ups also handed to an Engine of this worker: when
     # their copies come round from the input topic they need not be decoded or folded (an
-    # array, 8 bytes an index: a back-fill's day close hands on 100,000 at once, D62)
+    # array, 8 bytes an index: a back-fill's day close hands on 100,000 at once, D65)
     local_copies: array[int] = field(default_factory=lambda: array("q"))
     keep: bool = False  # keep `handled` (for the dashboard, which reads rejections from their topic)
     mute: bool = False  # recovery: fold only, produce nothing
