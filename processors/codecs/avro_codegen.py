@@ -6,8 +6,8 @@ decode one D0010 event, most of the streaming worker's CPU. Here each class gets
 straight-line Python functions generated from its type hints and its parsed current
 schema (as `flows.catalogue` compiles record parsers from data): an encoder that writes
 the Avro body directly from the object's attributes, and a decoder that reads the body
-directly into the slots of a new object (as `processors.vocabulary.construction.constructor` does) without an
-intermediate dict.
+and builds the object with `processors.vocabulary.construction.constructor`'s positional
+builder (plain slot stores into a twin class), without an intermediate dict.
 
 The bytes and the decoded values are those of fastavro 1.x (`schemaless_writer` /
 `schemaless_reader` on the same schema), checked against it in
@@ -48,6 +48,7 @@ import time
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from processors.codecs.type_hints import (
@@ -60,6 +61,7 @@ from processors.codecs.type_hints import (
     optional_inner,
     scalar_of,
 )
+from processors.vocabulary.construction import constructor
 from processors.vocabulary.json_values import field_names
 
 Encode = Callable[[Any], bytes]
@@ -235,7 +237,6 @@ _HELPERS: dict[str, Any] = {
     "_LONG_BYTES": _LONG_BYTES,
     "_computed_long": _computed_long,
     "_LAST_INSTANT": _LAST_INSTANT,
-    "_new": object.__new__,
 }
 
 
@@ -641,13 +642,12 @@ class _Generator:
         self.records.pop()
         built = src.const(f"class_{cls.__name__}_", cls)
         if _slotted_without_post_init(cls):
-            # Set the slots directly, as vocabulary.construction.constructor: the frozen __init__ costs
-            # an object.__setattr__ per field.
-            src.add(indent, f"{var} = _new({built})")
-            for name, value in values:
-                holder = next(klass for klass in cls.__mro__ if name in vars(klass))
-                setter = src.const(f"set_{cls.__name__}_{name}_", vars(holder)[name].__set__)
-                src.add(indent, f"{setter}({var}, {value})")
+            # Built by vocabulary.construction.constructor, the values in field order: the
+            # frozen __init__ costs an object.__setattr__ per field, and setting each slot
+            # through its descriptor (as this did before) a call per field; the builder's
+            # twin class stores them as plain slots (2-4x less for a 9-field record).
+            build = src.const(f"build_{cls.__name__}_", _builder(cls))
+            src.add(indent, f"{var} = {build}({', '.join(value for _, value in values)})")
         else:
             arguments = ", ".join(f"{name}={value}" for name, value in values)
             src.add(indent, f"{var} = {built}({arguments})")
@@ -686,6 +686,12 @@ def _shared_when_repeated(cls: type, schema: Any, named: dict[str, Any]) -> bool
             if _kind(_resolve(branch, named)) in ("record", "error", "array", "map"):
                 return False
     return True
+
+
+@cache
+def _builder(cls: type) -> Callable[..., Any]:
+    """The positional builder of `cls` (one per class: each has a twin class of its own)."""
+    return constructor(cls, positional=True, derived=True)
 
 
 def _slotted_without_post_init(cls: type) -> bool:
