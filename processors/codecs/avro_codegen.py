@@ -504,6 +504,11 @@ class _Generator:
         src.add(indent, f"if {var} < 128:")
         src.add(indent + 1, f"{var} = _ZZ[{var}]")
         src.add(indent + 1, "pos += 1")
+        # two bytes (64 to 8,191 either side of 0: a flow file's line numbers) read inline
+        src.add(indent, "elif data[pos + 1] < 128:")
+        src.add(indent + 1, f"{var} = ({var} & 127) | (data[pos + 1] << 7)")
+        src.add(indent + 1, f"{var} = ({var} >> 1) ^ -({var} & 1)")
+        src.add(indent + 1, "pos += 2")
         src.add(indent, "else:")
         src.add(indent + 1, f"{var}, pos = _read_long(data, pos)")
 
@@ -631,14 +636,33 @@ class _Generator:
             start = src.fresh("s")
             src.add(indent, f"{start} = pos")
         self._enter(cls)
-        values = []
-        for name, field_hint, field_schema in _record_fields(cls, schema):
-            value = src.fresh(name)
+        fields = [
+            (name, hint, _resolve(field_schema, self.named))
+            for name, hint, field_schema in _record_fields(cls, schema)
+        ]
+        values = [(name, src.fresh(name)) for name, _, _ in fields]
+        tail = len(fields)
+        while tail and _empty_byte_value(fields[tail - 1][2], self.named) is not None:
+            tail -= 1
+        while tail < len(fields) and _empty_byte_value(fields[tail][2], self.named) == "()":
+            tail += 1  # the run starts at an optional field: a leading list (of readings) is rarely empty
+        if len(fields) - tail < EMPTY_TAIL_MIN:
+            tail = len(fields)
+        for (name, field_hint, field_schema), (_, value) in zip(fields[:tail], values, strict=False):
             where = f"{cls.__name__}.{name}"
-            self._decode(
-                src, field_hint, _resolve(field_schema, self.named), var=value, indent=indent, where=where
-            )
-            values.append((name, value))
+            self._decode(src, field_hint, field_schema, var=value, indent=indent, where=where)
+        if tail < len(fields):
+            # A run of trailing fields that are all null or empty (a reading's optional
+            # extras) is one 0 byte each: tested at once rather than field by field.
+            empty = fields[tail:]
+            src.add(indent, f"if data.startswith({bytes(len(empty))!r}, pos):")
+            for (_, _, field_schema), (_, value) in zip(empty, values[tail:], strict=True):
+                src.add(indent + 1, f"{value} = {_empty_byte_value(field_schema, self.named)}")
+            src.add(indent + 1, f"pos += {len(empty)}")
+            src.add(indent, "else:")
+            for (name, field_hint, field_schema), (_, value) in zip(empty, values[tail:], strict=True):
+                where = f"{cls.__name__}.{name}"
+                self._decode(src, field_hint, field_schema, var=value, indent=indent + 1, where=where)
         self.records.pop()
         built = src.const(f"class_{cls.__name__}_", cls)
         if _slotted_without_post_init(cls):
@@ -661,6 +685,19 @@ class _Generator:
         function = self.namespace.pop(src.lines[0].split()[1].split("(")[0])
         function.__name__ = function.__qualname__ = name
         return text, function
+
+
+EMPTY_TAIL_MIN = 2
+"""Trailing fields that are each null or empty when their byte is 0 are tested at once when
+there are at least this many (one test instead of a branch each)."""
+
+
+def _empty_byte_value(schema: Any, named: dict[str, Any]) -> str | None:
+    """The value (as source) a field of `schema` decodes from the single byte 0, when that
+    byte is the whole of it: None for a union whose branch 0 is null, () for an array."""
+    if isinstance(schema, list):
+        return "None" if schema and _resolve(schema[0], named) == "null" else None
+    return "()" if _kind(schema) == "array" else None
 
 
 SHARED_MIN_FIELDS = 4
