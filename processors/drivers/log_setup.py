@@ -17,27 +17,82 @@ structlog is imported when the first line is logged, not at start-up: with `rich
 installed, `import structlog` costs about a tenth of a second of CPU (its console
 renderer loads rich and asyncio), and a replay that logs nothing should not pay it
 (`configure_logging(..., deferred=True)`).
+
+A line per command (D22) is most of what the worker logs: within `lines_held()` (one
+step of the worker's fold) meterflow's own lines are written together at its end, one
+write instead of a flushed write per line; a WARNING or worse, or a library's line,
+writes what is held and itself at once, so the order is kept and nothing waits.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 
 
+class _Held:
+    """The lines logged within `lines_held()` and not yet written (None outside it)."""
+
+    lines: list[str] | None = None
+
+
+HELD_LINES = 10_000
+"""At most this many lines are held: a longer step writes them as they fill."""
+
+
+def write_held() -> None:
+    """Write the lines held so far to stderr, in one write, and flush it."""
+    lines = _Held.lines
+    if lines:
+        text = "\n".join(lines) + "\n"
+        lines.clear()
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+
+@contextmanager
+def lines_held() -> Iterator[None]:
+    """Hold meterflow's own INFO and DEBUG lines logged inside and write them together
+    when it ends (however it ends): for a stretch of work that logs many lines and does
+    not wait (a step of the fold), not around an `await`."""
+    if _Held.lines is not None:  # already held by an enclosing block
+        yield
+        return
+    _Held.lines = []
+    try:
+        yield
+    finally:
+        write_held()
+        _Held.lines = None
+
+
 class _StderrLogger:
     """Writes each line to the `sys.stderr` of the moment, not the one at configuration:
-    test runners, daemons and `up` swap stderr, and a stale handle fails on write."""
+    test runners, daemons and `up` swap stderr, and a stale handle fails on write. Lines
+    of INFO and DEBUG are held within `lines_held()`."""
 
     def msg(self, message: str) -> None:
+        lines = _Held.lines
+        if lines is None:
+            print(message, file=sys.stderr, flush=True)
+            return
+        lines.append(message)
+        if len(lines) >= HELD_LINES:
+            write_held()
+
+    def now(self, message: str) -> None:
+        write_held()
         print(message, file=sys.stderr, flush=True)
 
-    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+    log = debug = info = msg
+    warn = warning = error = critical = exception = fatal = now
 
 
 def _stderr_logger(*_args: Any) -> _StderrLogger:
@@ -45,7 +100,12 @@ def _stderr_logger(*_args: Any) -> _StderrLogger:
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """A standard-library handler that, likewise, always writes to the current stderr."""
+    """A standard-library handler that, likewise, always writes to the current stderr
+    (after the lines held: see `lines_held`)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        write_held()
+        super().emit(record)
 
     @property
     def stream(self) -> Any:
@@ -134,8 +194,21 @@ def _renderer(as_json: bool) -> Any:
     import structlog  # noqa: PLC0415 - deferred: see the module doc
 
     if as_json:
-        return structlog.processors.JSONRenderer(sort_keys=False)
+        return structlog.processors.JSONRenderer(serializer=_JsonLine(), sort_keys=False)
     return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+
+
+class _JsonLine:
+    """`json.dumps` with one encoder for every line: given a `default` (structlog's
+    JSONRenderer always gives one), `json.dumps` builds an encoder per call."""
+
+    def __init__(self) -> None:
+        self._encode: Callable[[Any], str] | None = None
+
+    def __call__(self, event: Any, **options: Any) -> str:
+        if self._encode is None:
+            self._encode = json.JSONEncoder(**options).encode
+        return self._encode(event)
 
 
 def _shared_processors() -> list[Any]:

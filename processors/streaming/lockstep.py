@@ -33,6 +33,7 @@ from flows.event_checks import check_event
 from flows.json_fields import Problems
 from processors.codecs import serde
 from processors.core.policy import DEFAULT_POLICY, Policy
+from processors.drivers.log_setup import lines_held
 from processors.streaming.partitioning import partition_of
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
@@ -195,7 +196,12 @@ class LockStep:
         With `budget`, stop at the first day tick once `out` holds that many records, so
         what one commit covers stays bounded (the closing days of a back-fill would
         otherwise fold as one batch); `due` then says more can be folded at once.
+        The step's log lines (one per command) are written together at its end.
         """
+        with lines_held():
+            return self._step(caught_up, out, budget)
+
+    def _step(self, caught_up: Callable[[int], bool], out: Outgoing, budget: int | None) -> bool:
         progressed = False
         while True:
             if budget is not None and len(out.records) >= budget:

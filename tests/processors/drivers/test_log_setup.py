@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from processors.drivers.log_setup import configure_logging, get_logger
+from processors.drivers.log_setup import configure_logging, get_logger, lines_held
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -77,3 +77,46 @@ def test_a_replay_loads_serde_and_fastavro_only_to_write_a_rejection_or_an_anoma
         [sys.executable, "-c", _SERDE_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["0", "False", "0", "True"]
+
+
+def test_lines_held_are_written_together_at_the_end_in_order(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json=True, level="INFO")
+    log = get_logger("meterflow.worker")
+    with lines_held():
+        for n in range(3):
+            log.info("command issued", n=n)
+        assert capsys.readouterr().err == ""  # nothing written yet
+    written = capsys.readouterr().err
+    assert [line["n"] for line in _lines(written)] == [0, 1, 2]
+    assert written.endswith("\n") and written.count("\n") == 3
+
+
+def test_a_warning_or_a_library_line_writes_the_held_lines_first(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json=True, level="INFO")
+    log = get_logger("meterflow.worker")
+    with lines_held():
+        log.info("first")
+        log.warning("second")
+        assert [line["event"] for line in _lines(capsys.readouterr().err)] == ["first", "second"]
+        log.info("third")
+        logging.getLogger("aiokafka").warning("fourth")
+        assert [line["event"] for line in _lines(capsys.readouterr().err)] == ["third", "fourth"]
+        log.info("fifth")
+    assert [line["event"] for line in _lines(capsys.readouterr().err)] == ["fifth"]
+
+
+def test_held_lines_are_written_when_the_block_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json=True, level="INFO")
+    log = get_logger("meterflow.worker")
+    with pytest.raises(RuntimeError), lines_held():
+        log.info("before the failure")
+        raise RuntimeError("step failed")
+    assert [line["event"] for line in _lines(capsys.readouterr().err)] == ["before the failure"]
+
+
+def test_a_json_line_renders_what_json_cannot_as_before(capsys: pytest.CaptureFixture[str]) -> None:
+    """One JSON encoder serves every line, with structlog's fallback for other values."""
+    configure_logging(json=True, level="INFO")
+    get_logger("meterflow.worker").info("odd values", path=Path("a/b"), amount=1.5, names=("x", "é"))
+    line = capsys.readouterr().err.strip()
+    assert '"path": "PosixPath(\'a/b\')", "amount": 1.5, "names": ["x", "\\u00e9"]' in line
