@@ -212,9 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="fold the keys in N partitions, one worker process each (default 1: every worker still "
-        "reads the JSON lines and folds the ticks, so on 2 cores it gains 1.2-1.3x at best, "
-        "docs/decisions.md D51, D56; one process with --store); the output is the same for any N",
+        help="fold the keys in N partitions, one worker process each (default 1: each worker parses "
+        "only its keys' readings and JSON lines, but every worker still walks each DTC file's "
+        "structure and folds every tick, so on 2 cores it gains 1.2-1.3x at best, "
+        "docs/decisions.md D56, D64; one process with --store); the output is the same for any N",
     )
     replay.add_argument(
         "--quiet", action="store_true", help="no progress display on a terminal (there is none elsewhere)"
