@@ -114,19 +114,26 @@ class ReadGroups(Protocol):
         context: Context,
         lines: Sequence[int] | None = None,
         /,
-    ) -> Generator[DomainEvent, None, int | None]: ...
+    ) -> Generator[DomainEvent, None, int]: ...
 
 
 class FastPath(NamedTuple):
     """A flow's fast path (`flows.fast_readings`): records of group `code` open its event
     groups, and `read(text, start, end, line, context)` yields the events of the groups
     in `text[start:end]` (one or a run of them, the first record at `line`) and returns
-    None, or stops at the first group that is not of the shape it reads and returns how
-    many groups it read before it: that group is then read by itself, record by record
-    when the fast path cannot read it alone either."""
+    the number of line ends (`\n`) in `text[start:end]` (the caller need not count them),
+    or stops at the first group that is not of the shape it reads and returns `-1 - n`,
+    `n` the groups it read before it (`missed`): that group is then read by itself,
+    record by record when the fast path cannot read it alone either."""
 
     code: str
     read: ReadGroups
+
+
+def missed(read_before: int) -> int:
+    """What `FastPath.read` returns when it stops at a group after reading `read_before`
+    groups (negative, apart from any line count); `-1 - result` gives `read_before` back."""
+    return -1 - read_before
 
 
 _HEADER_FIELDS = (
@@ -613,23 +620,24 @@ def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
         if text.startswith(head, pos):
             if nxt >= 0 and pos >= tried:  # first the buffer's whole groups as one run
                 tried = text.rfind(mark, nxt) + 1
-                read_before = yield from read(text, pos, tried, line, context)
-                if read_before is None:
+                got = yield from read(text, pos, tried, line, context)
+                if got >= 0:  # every group read, `got` their lines
                     misses = 0
-                    line += text.count("\n", pos, tried)
+                    line += got
                     pos = tried
                     continue
-                for _ in range(read_before):  # past the groups it read, to the one it could not
+                for _ in range(-1 - got):  # past the groups it read, to the one it could not
                     misses, start = 0, pos
                     pos = text.find(mark, start) + 1
                     line += text.count("\n", start, pos)
                 nxt = text.find(mark, pos)
                 end = nxt + 1
-            if (yield from read(text, pos, end, line, context)) is None:
+            got = yield from read(text, pos, end, line, context)
+            if got >= 0:
                 misses = 0
                 if nxt < 0:
                     return
-                line += text.count("\n", pos, end)
+                line += got
                 pos = end
                 continue
             misses += 1
@@ -670,15 +678,13 @@ def _kept(handle: TextIO, fast: FastPath, context: Context, records: _ReadRecord
         first = 0
         while first < len(kept):
             region[:] = -1, True
-            read_before = yield from read(
-                joined, bounds[first], len(joined), lines[first], context, lines[first:]
-            )
-            if read_before is None:
+            got = yield from read(joined, bounds[first], len(joined), lines[first], context, lines[first:])
+            if got >= 0:
                 return
-            bad = first + read_before
+            bad = first - 1 - got  # the region it could not read
             start, end, line = bounds[bad], bounds[bad + 1], lines[bad]
             region[:] = line, True
-            if (yield from read(joined, start, end, line, context, None)) is not None:
+            if (yield from read(joined, start, end, line, context, None)) < 0:
                 yield from records(enumerate(_lines(joined[start:end]), start=line))
             first = bad + 1
 

@@ -17,12 +17,14 @@ overlap, and with that last row every line of the run is in one. A run is taken 
 when none is that row and the first opens a group; its rows are then exactly those an
 anchored match after each would find. No row spans two groups (a row's lines after its
 reading are its validation result, never an MPAN record), so a run reads as its groups
-one by one would; when any of its groups misses, the whole run is None and the caller
-(`flows.dtc._regions`) tries its groups one by one.
+one by one would; when any of its groups misses, `read` returns how many it read before
+(`flows.dtc.missed`) and the caller (`flows.dtc._regions`) tries the rest one by one. A
+run read whole returns its line count, worked out from its rows: the caller does not
+count its lines again.
 
 It never decides that a record is bad: whatever the patterns do not accept (a site
 visit, a `\\r\\n`, an empty required field, a code outside its list, an MPAN whose check
-digit fails, a date-time that does not exist) makes `read` return None, and the group
+digit fails, a date-time that does not exist) makes `read` stop (`missed`), and the group
 goes through the generic reader, which accepts or rejects it with its own messages.
 The patterns are narrower than the catalogue (printable ASCII only, for instance),
 never wider: what they accept, the generic reader reads to the same values.
@@ -39,7 +41,7 @@ from typing import Any
 
 from flows.catalogue import CATALOGUE, FlowStructure, Group
 from flows.d0010 import EventBuilder, readings_event, validation_result
-from flows.dtc import Context, FastPath
+from flows.dtc import Context, FastPath, missed
 from flows.fields import parse_clock_time
 from processors.vocabulary.construction import constructor, templated
 from processors.vocabulary.events import (
@@ -237,13 +239,13 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
 
     def read(  # noqa: PLR0917 - positional on the hot path
         text: str, start: int, end: int, line: int, context: Context, lines: Sequence[int] | None = None, /
-    ) -> Generator[DtcEvent, None, int | None]:
+    ) -> Generator[DtcEvent, None, int]:
         stop = _rows_end(text, start, end)
         if stop < 0:
-            return 0
+            return missed(0)
         found = findall(text, start, stop)
         if not found or not found[0][0] or _UNREAD in found:
-            return 0  # no row opens a group first, or a line of no row: read one by one
+            return missed(0)  # no row opens a group first, or a line of no row: read one by one
         # Every row is one reading; its validation result is in its tail, after a newline.
         # A reading's lines: 2 when every reading has its validation result, 1 when none
         # has; 0 when some have, and the lines before each MPAN record are counted.
@@ -258,6 +260,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         meter_open = kind_open = ""  # the open meter's id and reading type
         line_open = line
         covered = 0  # lines matched before the current row
+        meter_rows = 0  # rows that open a meter: each one line more
         meters: tuple[MeterReadings, ...] = empty
         registers: list[RegisterReading] = []
         try:
@@ -282,7 +285,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     if mpan not in checked:
                         runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
                         if check_digits[runs % 11] != mpan[12]:
-                            return done  # the generic reader says which digit it should be
+                            return missed(done)  # the generic reader says which digit it should be
                         if len(checked) >= _CHECKED:
                             checked.clear()
                         checked.add(mpan)
@@ -290,13 +293,18 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     line_open = line + covered if lines is None else lines[done]
                     covered += 1
                 meter_open, kind_open = meter_id, kind
+                meter_rows += 1
                 covered += 1
                 registers = [new_reading(templates[tail][key], decimal(value))]
         except ValueError:
-            return done  # the generic reader says why
+            return missed(done)  # the generic reader says why
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
-        return None
+        # The run's lines, from its rows (every line is in one): a reading line each, its
+        # validation result's, its meter's and its group's when it opens them (`done + 1`
+        # groups), and the trailer's after the rows: the caller need not count them again.
+        lines_read = len(found) + validated + meter_rows + done + 1
+        return lines_read if stop == end else lines_read + text.count("\n", stop, end)
 
     return FastPath(code, read)
 

@@ -104,9 +104,8 @@ def test_a_group_longer_than_the_buffer_limit_reads_the_same(tmp_path: Path) -> 
 CONTEXT = Context(file=parse_header(HEADER.rstrip("\n")), path="f", test_data=False)
 
 
-def fast_read(text: str, line: int = 2) -> tuple[list[DomainEvent], int | None]:
-    """The events the D0010 fast path yields for `text`, and what it returns: None when
-    it read every group, else how many groups it read before the one it could not."""
+def fast_result(text: str, line: int = 2) -> tuple[list[DomainEvent], int]:
+    """The events the D0010 fast path yields for `text`, and what it returns."""
     reading = FAST_PATHS["D0010002"].read(text, 0, len(text), line, CONTEXT)
     events = []
     while True:
@@ -114,6 +113,17 @@ def fast_read(text: str, line: int = 2) -> tuple[list[DomainEvent], int | None]:
             events.append(next(reading))
         except StopIteration as stop:
             return events, stop.value
+
+
+def fast_read(text: str, line: int = 2) -> tuple[list[DomainEvent], int | None]:
+    """The events the D0010 fast path yields for `text`, and None when it read every
+    group (its line count checked to be `text`'s), else how many groups it read before
+    the one it could not."""
+    events, got = fast_result(text, line)
+    if got >= 0:
+        assert got == text.count("\n")
+        return events, None
+    return events, -1 - got
 
 
 def group_text(first12: str, digit: str | None = None, extra: str = "") -> str:
@@ -272,3 +282,13 @@ def test_the_readings_templates_stay_bounded_by_tails_and_keys() -> None:
         template = templates[tail][f"0{n % 3}|20240201000000"]
         assert template[4] == n % 1000  # the number of MD resets, read from this tail
         assert len(templates) + sum(map(len, templates.values())) <= _TEMPLATES
+
+
+def test_a_run_returns_its_line_ends_trailer_included() -> None:
+    """`read` returns the line ends of its text, the file's trailer after the rows too:
+    `_regions` moves its line on by that, without counting the run again."""
+    text = "".join(group_text(f"12000000{group:04d}") for group in range(3))
+    trailer = "ZPT|F000000001|12||3|20240301120500|\n"
+    events, got = fast_result(text + trailer)
+    assert len(events) == 3 and got == text.count("\n") + 1
+    assert fast_result(text + "ZPT|F000000001|12||3|20240301120500|") == (events, text.count("\n"))
