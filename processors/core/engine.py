@@ -464,25 +464,34 @@ class Engine:
         last = self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
         open_day = date.min if last is None else last + _ONE_DAY
         wake, policy, side, prefixes = self._wake, self.policy, self._side, self._subject_prefix
-        machines = {name: (m, self.machines.index(m)) for name, m in self._by_name.items()}
+        # per machine name: its deadlines, index, subject prefix and whether it is a side one
+        machines = {
+            name: (m.deadlines, self.machines.index(m), prefixes[m.name], side[self.machines.index(m)])
+            for name, m in self._by_name.items()
+        }
+        side_keys = self._side_keys
+        # `split_store_key`, `_earliest` and `_wake_day` written out, and no `wake.set` for a
+        # state without deadlines (the index is empty: it would set nothing): recovery runs
+        # this for every state, most of which have none (D68)
         for stored, state in self.store.items():
-            name, key = split_store_key(stored)
+            name, sep, key = stored.partition(":")
+            if not sep:
+                name, key = "", stored
             found = machines.get(name)
             if found is None:
                 continue
-            machine, index = found
-            if side[index]:
-                self._side_keys.add(key)
+            deadlines, index, subject_prefix, is_side = found
+            if is_side:
+                side_keys.add(key)
             if not isinstance(state, MachineState):
                 continue
-            subject_prefix = prefixes[machine.name]
-            wake.set(
-                subject_prefix + key,
-                index,
-                _wake_day(_earliest(machine.deadlines(key, state, policy)), open_day),
-            )
-            for inp in state.pending or ():
-                self._hold(inp.day, subject_prefix, key, index)
+            first = min(deadlines(key, state, policy), default=None)
+            if first is not None:
+                due = first[0]
+                wake.set(subject_prefix + key, index, due if due > open_day else open_day)
+            if state.pending:
+                for inp in state.pending:
+                    self._hold(inp.day, subject_prefix, key, index)
 
     def deadlines_between(self, first: date, last: date) -> list[Deadline]:
         """Pending deadlines due in [first, last], for the dashboard."""
