@@ -64,7 +64,7 @@ class _FloatSeen(Exception):
 
 _DATES: dict[str, date] = {}
 """One date object a day text: a snapshot's states hold a few thousand distinct days over
-hundreds of thousands of fields (D68)."""
+hundreds of thousands of fields (D71)."""
 _DATES_HELD = 1 << 16
 """At most this many day texts are remembered; any beyond are parsed each time."""
 
@@ -89,7 +89,7 @@ def _walker(looked_at: frozenset[type]) -> Callable[[Any], Any]:
     A tag is looked for in the order `$n`, `$d`, `$t`, `$c`; a class object that holds no
     other tag (`$c` alone or with `f`, as `encode_state` writes it) and a field that is a
     date alone (`{"$d": ...}`) are taken first, without the misses and the call, which is
-    the same order's answer for them (D68)."""
+    the same order's answer for them (D71)."""
 
     def walk(value: Any) -> Any:
         # json and orjson build exact dicts and lists, so `type(...) is` is isinstance here

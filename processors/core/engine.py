@@ -472,7 +472,7 @@ class Engine:
         side_keys = self._side_keys
         # `split_store_key`, `_earliest` and `_wake_day` written out, and no `wake.set` for a
         # state without deadlines (the index is empty: it would set nothing): recovery runs
-        # this for every state, most of which have none (D68)
+        # this for every state, most of which have none (D71)
         for stored, state in self.store.items():
             name, sep, key = stored.partition(":")
             if not sep:

@@ -1,4 +1,4 @@
-"""The walk's fast paths (D68) give what the tag order `$n`, `$d`, `$t`, `$c` gives: a
+"""The walk's fast paths (D71) give what the tag order `$n`, `$d`, `$t`, `$c` gives: a
 class object with another tag is that tag's, a day text shares one date object, and a
 day that is not text is refused with `fromisoformat`'s own reason."""
 
