@@ -485,8 +485,12 @@ def _decode_with_fastavro(data: bytes, writer: _Writer, reader: _Writer, cls: ty
 def _decode_as(data: bytes, expected: type, what: str) -> Any:
     obj = _decode(data)
     if not isinstance(obj, expected):
-        raise DecodeError(f"expected {what}, got a {type(obj).__name__}")
+        _not_expected(what, obj)
     return obj
+
+
+def _not_expected(what: str, obj: object) -> typing.NoReturn:
+    raise DecodeError(f"expected {what}, got a {type(obj).__name__}")
 
 
 def encode_event(event: DomainEvent) -> bytes:
@@ -494,7 +498,12 @@ def encode_event(event: DomainEvent) -> bytes:
 
 
 def decode_event(data: bytes) -> DomainEvent:
-    return typing.cast(DomainEvent, _decode_as(data, DomainEvent, "a domain event"))
+    # The worker decodes every record it reads here: `_decode_as`'s test written out, and
+    # no `typing.cast` (two Python calls fewer an event).
+    event: DomainEvent = _decode(data)
+    if not isinstance(event, DomainEvent):
+        _not_expected("a domain event", event)
+    return event
 
 
 def encode_command(command: Command) -> bytes:
