@@ -28,7 +28,7 @@ from flows.json_fields import Problem, Problems, Spec, amount, fields_of, flag, 
 from flows.messages import BUILDERS, TYPES
 from processors.vocabulary.events import DayClosed, DomainEvent
 from processors.vocabulary.json_values import json_value
-from processors.vocabulary.mpan import check_digit
+from processors.vocabulary.mpan import is_valid_mpan
 
 _ENVELOPE = {"event_id": Spec(text), "occurred_at": Spec(instant)}
 _TABLES: dict[type[DomainEvent], dict[str, Spec]] = {
@@ -135,16 +135,13 @@ _TEXT = "type(v) is str and bool(v.strip())"
 _AWARE = "type(v) is datetime and v.tzinfo is not None"
 # what `mpan` accepts, without its exception: 13 ASCII digits, the last the check digit
 # of the first twelve
-_MPAN_CORE = (
-    "type(v) is str and len(v) == 13 and v.isascii() and v.isdigit() "
-    "and ord(v[12]) - 48 == check_digit(v[:12])"
-)
+_MPAN_CORE = "type(v) is str and is_valid_mpan(v)"
 
 
 def _compiled(checks: list[tuple[str, str | Callable[[Any], bool], bool]]) -> Callable[[Any], bool]:
     """The function `passes(event)` of `checks` (attribute, inline test or function,
     required): False at the first value missing where required or failing its test."""
-    namespace: dict[str, Any] = {"date": date, "datetime": datetime, "check_digit": check_digit}
+    namespace: dict[str, Any] = {"date": date, "datetime": datetime, "is_valid_mpan": is_valid_mpan}
     lines = ["def passes(event):"]
     for index, (attr, test, required) in enumerate(checks):
         if not attr.isidentifier():

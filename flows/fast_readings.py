@@ -51,36 +51,14 @@ from processors.vocabulary.events import (
     RegisterReading,
 )
 from processors.vocabulary.events.dtc import DtcEvent
-from processors.vocabulary.mpan import CHECK_WEIGHTS
+from processors.vocabulary.mpan import CHECK_RUNS
 
 # Printable ASCII but the field separator `|`: a text field that str.isprintable accepts.
 _TEXT = "[ -{}~]"
 _new_reading = templated(RegisterReading, "value")
 _new_meter = constructor(MeterReadings, positional=True)
 _FLAGS: dict[str, bool | None] = {"": None, "T": True, "F": False}
-# The MPAN check digit by table: the first 12 digits in four runs of 3, each looked up
-# in its table of weighted sums (1,000 entries each), costs about half of summing the
-# 12 digits one by one (`check_digit`), with the same result.
-_RUN = 3
-assert len(CHECK_WEIGHTS) == 4 * _RUN, "read() cuts the first 12 digits in four runs of 3"
-_DIGITS = "0123456789"
-
-
-def _run_table(weights: tuple[int, ...]) -> dict[str, int]:
-    """Every run of three digits -> its weighted sum, built by whole runs (one product of
-    the three digit ranges) rather than digit by digit: a tenth of the import's cost."""
-    first, second, third = weights
-    return {
-        a + b + c: x + y + z
-        for a, x in zip(_DIGITS, range(0, 10 * first, first), strict=True)
-        for b, y in zip(_DIGITS, range(0, 10 * second, second), strict=True)
-        for c, z in zip(_DIGITS, range(0, 10 * third, third), strict=True)
-    }
-
-
-_RUNS: tuple[dict[str, int], ...] = tuple(
-    _run_table(CHECK_WEIGHTS[at : at + _RUN]) for at in range(0, len(CHECK_WEIGHTS), _RUN)
-)
+# The MPAN check digit by table (`mpan.CHECK_RUNS`): the first 12 digits in four runs of 3.
 _CHECK_DIGITS = tuple(str(total % 10) for total in range(11))  # weighted sum mod 11 -> its digit
 
 
@@ -230,7 +208,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     decimal = Decimal
     new_reading = _new_reading
     new_meter = _new_meter
-    first, second, third, fourth = _RUNS
+    first, second, third, fourth = CHECK_RUNS
     check_digits = _CHECK_DIGITS
     tail_of = itemgetter(6)
     empty: tuple[()] = ()

@@ -320,6 +320,9 @@ class _Registry:
         self.codecs: dict[type, avro_codegen.Codec | None] = {}
         # header (magic and fingerprint) of a current schema -> (record name, generated decoder)
         self.decoders: dict[bytes, tuple[str, avro_codegen.Decode]] = {}
+        # class -> its generated encoder, once `_encode` has found one (every record the
+        # worker produces is encoded: one look-up instead of the schema's and the codec's)
+        self.encoders: dict[type, avro_codegen.Encode] = {}
         for path in sorted(directory.glob("*.avsc")):
             self._add(path, current=True)
         for path in sorted((directory / "history").glob("*.avsc")):
@@ -386,16 +389,19 @@ def schema_fingerprint(name: str) -> bytes:
 def _encode(obj: Any) -> bytes:
     cls = type(obj)
     reg = registry()
-    writer = reg.current.get(cls.__name__)
-    if writer is None:
-        raise TypeError(f"no Avro schema for {cls.__name__}")
-    codec = reg.codec(cls)
-    if codec is not None:
-        try:
-            return codec.encode(obj)
-        except Exception:  # a value not of its declared type: fastavro writes or refuses it as before
-            pass
-    return _encode_with_fastavro(obj, writer)
+    encode = reg.encoders.get(cls)
+    if encode is None:
+        writer = reg.current.get(cls.__name__)
+        if writer is None:
+            raise TypeError(f"no Avro schema for {cls.__name__}")
+        codec = reg.codec(cls)
+        if codec is None:
+            return _encode_with_fastavro(obj, writer)
+        encode = reg.encoders[cls] = codec.encode
+    try:
+        return encode(obj)
+    except Exception:  # a value not of its declared type: fastavro writes or refuses it as before
+        return _encode_with_fastavro(obj, reg.current[cls.__name__])
 
 
 def _encode_with_fastavro(obj: Any, writer: _Writer) -> bytes:
@@ -485,8 +491,12 @@ def _decode_with_fastavro(data: bytes, writer: _Writer, reader: _Writer, cls: ty
 def _decode_as(data: bytes, expected: type, what: str) -> Any:
     obj = _decode(data)
     if not isinstance(obj, expected):
-        raise DecodeError(f"expected {what}, got a {type(obj).__name__}")
+        _not_expected(what, obj)
     return obj
+
+
+def _not_expected(what: str, obj: object) -> typing.NoReturn:
+    raise DecodeError(f"expected {what}, got a {type(obj).__name__}")
 
 
 def encode_event(event: DomainEvent) -> bytes:
@@ -494,7 +504,12 @@ def encode_event(event: DomainEvent) -> bytes:
 
 
 def decode_event(data: bytes) -> DomainEvent:
-    return typing.cast(DomainEvent, _decode_as(data, DomainEvent, "a domain event"))
+    # The worker decodes every record it reads here: `_decode_as`'s test written out, and
+    # no `typing.cast` (two Python calls fewer an event).
+    event: DomainEvent = _decode(data)
+    if not isinstance(event, DomainEvent):
+        _not_expected("a domain event", event)
+    return event
 
 
 def encode_command(command: Command) -> bytes:

@@ -37,7 +37,7 @@ from typing import Any
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 
 
-class _Held:
+class _HeldLines:
     """The lines logged within `lines_held()` and not yet written (None outside it)."""
 
     lines: list[str] | None = None
@@ -49,7 +49,7 @@ HELD_LINES = 10_000
 
 def write_held() -> None:
     """Write the lines held so far to stderr, in one write, and flush it."""
-    lines = _Held.lines
+    lines = _HeldLines.lines
     if lines:
         text = "\n".join(lines) + "\n"
         lines.clear()
@@ -62,15 +62,15 @@ def lines_held() -> Iterator[None]:
     """Hold meterflow's own INFO and DEBUG lines logged inside and write them together
     when it ends (however it ends): for a stretch of work that logs many lines and does
     not wait (a step of the fold), not around an `await`."""
-    if _Held.lines is not None:  # already held by an enclosing block
+    if _HeldLines.lines is not None:  # already held by an enclosing block
         yield
         return
-    _Held.lines = []
+    _HeldLines.lines = []
     try:
         yield
     finally:
         write_held()
-        _Held.lines = None
+        _HeldLines.lines = None
 
 
 class _StderrLogger:
@@ -79,7 +79,7 @@ class _StderrLogger:
     of INFO and DEBUG are held within `lines_held()`."""
 
     def msg(self, message: str) -> None:
-        lines = _Held.lines
+        lines = _HeldLines.lines
         if lines is None:
             print(message, file=sys.stderr, flush=True)
             return

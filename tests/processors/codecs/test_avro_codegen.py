@@ -282,6 +282,17 @@ def test_ill_typed_values_are_written_or_refused_as_fastavro_does(changes: dict[
             serde.encode_event(event)
 
 
+def test_an_ill_typed_value_after_its_class_encoder_is_remembered_still_goes_to_fastavro() -> None:
+    """`serde._encode` remembers a class's generated encoder at its first use: a later value
+    that encoder refuses is still written by fastavro, and a well-typed one by the encoder."""
+    good = _switch()
+    first = serde.encode_event(good)
+    assert serde.registry().encoders[SwitchSecured] is serde.registry().codec(SwitchSecured).encode  # type: ignore[union-attr]
+    odd = _switch(ssd="2024-04-20")  # type: ignore[arg-type]
+    assert serde.encode_event(odd) == serde._encode_with_fastavro(odd, _writer(SwitchSecured))
+    assert serde.encode_event(good) == first == serde._encode_with_fastavro(good, _writer(SwitchSecured))
+
+
 # --- hostile bytes ------------------------------------------------------------------------------
 
 

@@ -60,6 +60,11 @@ def test_typed_decoders_refuse_another_kind_of_record() -> None:
         serde.decode_command(event_bytes)
     with pytest.raises(serde.DecodeError, match="expected a rejected record"):
         serde.decode_rejection(event_bytes)
+    rejection = RejectedRecord(
+        path="in[0]@7", line=None, field=None, raw="x", reason="why", scope=RejectionScope.MESSAGE
+    )
+    with pytest.raises(serde.DecodeError, match="expected a domain event, got a RejectedRecord"):
+        serde.decode_event(serde.encode_rejection(rejection))
 
 
 @settings(max_examples=50, deadline=None)

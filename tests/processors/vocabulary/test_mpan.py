@@ -50,3 +50,31 @@ def test_country_follows_the_distributor() -> None:
 def test_country_of_an_invalid_mpan_is_an_error() -> None:
     with pytest.raises(InvalidMpan):
         country_of("1700000000000")
+
+
+def _weighted_check_digit(first12: str) -> int:
+    """The check digit by its definition, digit by digit (the tables must agree with it)."""
+    return (
+        sum(int(d) * w for d, w in zip(first12, (3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43), strict=True))
+        % 11
+        % 10
+    )
+
+
+def test_the_check_digit_tables_agree_with_the_weighted_sum() -> None:
+    """`check_digit`, `parse_mpan` and `is_valid_mpan` look the sum up by runs of three
+    digits (`CHECK_RUNS`): every digit in every place, and every last digit, decided alike."""
+    texts = ["000000000000", "999999999999", "120002330596"]
+    texts += [f"{'0' * at}{d}{'0' * (11 - at)}" for at in range(12) for d in "123456789"]
+    texts += [f"{n * 7919 % 10**12:012d}" for n in range(2000)]
+    for first12 in texts:
+        expected = _weighted_check_digit(first12)
+        assert check_digit(first12) == expected
+        for last in "0123456789":
+            valid = int(last) == expected
+            assert is_valid_mpan(first12 + last) is valid, first12 + last
+            if valid:
+                assert parse_mpan(first12 + last) == first12 + last
+            else:
+                with pytest.raises(InvalidMpan, match=f"should be {expected}"):
+                    parse_mpan(first12 + last)
