@@ -1,7 +1,10 @@
 """Working days: weekends and the bank holidays of England and Wales, or of Scotland.
 
 The calendar comes from the `holidays` library (UK subdivisions ENG and SCT), cached per
-year, so deadlines such as "10 working days later" follow the published calendar.
+year, so deadlines such as "10 working days later" follow the published calendar. The
+years 1970-2099 are read from a table written from the library
+(`bank_holiday_table`, scripts/bank_holiday_table.py): importing `holidays` loads every
+country it knows, about 16 MB a process (D68), so it is imported only for other years.
 """
 
 from __future__ import annotations
@@ -9,8 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
+from processors.core import bank_holiday_table
 from processors.vocabulary.mpan import Country, InvalidMpan, country_of
 
 _SUBDIVISION = {Country.ENGLAND_AND_WALES.value: "ENG", Country.SCOTLAND.value: "SCT"}
@@ -25,6 +27,11 @@ def bank_holidays(year: int, country: str) -> frozenset[date]:
         subdiv = _SUBDIVISION[str(country)]
     except KeyError:
         raise ValueError(f"unknown country {country!r}; expected one of {sorted(_SUBDIVISION)}") from None
+    if bank_holiday_table.FIRST_YEAR <= year <= bank_holiday_table.LAST_YEAR:
+        line = getattr(bank_holiday_table, subdiv)[year - bank_holiday_table.FIRST_YEAR]
+        return frozenset(date(year, int(day[:2]), int(day[2:])) for day in line.split())
+    import holidays  # noqa: PLC0415 - only for a year outside the table (see the module doc)
+
     return frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year).keys())
 
 

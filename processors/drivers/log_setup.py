@@ -16,7 +16,10 @@ is going on).
 structlog is imported when the first line is logged, not at start-up: with `rich`
 installed, `import structlog` costs about a tenth of a second of CPU (its console
 renderer loads rich and asyncio), and a replay that logs nothing should not pay it
-(`configure_logging(..., deferred=True)`).
+(`configure_logging(..., deferred=True)`). It is imported without rich (`import_structlog`):
+structlog.dev loads rich (and pygments, about 4.7 MB a process) only for its default
+exception formatter, which meterflow never uses (`format_exc_info` renders every
+traceback as text before the renderer sees it), so a worker need not carry it.
 
 A line per command (D22) is most of what the worker logs: within `lines_held()` (one
 step of the worker's fold) meterflow's own lines are written together at its end, one
@@ -32,7 +35,28 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
+
+
+def import_structlog() -> ModuleType:
+    """structlog, imported with `rich` hidden from it if it is not imported yet: rich
+    costs a worker about 4.7 MB (D68) and renders nothing of ours (see the module doc).
+    rich stays importable for whatever else wants it (the replay's progress bar)."""
+    loaded = sys.modules.get("structlog")
+    if loaded is not None:
+        return loaded
+    hidden = "rich" not in sys.modules
+    if hidden:
+        # a None entry makes `import rich` fail, so structlog.dev goes without it
+        sys.modules["rich"] = None  # type: ignore[assignment]
+    try:
+        import structlog  # noqa: PLC0415 - the one place structlog is first imported
+    finally:
+        if hidden:
+            del sys.modules["rich"]
+    return structlog
+
 
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 
@@ -191,11 +215,14 @@ def forget_configuration() -> None:
 
 
 def _renderer(as_json: bool) -> Any:
-    import structlog  # noqa: PLC0415 - deferred: see the module doc
+    structlog = import_structlog()
 
     if as_json:
         return structlog.processors.JSONRenderer(serializer=_JsonLine(), sort_keys=False)
-    return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    # tracebacks are text by now (`format_exc_info`): the formatter named, not rich's default
+    return structlog.dev.ConsoleRenderer(
+        colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+    )
 
 
 class _JsonLine:
@@ -212,7 +239,7 @@ class _JsonLine:
 
 
 def _shared_processors() -> list[Any]:
-    import structlog  # noqa: PLC0415 - deferred: see the module doc
+    structlog = import_structlog()
 
     return [
         structlog.contextvars.merge_contextvars,
@@ -225,7 +252,7 @@ def _shared_processors() -> list[Any]:
 
 def _configured() -> Any:
     """structlog, imported, with the pending configuration (if any) applied."""
-    import structlog  # noqa: PLC0415 - deferred: see the module doc
+    structlog = import_structlog()
 
     if _pending:
         ((as_json, numeric),) = _pending

@@ -17,3 +17,8 @@ Shape (docs/decisions.md has the why):
   broker's high watermark, on which faust's changelog recovery relies (it can stop
   short and silently recover a partial table).
 """
+
+from processors.drivers.log_setup import import_structlog
+
+# every module here imports structlog: first without rich, which a worker never uses (D68)
+import_structlog()

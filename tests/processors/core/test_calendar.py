@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 
+import holidays
 import pytest
 from gwt_core import ENG, SCT
 
-from processors.core.calendar import country_for, is_working_day, working_days_after
+from processors.core import bank_holiday_table
+from processors.core.calendar import (
+    _SUBDIVISION,
+    bank_holidays,
+    country_for,
+    is_working_day,
+    working_days_after,
+)
 from processors.vocabulary.mpan import Country
 
 EW = Country.ENGLAND_AND_WALES
@@ -63,3 +73,33 @@ def test_country_of_a_supply_point_comes_from_its_distributor() -> None:
     assert country_for(SCT) == SC
     assert country_for(ENG) == EW
     assert country_for("not an mpan") == EW
+
+
+@pytest.mark.parametrize("country", [EW, SC])
+def test_the_table_is_the_holidays_librarys_calendar(country: Country) -> None:
+    """The table the calendar reads (D68) gives every year the library's bank holidays."""
+    subdiv = _SUBDIVISION[country.value]
+    for year in range(bank_holiday_table.FIRST_YEAR, bank_holiday_table.LAST_YEAR + 1):
+        expected = frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year).keys())
+        assert bank_holidays(year, country.value) == expected, year
+
+
+def test_a_year_outside_the_table_asks_the_library() -> None:
+    year = bank_holiday_table.LAST_YEAR + 1
+    assert bank_holidays(year, EW.value) == frozenset(
+        holidays.country_holidays("GB", subdiv="ENG", years=year)
+    )
+    assert date(year, 12, 25) in bank_holidays(year, SC.value)
+
+
+def test_the_calendar_does_not_import_the_holidays_library() -> None:
+    """The worker's imports, and a working-day count, leave out `holidays` (16 MB, D68)."""
+    code = (
+        "import sys, processors.streaming.worker\n"
+        "from datetime import date\n"
+        "from processors.core.calendar import working_days_after\n"
+        "working_days_after(date(2024, 12, 20), 11, 'england_and_wales')\n"
+        "print('holidays' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

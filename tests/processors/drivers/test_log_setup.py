@@ -120,3 +120,29 @@ def test_a_json_line_renders_what_json_cannot_as_before(capsys: pytest.CaptureFi
     get_logger("meterflow.worker").info("odd values", path=Path("a/b"), amount=1.5, names=("x", "é"))
     line = capsys.readouterr().err.strip()
     assert '"path": "PosixPath(\'a/b\')", "amount": 1.5, "names": ["x", "\\u00e9"]' in line
+
+
+_WORKER_MODULES = """
+import sys
+import processors.streaming.worker
+from processors.drivers.log_setup import configure_logging, get_logger
+configure_logging(json=False)
+try:
+    raise ValueError("boom")
+except ValueError:
+    get_logger("t").exception("failed")
+print(sorted(name for name in ("structlog", "rich", "pygments") if name in sys.modules))
+import rich.console
+print("rich importable")
+"""
+
+
+def test_the_worker_loads_structlog_without_rich_and_still_renders_tracebacks() -> None:
+    """rich (4.7 MB a worker, D68) renders nothing of ours: tracebacks are text already."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == ["['structlog']", "rich importable"]
+    assert "failed" in done.stderr
+    assert "Traceback (most recent call last)" in done.stderr
+    assert "ValueError: boom" in done.stderr

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from processors.codecs import serde
 from processors.streaming import clock
 from processors.streaming.lockstep import LockStep
-from processors.streaming.loop import FoldLoop
+from processors.streaming.loop import Fetched, FoldLoop
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.stats import WorkerStats
 from processors.streaming.topics import Topics
@@ -49,6 +49,7 @@ def ticks(first: int, days: int) -> list[SimpleNamespace]:
         SimpleNamespace(
             offset=first + n,
             value=serde.encode_event(clock.tick_for(DAY + timedelta(days=n))),
+            timestamp=None,
         )
         for n in range(days)
     ]
@@ -103,3 +104,29 @@ async def test_a_fetch_far_beyond_the_bound_is_decoded_as_the_fold_makes_room() 
     assert folding.done == {0: count, 1: count}
     assert consumer.committed == {0: count, 1: count}
     assert consumer.paused == set()
+
+
+async def test_what_waits_of_a_fetch_is_held_as_offset_value_and_timestamp_only() -> None:
+    """aiokafka's records (300 B each without their value) are not kept while they wait
+    (D68): the fetch is emptied, what waits keeps the very value bytes, and folds as before."""
+    loop, folding, _consumer = setup()
+    one = len(ticks(0, 1)[0].value)
+    count = 4 * (1 + FoldLoop.PAUSE_ABOVE // one)
+    fetched = ticks(0, count)
+    for n, record in enumerate(fetched):
+        record.key = b"key"
+        record.timestamp = 1_700_000_000_000 + n
+    batch = {TopicPartition(TOPICS.input, 0): fetched}
+    await loop.fold(folding, batch)
+    assert batch == {}
+    waiting = loop._unfed[0]
+    assert len(waiting) == count - folding.fed[0] > 0
+    assert all(type(record) is Fetched for record in waiting)
+    first = waiting[0]
+    original = fetched[first.offset]
+    assert first.value is original.value
+    assert (first.offset, first.timestamp) == (original.offset, original.timestamp)
+    assert not hasattr(first, "key")
+
+    await loop.fold(folding, {TopicPartition(TOPICS.input, 1): ticks(0, count)})
+    assert folding.done == {0: count, 1: count}
