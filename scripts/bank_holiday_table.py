@@ -1,7 +1,7 @@
 """Write processors/core/bank_holiday_table.py from the `holidays` library.
 
 The worker's calendar reads its bank holidays from that table, not from the library:
-`holidays` imports every country it knows (about 16 MB a process, D68) to give the UK's
+`holidays` imports every country it knows (about 16 MB a process, D73) to give the UK's
 two calendars. Run this again when the library publishes a new bank holiday
 (tests/processors/core/test_calendar.py fails until the table agrees with it):
 
@@ -31,7 +31,7 @@ def table_text() -> str:
         '"""The bank holidays of England and Wales (ENG) and of Scotland (SCT), one string a',
         "year from FIRST_YEAR to LAST_YEAR, each day as MMDD: written by",
         "scripts/bank_holiday_table.py from the `holidays` library, which processors.core.calendar",
-        'still asks for any other year (D68). Do not edit by hand."""',
+        'still asks for any other year (D73). Do not edit by hand."""',
         "",
         f"FIRST_YEAR = {FIRST_YEAR}",
         f"LAST_YEAR = {LAST_YEAR}",

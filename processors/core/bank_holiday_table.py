@@ -1,7 +1,7 @@
 """The bank holidays of England and Wales (ENG) and of Scotland (SCT), one string a
 year from FIRST_YEAR to LAST_YEAR, each day as MMDD: written by
 scripts/bank_holiday_table.py from the `holidays` library, which processors.core.calendar
-still asks for any other year (D68). Do not edit by hand."""
+still asks for any other year (D73). Do not edit by hand."""
 
 FIRST_YEAR = 1970
 LAST_YEAR = 2099

@@ -4,7 +4,7 @@ The calendar comes from the `holidays` library (UK subdivisions ENG and SCT), ca
 year, so deadlines such as "10 working days later" follow the published calendar. The
 years 1970-2099 are read from a table written from the library
 (`bank_holiday_table`, scripts/bank_holiday_table.py): importing `holidays` loads every
-country it knows, about 16 MB a process (D68), so it is imported only for other years.
+country it knows, about 16 MB a process (D73), so it is imported only for other years.
 """
 
 from __future__ import annotations

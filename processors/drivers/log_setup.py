@@ -41,7 +41,7 @@ from typing import Any
 
 def import_structlog() -> ModuleType:
     """structlog, imported with `rich` hidden from it if it is not imported yet: rich
-    costs a worker about 4.7 MB (D68) and renders nothing of ours (see the module doc).
+    costs a worker about 4.7 MB (D73) and renders nothing of ours (see the module doc).
     rich stays importable for whatever else wants it (the replay's progress bar)."""
     loaded = sys.modules.get("structlog")
     if loaded is not None:

@@ -20,5 +20,5 @@ Shape (docs/decisions.md has the why):
 
 from processors.drivers.log_setup import import_structlog
 
-# every module here imports structlog: first without rich, which a worker never uses (D68)
+# every module here imports structlog: first without rich, which a worker never uses (D73)
 import_structlog()

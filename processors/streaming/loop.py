@@ -54,7 +54,7 @@ class Fetched:
     """A fetched record held until the lock-step can take it: only what `LockStep.feed`
     reads. aiokafka's `ConsumerRecord` (a dataclass with its dict, the key's bytes, eleven
     fields) costs about 300 B without its value, this 65: up to a fetch's 20,000 records
-    wait in `_unfed` (D68)."""
+    wait in `_unfed` (D73)."""
 
     __slots__ = ("offset", "timestamp", "value")
 
@@ -142,7 +142,7 @@ class FoldLoop:
                     unfed = self._unfed[tp.partition] = deque()
                 unfed.extend([Fetched(r.offset, r.value, r.timestamp) for r in records])
                 self._empty_rounds[tp.partition] = 0
-        batch.clear()  # its ConsumerRecords are held as `Fetched` from here (D68)
+        batch.clear()  # its ConsumerRecords are held as `Fetched` from here (D73)
         self._feed(lockstep)
         caught_up = partial(self._caught_up, lockstep)
         while True:

@@ -77,7 +77,7 @@ def test_country_of_a_supply_point_comes_from_its_distributor() -> None:
 
 @pytest.mark.parametrize("country", [EW, SC])
 def test_the_table_is_the_holidays_librarys_calendar(country: Country) -> None:
-    """The table the calendar reads (D68) gives every year the library's bank holidays."""
+    """The table the calendar reads (D73) gives every year the library's bank holidays."""
     subdiv = _SUBDIVISION[country.value]
     for year in range(bank_holiday_table.FIRST_YEAR, bank_holiday_table.LAST_YEAR + 1):
         expected = frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year).keys())
@@ -93,7 +93,7 @@ def test_a_year_outside_the_table_asks_the_library() -> None:
 
 
 def test_the_calendar_does_not_import_the_holidays_library() -> None:
-    """The worker's imports, and a working-day count, leave out `holidays` (16 MB, D68)."""
+    """The worker's imports, and a working-day count, leave out `holidays` (16 MB, D73)."""
     code = (
         "import sys, processors.streaming.worker\n"
         "from datetime import date\n"

@@ -138,7 +138,7 @@ print("rich importable")
 
 
 def test_the_worker_loads_structlog_without_rich_and_still_renders_tracebacks() -> None:
-    """rich (4.7 MB a worker, D68) renders nothing of ours: tracebacks are text already."""
+    """rich (4.7 MB a worker, D73) renders nothing of ours: tracebacks are text already."""
     done = subprocess.run(
         [sys.executable, "-c", _WORKER_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
     )

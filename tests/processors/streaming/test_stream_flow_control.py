@@ -108,7 +108,7 @@ async def test_a_fetch_far_beyond_the_bound_is_decoded_as_the_fold_makes_room() 
 
 async def test_what_waits_of_a_fetch_is_held_as_offset_value_and_timestamp_only() -> None:
     """aiokafka's records (300 B each without their value) are not kept while they wait
-    (D68): the fetch is emptied, what waits keeps the very value bytes, and folds as before."""
+    (D73): the fetch is emptied, what waits keeps the very value bytes, and folds as before."""
     loop, folding, _consumer = setup()
     one = len(ticks(0, 1)[0].value)
     count = 4 * (1 + FoldLoop.PAUSE_ABOVE // one)
