@@ -470,13 +470,10 @@ class Engine:
             for name, m in self._by_name.items()
         }
         side_keys = self._side_keys
-        # `split_store_key`, `_earliest` and `_wake_day` written out, and no `wake.set` for a
-        # state without deadlines (the index is empty: it would set nothing): recovery runs
-        # this for every state, most of which have none (D71)
+        # no `wake.set` for a state without deadlines (the index was just cleared: it would
+        # set nothing): recovery runs this for every state, most of which have none (D71)
         for stored, state in self.store.items():
-            name, sep, key = stored.partition(":")
-            if not sep:
-                name, key = "", stored
+            name, key = split_store_key(stored)
             found = machines.get(name)
             if found is None:
                 continue
@@ -485,10 +482,9 @@ class Engine:
                 side_keys.add(key)
             if not isinstance(state, MachineState):
                 continue
-            first = min(deadlines(key, state, policy), default=None)
-            if first is not None:
-                due = first[0]
-                wake.set(subject_prefix + key, index, due if due > open_day else open_day)
+            wake_day = _wake_day(_earliest(deadlines(key, state, policy)), open_day)
+            if wake_day is not None:
+                wake.set(subject_prefix + key, index, wake_day)
             if state.pending:
                 for inp in state.pending:
                     self._hold(inp.day, subject_prefix, key, index)

@@ -79,8 +79,7 @@ def is_valid_mpan(text: str) -> bool:
         len(text) == 13
         and text.isascii()
         and text.isdigit()
-        and ord(text[12]) - 48
-        == (_R0[text[:3]] + _R1[text[3:6]] + _R2[text[6:9]] + _R3[text[9:12]]) % 11 % 10
+        and ord(text[12]) - 48 == _check_digit_of_digits(text)
     )
 
 
