@@ -241,10 +241,19 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         meter_rows = 0  # rows that open a meter: each one line more
         meters: tuple[MeterReadings, ...] = empty
         registers: list[RegisterReading] = []
+        # The last row's tail and its templates: tails repeat row after row, and a text
+        # compared with the last one costs less than its hash (a new text each row) and
+        # look-up. Held for this run only, so at most the run's keys are added to it
+        # after `templates` drops it (`_Templates.make_room`).
+        tail_open = found[0][6]
+        by_key = templates[tail_open]
         try:
             for mpan, status, meter_id, kind, key, value, tail in found:
+                if tail != tail_open:
+                    tail_open = tail
+                    by_key = templates[tail]
                 if not meter_id:
-                    registers.append(new_reading(templates[tail][key], decimal(value)))
+                    registers.append(new_reading(by_key[key], decimal(value)))
                     continue
                 if meter_open:
                     meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
@@ -273,7 +282,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                 meter_open, kind_open = meter_id, kind
                 meter_rows += 1
                 covered += 1
-                registers = [new_reading(templates[tail][key], decimal(value))]
+                registers = [new_reading(by_key[key], decimal(value))]
         except ValueError:
             return missed(done)  # the generic reader says why
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
