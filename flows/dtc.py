@@ -85,6 +85,10 @@ class Context:
     """The key test of `only_keys`; None: every group is read."""
     region: Region = field(default_factory=lambda: [0, False])
     """Where the reader is (`only_keys`): the process's, in `read_dtc`."""
+    counts: list[int] = field(default_factory=lambda: [0, 0])
+    """[events, rejected records] the body's readers have yielded so far, counted by those
+    that make them (`_records`, the fast path's `read`) for the file's report, so that
+    `read_dtc` hands its outcomes on with `yield from` instead of a loop over each one."""
 
     @property
     def event_prefix(self) -> str:
@@ -498,14 +502,9 @@ def read_dtc(
         yield from duplicate_outcomes(path, header, seen)
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data, keep=_keep, region=_region)
-    events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
-    for outcome in _read_body(path, structure, mapper, context, fast_path):
-        if isinstance(outcome, RejectedRecord):
-            rejected += 1
-        else:
-            events += 1
-        yield outcome
+    yield from _read_body(path, structure, mapper, context, fast_path)
+    events, rejected = context.counts
     yield FileReport(
         path=str(path),
         status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
@@ -776,8 +775,10 @@ def _records(
     stack: list[Node] = []  # stack[i] is the open record at level i + 1
     poison: _Rejected | None = None  # a rejected record still taking its children
     damaged = False  # the open event group lost a record to a rejection
+    counts = context.counts  # every outcome below is yielded: each is counted as it is made
 
     def rejection(held: _Rejected) -> RejectedRecord:
+        counts[1] += 1
         return RejectedRecord(
             path=str_path,
             line=held.line,
@@ -797,11 +798,13 @@ def _records(
         try:
             if required and not damaged:
                 _check_children(node, required, checked)
-            return mapper(node, stack[:event_index], context)
+            event = mapper(node, stack[:event_index], context)
         except RecordError as exc:
             held = _Rejected(node[LINE], event_level, node[GROUP].code, exc.field, "", exc.reason)
             held.children = _count(node[CHILDREN])
             return rejection(held)
+        counts[0] += 1
+        return event
 
     def abandon(line: int, code: str | None, raw: str, reason: str) -> Iterator[Outcome]:
         """An unreadable record of unknown level: close the open event, hold the record."""
@@ -839,6 +842,7 @@ def _records(
                     stopped = True
                     break  # pass 1 proved it is the one trailer and the last record
                 if not text:
+                    counts[1] += 1
                     yield RejectedRecord(
                         path=str_path,
                         line=line,

@@ -233,6 +233,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         if files[0] is not context:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
+        counts = context.counts
         done = 0  # groups whose events were yielded
         mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
         meter_open = kind_open = ""  # the open meter's id and reading type
@@ -272,6 +273,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     if mpan not in checked:
                         runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
                         if check_digits[runs % 11] != mpan[12]:
+                            counts[0] += done
                             return missed(done)  # the generic reader says which digit it should be
                         if len(checked) >= _CHECKED:
                             checked.clear()
@@ -284,9 +286,11 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                 covered += 1
                 registers = [new_reading(by_key[key], decimal(value))]
         except ValueError:
+            counts[0] += done
             return missed(done)  # the generic reader says why
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
+        counts[0] += done + 1  # the file's events (`Context.counts`)
         # The run's lines, from its rows (every line is in one): a reading line each, its
         # validation result's, its meter's and its group's when it opens them (`done + 1`
         # groups), and the trailer's after the rows: the caller need not count them again.
