@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Sequence
-from decimal import Decimal
+from decimal import Context as DecimalContext
 from enum import StrEnum
 from operator import itemgetter
 from typing import Any
@@ -60,6 +60,10 @@ _new_meter = constructor(MeterReadings, positional=True)
 _FLAGS: dict[str, bool | None] = {"": None, "T": True, "F": False}
 # The MPAN check digit by table (`mpan.CHECK_RUNS`): the first 12 digits in four runs of 3.
 _CHECK_DIGITS = tuple(str(total % 10) for total in range(11))  # weighted sum mod 11 -> its digit
+# A reading's value text (at most 10 digits, `_patterns`) to its Decimal: the same value,
+# digits and exponent as `Decimal(text)` (exact at this precision, so no rounding and no
+# flag), without `Decimal`'s argument parsing and look-up of the thread's context.
+_VALUE_OF = DecimalContext(prec=28).create_decimal
 
 
 def _codes(codes: type[StrEnum] | None) -> str:
@@ -205,7 +209,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     statuses = _members(structure, "BSC validation status")
     reading_types = _members(structure, "reading type")
     templates = _Templates(structure)
-    decimal = Decimal
+    decimal = _VALUE_OF
     new_reading = _new_reading
     new_meter = _new_meter
     first, second, third, fourth = CHECK_RUNS

@@ -8,6 +8,7 @@ generic reader), and on randomly mutated files.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from test_reader_fuzz import TOPS, mutate, mutation, recount
 
 from flows.catalogue import CATALOGUE
 from flows.dtc import Context, Outcome, parse_header, read_dtc
-from flows.fast_readings import _TEMPLATES, FAST_PATHS, _Templates
+from flows.fast_readings import _TEMPLATES, _VALUE_OF, FAST_PATHS, _Templates
 from flows.reader import MAPPERS
 from flows.rejections import FileReport, FileStatus, RejectedRecord
 from processors.vocabulary.events import DomainEvent, MeterReadingsReceived
@@ -334,3 +335,14 @@ def test_a_run_returns_its_line_ends_trailer_included() -> None:
     events, got = fast_result(text + trailer)
     assert len(events) == 3 and got == text.count("\n") + 1
     assert fast_result(text + "ZPT|F000000001|12||3|20240301120500|") == (events, text.count("\n"))
+
+
+@given(st.from_regex(r"[0-9]{1,9}(\.[0-9])?", fullmatch=True))
+@settings(max_examples=400)
+def test_a_value_text_reads_to_the_decimal_of_its_text(text: str) -> None:
+    """The fast path's values (`_VALUE_OF`, the pattern's at most ten digits) are the
+    Decimals the generic reader makes: same digits, exponent and sign."""
+    value = _VALUE_OF(text)
+    assert type(value) is Decimal
+    assert value.as_tuple() == Decimal(text).as_tuple()
+    assert _VALUE_OF("999999999.9").as_tuple() == Decimal("999999999.9").as_tuple()
