@@ -503,7 +503,9 @@ def read_dtc(
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data, keep=_keep, region=_region)
     fast_path = fast.get(structure.ref) if fast else None
-    yield from _read_body(path, structure, mapper, context, fast_path)
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
+        handle.readline()
+        yield from _read_body(handle, structure, mapper, context, fast_path)
     events, rejected = context.counts
     yield FileReport(
         path=str(path),
@@ -556,19 +558,18 @@ _VERDICTS = 1 << 17
 
 
 def _read_body(
-    path: Path, structure: FlowStructure, mapper: Mapper, context: Context, fast: FastPath | None
+    handle: TextIO, structure: FlowStructure, mapper: Mapper, context: Context, fast: FastPath | None
 ) -> Iterator[Outcome]:
-    """Pass 2: the body's outcomes, by the fast path where it can read an event group."""
+    """Pass 2: the body's outcomes (`handle` past the header), by the fast path where it
+    can read an event group. It returns its reader's generator rather than being one:
+    one generator less for every outcome to pass through (`read_dtc` holds the file)."""
     shared: _Shared = (_specs(structure), {}, {})
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
-        handle.readline()
-        if fast is None:
-            yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
-        elif context.keep is not None:
-            records = partial(_records, structure=structure, mapper=mapper, context=context, shared=shared)
-            yield from _kept(handle, fast, context, records)
-        else:
-            yield from _regions(handle, fast, structure, mapper, context, shared)
+    if fast is None:
+        return _records(enumerate(handle, start=2), structure, mapper, context, shared)
+    if context.keep is not None:
+        records = partial(_records, structure=structure, mapper=mapper, context=context, shared=shared)
+        return _kept(handle, fast, context, records)
+    return _regions(handle, fast, structure, mapper, context, shared)
 
 
 def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
