@@ -85,6 +85,10 @@ class Context:
     """The key test of `only_keys`; None: every group is read."""
     region: Region = field(default_factory=lambda: [0, False])
     """Where the reader is (`only_keys`): the process's, in `read_dtc`."""
+    counts: list[int] = field(default_factory=lambda: [0, 0])
+    """[events, rejected records] the body's readers have yielded so far, counted by those
+    that make them (`_records`, the fast path's `read`) for the file's report, so that
+    `read_dtc` hands its outcomes on with `yield from` instead of a loop over each one."""
 
     @property
     def event_prefix(self) -> str:
@@ -498,14 +502,11 @@ def read_dtc(
         yield from duplicate_outcomes(path, header, seen)
         return
     context = Context(file=header, path=str(path), test_data=header.is_test_data, keep=_keep, region=_region)
-    events = rejected = 0
     fast_path = fast.get(structure.ref) if fast else None
-    for outcome in _read_body(path, structure, mapper, context, fast_path):
-        if isinstance(outcome, RejectedRecord):
-            rejected += 1
-        else:
-            events += 1
-        yield outcome
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
+        handle.readline()
+        yield from _read_body(handle, structure, mapper, context, fast_path)
+    events, rejected = context.counts
     yield FileReport(
         path=str(path),
         status=FileStatus.TEST_DATA if header.is_test_data else FileStatus.READ,
@@ -557,19 +558,18 @@ _VERDICTS = 1 << 17
 
 
 def _read_body(
-    path: Path, structure: FlowStructure, mapper: Mapper, context: Context, fast: FastPath | None
+    handle: TextIO, structure: FlowStructure, mapper: Mapper, context: Context, fast: FastPath | None
 ) -> Iterator[Outcome]:
-    """Pass 2: the body's outcomes, by the fast path where it can read an event group."""
+    """Pass 2: the body's outcomes (`handle` past the header), by the fast path where it
+    can read an event group. It returns its reader's generator rather than being one:
+    one generator less for every outcome to pass through (`read_dtc` holds the file)."""
     shared: _Shared = (_specs(structure), {}, {})
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
-        handle.readline()
-        if fast is None:
-            yield from _records(enumerate(handle, start=2), structure, mapper, context, shared)
-        elif context.keep is not None:
-            records = partial(_records, structure=structure, mapper=mapper, context=context, shared=shared)
-            yield from _kept(handle, fast, context, records)
-        else:
-            yield from _regions(handle, fast, structure, mapper, context, shared)
+    if fast is None:
+        return _records(enumerate(handle, start=2), structure, mapper, context, shared)
+    if context.keep is not None:
+        records = partial(_records, structure=structure, mapper=mapper, context=context, shared=shared)
+        return _kept(handle, fast, context, records)
+    return _regions(handle, fast, structure, mapper, context, shared)
 
 
 def _regions(  # noqa: PLR0917 - the body's reading state, passed on as it is
@@ -776,8 +776,10 @@ def _records(
     stack: list[Node] = []  # stack[i] is the open record at level i + 1
     poison: _Rejected | None = None  # a rejected record still taking its children
     damaged = False  # the open event group lost a record to a rejection
+    counts = context.counts  # every outcome below is yielded: each is counted as it is made
 
     def rejection(held: _Rejected) -> RejectedRecord:
+        counts[1] += 1
         return RejectedRecord(
             path=str_path,
             line=held.line,
@@ -797,11 +799,13 @@ def _records(
         try:
             if required and not damaged:
                 _check_children(node, required, checked)
-            return mapper(node, stack[:event_index], context)
+            event = mapper(node, stack[:event_index], context)
         except RecordError as exc:
             held = _Rejected(node[LINE], event_level, node[GROUP].code, exc.field, "", exc.reason)
             held.children = _count(node[CHILDREN])
             return rejection(held)
+        counts[0] += 1
+        return event
 
     def abandon(line: int, code: str | None, raw: str, reason: str) -> Iterator[Outcome]:
         """An unreadable record of unknown level: close the open event, hold the record."""
@@ -839,6 +843,7 @@ def _records(
                     stopped = True
                     break  # pass 1 proved it is the one trailer and the last record
                 if not text:
+                    counts[1] += 1
                     yield RejectedRecord(
                         path=str_path,
                         line=line,

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Sequence
-from decimal import Decimal
+from decimal import Context as DecimalContext
 from enum import StrEnum
 from operator import itemgetter
 from typing import Any
@@ -60,6 +60,10 @@ _new_meter = constructor(MeterReadings, positional=True)
 _FLAGS: dict[str, bool | None] = {"": None, "T": True, "F": False}
 # The MPAN check digit by table (`mpan.CHECK_RUNS`): the first 12 digits in four runs of 3.
 _CHECK_DIGITS = tuple(str(total % 10) for total in range(11))  # weighted sum mod 11 -> its digit
+# A reading's value text (at most 10 digits, `_patterns`) to its Decimal: the same value,
+# digits and exponent as `Decimal(text)` (exact at this precision, so no rounding and no
+# flag), without `Decimal`'s argument parsing and look-up of the thread's context.
+_VALUE_OF = DecimalContext(prec=28).create_decimal
 
 
 def _codes(codes: type[StrEnum] | None) -> str:
@@ -205,7 +209,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
     statuses = _members(structure, "BSC validation status")
     reading_types = _members(structure, "reading type")
     templates = _Templates(structure)
-    decimal = Decimal
+    decimal = _VALUE_OF
     new_reading = _new_reading
     new_meter = _new_meter
     first, second, third, fourth = CHECK_RUNS
@@ -233,6 +237,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         if files[0] is not context:
             files[:] = context, for_file(context)
         build: EventBuilder = files[1]
+        counts = context.counts
         done = 0  # groups whose events were yielded
         mpan_open = status_open = ""  # the open group's MPAN ("" before the first) and status
         meter_open = kind_open = ""  # the open meter's id and reading type
@@ -241,10 +246,19 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
         meter_rows = 0  # rows that open a meter: each one line more
         meters: tuple[MeterReadings, ...] = empty
         registers: list[RegisterReading] = []
+        # The last row's tail and its templates: tails repeat row after row, and a text
+        # compared with the last one costs less than its hash (a new text each row) and
+        # look-up. Held for this run only, so at most the run's keys are added to it
+        # after `templates` drops it (`_Templates.make_room`).
+        tail_open = found[0][6]
+        by_key = templates[tail_open]
         try:
             for mpan, status, meter_id, kind, key, value, tail in found:
+                if tail != tail_open:
+                    tail_open = tail
+                    by_key = templates[tail]
                 if not meter_id:
-                    registers.append(new_reading(templates[tail][key], decimal(value)))
+                    registers.append(new_reading(by_key[key], decimal(value)))
                     continue
                 if meter_open:
                     meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
@@ -263,6 +277,7 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                     if mpan not in checked:
                         runs = first[mpan[:3]] + second[mpan[3:6]] + third[mpan[6:9]] + fourth[mpan[9:12]]
                         if check_digits[runs % 11] != mpan[12]:
+                            counts[0] += done
                             return missed(done)  # the generic reader says which digit it should be
                         if len(checked) >= _CHECKED:
                             checked.clear()
@@ -273,11 +288,13 @@ def fast_path(structure: FlowStructure, event_type: type[DtcEvent]) -> FastPath:
                 meter_open, kind_open = meter_id, kind
                 meter_rows += 1
                 covered += 1
-                registers = [new_reading(templates[tail][key], decimal(value))]
+                registers = [new_reading(by_key[key], decimal(value))]
         except ValueError:
+            counts[0] += done
             return missed(done)  # the generic reader says why
         meters += (new_meter(meter_open, reading_types[kind_open], tuple(registers), empty),)
         yield build(line_open, mpan_open, statuses[status_open], meters, empty)
+        counts[0] += done + 1  # the file's events (`Context.counts`)
         # The run's lines, from its rows (every line is in one): a reading line each, its
         # validation result's, its meter's and its group's when it opens them (`done + 1`
         # groups), and the trailer's after the rows: the caller need not count them again.

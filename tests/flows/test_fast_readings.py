@@ -8,6 +8,7 @@ generic reader), and on randomly mutated files.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,9 @@ from test_reader_fuzz import TOPS, mutate, mutation, recount
 
 from flows.catalogue import CATALOGUE
 from flows.dtc import Context, Outcome, parse_header, read_dtc
-from flows.fast_readings import _TEMPLATES, FAST_PATHS, _Templates
+from flows.fast_readings import _TEMPLATES, _VALUE_OF, FAST_PATHS, _Templates
 from flows.reader import MAPPERS
-from flows.rejections import RejectedRecord
+from flows.rejections import FileReport, FileStatus, RejectedRecord
 from processors.vocabulary.events import DomainEvent, MeterReadingsReceived
 from processors.vocabulary.mpan import check_digit
 
@@ -92,6 +93,48 @@ def test_groups_the_fast_path_cannot_read_amid_runs_read_the_same(tmp_path: Path
     fast, generic = both(path)
     assert fast == generic
     assert sum(isinstance(outcome, RejectedRecord) for outcome in fast) == len(range(40, len(lines) - 2, 997))
+
+
+def _counted(outcomes: list[Outcome]) -> tuple[int, int]:
+    """(events, rejected records) among a file's outcomes, counted one by one."""
+    body = outcomes[:-1]
+    rejected = sum(isinstance(outcome, RejectedRecord) for outcome in body)
+    return len(body) - rejected, rejected
+
+
+@pytest.mark.parametrize("name", DTC_FIXTURES)
+def test_each_fixtures_report_counts_the_outcomes_it_follows(name: str) -> None:
+    """The readers count what they yield (`Context.counts`), not `read_dtc`: the report's
+    counts are still those of the outcomes before it, with the fast path and without."""
+    for outcomes in both(FIXTURES / name):
+        report = outcomes[-1]
+        assert isinstance(report, FileReport)
+        if report.status in {FileStatus.READ, FileStatus.TEST_DATA}:
+            assert (report.events, report.rejected) == _counted(outcomes)
+
+
+def test_a_files_report_counts_fast_generic_and_rejected_outcomes(tmp_path: Path) -> None:
+    """Runs read whole, runs that stop part-way (a check digit, a time that does not
+    exist), groups read record by record, rejected records and an empty line: the report
+    counts each outcome once, by whichever reader made it."""
+    path = generated(tmp_path / "mixed.d0010", 3_000)
+    lines = path.read_text().split("\n")
+    # Group g's MPAN record is line 1 + 6g: one spoilt group amid each buffer's ~500.
+    check = lines[1 + 6 * 250]
+    lines[1 + 6 * 250] = check[:16] + str((int(check[16]) + 1) % 10) + check[17:]  # stops a run
+    lines[3 + 6 * 750] = lines[3 + 6 * 750].replace("20240229000000", "20240331013000")  # stops a run
+    lines[2 + 6 * 1250] = lines[2 + 6 * 1250].replace("|R|", "|B|")  # the run is not read
+    check = lines[1 + 6 * 1750]
+    lines[1 + 6 * 1750] = check[:16] + str((int(check[16]) + 1) % 10) + check[17:]
+    lines.insert(6 * 2250, "")  # an empty line: a rejection of its own, not counted by the trailer
+    path.write_text("\n".join(lines))
+    fast, generic = both(path)
+    assert fast == generic
+    events, rejected = _counted(fast)
+    assert (events, rejected) == (2_998, 5)  # the two check digits take their groups
+    report = fast[-1]
+    assert isinstance(report, FileReport)
+    assert (report.events, report.rejected) == (events, rejected)
 
 
 def test_a_group_longer_than_the_buffer_limit_reads_the_same(tmp_path: Path) -> None:
@@ -292,3 +335,14 @@ def test_a_run_returns_its_line_ends_trailer_included() -> None:
     events, got = fast_result(text + trailer)
     assert len(events) == 3 and got == text.count("\n") + 1
     assert fast_result(text + "ZPT|F000000001|12||3|20240301120500|") == (events, text.count("\n"))
+
+
+@given(st.from_regex(r"[0-9]{1,9}(\.[0-9])?", fullmatch=True))
+@settings(max_examples=400)
+def test_a_value_text_reads_to_the_decimal_of_its_text(text: str) -> None:
+    """The fast path's values (`_VALUE_OF`, the pattern's at most ten digits) are the
+    Decimals the generic reader makes: same digits, exponent and sign."""
+    value = _VALUE_OF(text)
+    assert type(value) is Decimal
+    assert value.as_tuple() == Decimal(text).as_tuple()
+    assert _VALUE_OF("999999999.9").as_tuple() == Decimal("999999999.9").as_tuple()
