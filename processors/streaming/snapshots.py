@@ -179,16 +179,53 @@ async def write_snapshot(
     return int(json.loads(last).get("count", 0))
 
 
+@dataclass(slots=True)
+class _Run:
+    """A run as read: its states' records still packed, unpacked only if it is the one used."""
+
+    epoch: str
+    offset: int
+    fingerprint: str | None
+    states: list[bytes | tuple[str, bytes]]
+    """Its STATES records, or the (key, value) of a run of one record per state."""
+    index: list[bytes]
+    count: int = -1
+    """The count its END names (-1 until the END is read)."""
+    index_bytes: int | None = None
+
+    def snapshot(self, partition: int) -> Snapshot | None:
+        """The run as a snapshot; None when its states are not the `count` its END names or
+        a packed record is broken."""
+        states: list[tuple[str, bytes]] = []
+        try:
+            for item in self.states:
+                if isinstance(item, tuple):
+                    states.append(item)
+                else:
+                    states += unpacked(item)
+        except ValueError:
+            return None
+        if len(states) != self.count:
+            return None
+        index = None if self.index_bytes is None else b"".join(self.index)
+        if index is not None and len(index) != self.index_bytes:
+            index = None  # pieces missing: the states are still whole
+        return Snapshot(partition, self.offset, states, self.fingerprint, index)
+
+
 async def latest_snapshots(
     reader: AIOKafkaConsumer, topic: str, not_after: dict[int, int]
 ) -> dict[int, Snapshot]:
     """Per partition of `not_after`, the latest complete snapshot whose offset is at most
-    `not_after[p]` (the committed offset), if any."""
+    `not_after[p]` (the committed offset), if any.
+
+    Only the runs that may be used are unpacked: the latest complete one, and the one
+    before it should that one prove broken (a run with a broken packed record, or not the
+    count of states its END names; a third broken one back is not looked for: the partition
+    is then folded from the beginning). The runs a later one replaces are dropped packed."""
     tps = [TopicPartition(topic, p) for p in not_after]
-    runs: dict[int, tuple[str, int, str | None, list[tuple[str, bytes]], list[bytes]] | None] = dict.fromkeys(
-        not_after
-    )
-    best: dict[int, Snapshot] = {}
+    runs: dict[int, _Run | None] = dict.fromkeys(not_after)
+    complete: dict[int, list[_Run]] = {p: [] for p in not_after}
     async for records in read_partitions(reader, tps):
         for record in records:
             p = record.partition
@@ -199,7 +236,7 @@ async def latest_snapshots(
                 offset = int(head["offset"])
                 # a run past the committed offset cannot be used: skip its states unread
                 runs[p] = (
-                    (head["epoch"], offset, None if found is None else str(found), [], [])
+                    _Run(head["epoch"], offset, None if found is None else str(found), [], [])
                     if offset <= not_after[p]
                     else None
                 )
@@ -207,27 +244,32 @@ async def latest_snapshots(
                 tail = json.loads(value)
                 run = runs[p]
                 runs[p] = None
-                if run is None or run[0] != tail["epoch"] or len(run[3]) != int(tail["count"]):
+                if run is None or run.epoch != tail["epoch"]:
                     continue
-                index = b"".join(run[4]) if "index" in tail else None
-                if index is not None and len(index) != tail["index"]:
-                    index = None  # pieces missing: the states are still whole
-                best[p] = Snapshot(p, run[1], run[3], run[2], index)
+                run.count = int(tail["count"])
+                run.index_bytes = tail.get("index")
+                kept = complete[p]
+                kept.append(run)
+                del kept[:-2]
             elif key == INDEX:
                 run = runs[p]
                 if run is not None and value is not None:
-                    run[4].append(value)
+                    run.index.append(value)
             elif key == STATES:
                 run = runs[p]
                 if run is not None and value is not None:
-                    try:
-                        run[3].extend(unpacked(value))
-                    except ValueError:  # a broken run: not used
-                        runs[p] = None
+                    run.states.append(value)
             elif key is not None and value is not None:
                 run = runs[p]
                 if run is not None:
-                    run[3].append((key.decode(), value))
+                    run.states.append((key.decode(), value))
+    best: dict[int, Snapshot] = {}
+    for p, kept in complete.items():
+        for run in reversed(kept):
+            snapshot = run.snapshot(p)
+            if snapshot is not None:
+                best[p] = snapshot
+                break
     return best
 
 
