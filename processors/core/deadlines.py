@@ -105,6 +105,11 @@ class WakeUpIndex:
                 seen |= keys
         return sorted(seen)
 
+    def entries(self) -> list[tuple[str, int, date]]:
+        """Every (key, machine index, wake day) held, as `set` took them: what a snapshot
+        carries so that a restart sets them again without deriving them (D75)."""
+        return [(key, index, day) for key, days in self._days.items() for index, day in days.items()]
+
     def first_day(self) -> date | None:
         return min(self._by_day) if self._by_day else None
 

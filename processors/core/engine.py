@@ -22,6 +22,7 @@ which deadlines its state has. What the engine guarantees for all of them (docs/
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -197,6 +198,25 @@ def _next_due(found: _Earliest, upto: date) -> tuple[date, str, int] | None:
             if due is None or candidate < due:
                 due = candidate
     return due
+
+
+DERIVED_INDEX_VERSION = 1
+"""Of the rules a snapshot's carried index was derived by (`Engine.derived_index`): raise it
+with any change to a machine's `deadlines`, to what a state holds for an open day, or to
+which machines are side ones, so that snapshots written before are indexed again (D75)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedIndex:
+    """An engine's wake-ups, open days' holds and side keys, as a snapshot carries them."""
+
+    rules: str
+    """`Engine._index_rules` of the engine that held it."""
+    wake: list[tuple[str, int, date]]
+    """(subject, machine index, wake day)."""
+    held: list[tuple[date, str, str, int]]
+    """(open day, subject prefix, key, bits of the machines holding an input of it)."""
+    side: list[str]
 
 
 def _wake_day(first: tuple[date, str] | None, open_day: date) -> date | None:
@@ -488,6 +508,49 @@ class Engine:
             if state.pending:
                 for inp in state.pending:
                     self._hold(inp.day, subject_prefix, key, index)
+
+    def derived_index(self) -> DerivedIndex:
+        """The indexes `rebuild_deadlines` derives from the states, as this engine holds them
+        now (it keeps them equal to the derived ones at every point of a fold): a snapshot
+        carries them, so a restart sets them instead of reading every state's deadlines (D75)."""
+        return DerivedIndex(
+            rules=self._index_rules(),
+            wake=self._wake.entries(),
+            held=[
+                (day, prefix, key, bits)
+                for day, held in self._pending_days.items()
+                for prefix, keys in held.items()
+                for key, bits in keys.items()
+            ],
+            side=list(self._side_keys),
+        )
+
+    def _index_rules(self) -> str:
+        """What a derived index depends on besides the states: the machines (in order, as
+        the index numbers them), the policy, and the rules' version."""
+        names = ",".join(machine.name for machine in self.machines)
+        text = f"{DERIVED_INDEX_VERSION};{names};{self.policy!r}"
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def load_index(self, index: DerivedIndex) -> bool:
+        """Set the indexes from `index` in place of `rebuild_deadlines` (the states are in the
+        store already); False, with nothing set, when it was derived under other machines,
+        another policy or other rules: then only `rebuild_deadlines` gives them."""
+        if index.rules != self._index_rules():
+            return False
+        self._wake.clear()
+        self._pending_days.clear()
+        self._side_keys.clear()
+        meta = self.store.get(META_KEY)
+        self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
+        wake = self._wake.set
+        for key, machine, day in index.wake:
+            wake(key, machine, day)
+        pending = self._pending_days
+        for day, prefix, key, bits in index.held:
+            pending.setdefault(day, {}).setdefault(prefix, {})[key] = bits
+        self._side_keys.update(index.side)
+        return True
 
     def deadlines_between(self, first: date, last: date) -> list[Deadline]:
         """Pending deadlines due in [first, last], for the dashboard."""

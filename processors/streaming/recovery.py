@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from processors.codecs.state_codec import StateDecodeError
 from processors.collector import gc_paused
 from processors.core.policy import Policy
+from processors.core.store import DictStateStore
 from processors.streaming.kafka import (
     LogWentBackwards,
     ReadStalled,
@@ -36,6 +37,7 @@ from processors.streaming.lockstep import LockStep
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.snapshots import (
     Snapshot,
+    decoded_index,
     encoded_snapshot_records,
     latest_snapshots,
     load_states,
@@ -221,11 +223,14 @@ class Recovery:
         if snapshot is not None:
             try:
                 if store is None:
-                    processor = PartitionProcessor(partition, self.policy, topics=self.topics)
+                    states = DictStateStore()
+                    processor = PartitionProcessor(partition, self.policy, topics=self.topics, store=states)
                     with gc_paused():
-                        for key, state in load_states(snapshot):
-                            processor.store.put(key, state)
-                        processor.engine.rebuild_deadlines()
+                        states.load(load_states(snapshot))
+                        # the index the run carries, else the one its states give (D75)
+                        index = None if snapshot.index is None else decoded_index(snapshot.index)
+                        if index is None or not processor.engine.load_index(index):
+                            processor.engine.rebuild_deadlines()
                 else:
                     store.clear()
                     store.load_encoded(snapshot.states)
@@ -281,10 +286,11 @@ class SnapshotWriter:
             if fingerprint is None:
                 log.info("snapshot not written: its log record is not known yet", partition=partition)
                 continue
+            index = processor.engine.derived_index()
             records = (
-                snapshot_records(done, fingerprint, processor.store.items())
+                snapshot_records(done, fingerprint, processor.store.items(), index)
                 if store is None
-                else encoded_snapshot_records(done, fingerprint, store.encoded_items())
+                else encoded_snapshot_records(done, fingerprint, store.encoded_items(), index)
             )
             keys = await write_snapshot(producer, self.topics.snapshots, partition, records)
             self._written[partition] = done
