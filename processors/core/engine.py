@@ -22,10 +22,12 @@ which deadlines its state has. What the engine guarantees for all of them (docs/
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from processors.core.conflicts import conflicts, input_digest, report_conflict
@@ -200,10 +202,25 @@ def _next_due(found: _Earliest, upto: date) -> tuple[date, str, int] | None:
     return due
 
 
-DERIVED_INDEX_VERSION = 1
-"""Of the rules a snapshot's carried index was derived by (`Engine.derived_index`): raise it
-with any change to a machine's `deadlines`, to what a state holds for an open day, or to
-which machines are side ones, so that snapshots written before are indexed again (D75)."""
+def source_digest(root: Path) -> str:
+    """A digest of every Python source file under `root`, their paths included."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def rules_code_digest() -> str:
+    """The `processors` package's `source_digest`: a snapshot's carried index is trusted only
+    by the code that derived it, so any change to a machine's deadlines, to what a state
+    holds for an open day or to which machines are side ones (or to anything else in the
+    package) makes the next restart derive the index from the states again, with no version
+    number to remember to raise (D76)."""
+    return source_digest(Path(__file__).resolve().parent.parent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,9 +544,9 @@ class Engine:
 
     def _index_rules(self) -> str:
         """What a derived index depends on besides the states: the machines (in order, as
-        the index numbers them), the policy, and the rules' version."""
+        the index numbers them), the policy, and the code that derived it."""
         names = ",".join(machine.name for machine in self.machines)
-        text = f"{DERIVED_INDEX_VERSION};{names};{self.policy!r}"
+        text = f"{rules_code_digest()};{names};{self.policy!r}"
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
     def load_index(self, index: DerivedIndex) -> bool:

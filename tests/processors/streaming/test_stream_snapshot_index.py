@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from processors.core import engine as engine_module
 from processors.core.engine import Engine
 from processors.core.policy import DEFAULT_POLICY, Policy
 from processors.streaming import snapshots
@@ -174,3 +175,41 @@ def test_a_large_index_is_cut_into_pieces_of_a_pack() -> None:
     assert len(pieces) > 3 and all(len(piece) <= PACK_BYTES for piece in pieces)
     assert json.loads(records[-1][1])["index"] == len(b"".join(pieces))
     assert decoded_index(b"".join(pieces)) == large
+
+
+async def test_an_index_derived_by_other_code_is_derived_again_from_the_states(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upgrade (any edit of the `processors` package) must not trust wake days an older
+    deadline rule derived: the restarted engine derives its own from the states."""
+    folding = folded_to(400)
+    found = await read_back(monkeypatch, written(folding))
+    assert all(found[p].index is not None for p in found)
+    monkeypatch.setattr(engine_module, "rules_code_digest", lambda: "edited")
+    loaded: list[bool] = []
+    real_load = Engine.load_index
+
+    def spy(self: Engine, derived: Any) -> bool:
+        loaded.append(real_load(self, derived))
+        return loaded[-1]
+
+    monkeypatch.setattr(Engine, "load_index", spy)
+    again = restarted(found)
+    assert loaded and not any(loaded)
+    for p, processor in again.processors.items():
+        assert index(processor.engine) == index(folding.processors[p].engine)
+
+
+def test_the_code_digest_changes_with_any_source_file_and_only_with_one(tmp_path: Path) -> None:
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "rules.py").write_text("DAYS = 42\n")
+    (tmp_path / "notes.txt").write_text("not code")
+    first = engine_module.source_digest(tmp_path)
+    (tmp_path / "notes.txt").write_text("still not code")
+    assert engine_module.source_digest(tmp_path) == first
+    (tmp_path / "core" / "rules.py").write_text("DAYS = 35\n")
+    assert engine_module.source_digest(tmp_path) != first
+    (tmp_path / "core" / "rules.py").write_text("DAYS = 42\n")
+    assert engine_module.source_digest(tmp_path) == first
+    (tmp_path / "core" / "rules.py").rename(tmp_path / "core" / "other.py")
+    assert engine_module.source_digest(tmp_path) != first
