@@ -602,33 +602,40 @@ class _Generator:
         """An array: empty (one 0 byte) or a single item (one block of one, then the 0 that
         ends the blocks: a D0010's meter and its register) read without the block loop, its
         list or its tuple's copy; anything else, or a single item followed by more blocks,
-        by the loop over the blocks."""
+        by the loop over the blocks. The item's lines are generated once and written in
+        each branch with the same local names: the branches exclude each other, and fresh
+        names per copy would double the decoder's locals, which every call clears."""
         found, count, each = src.fresh("l"), src.fresh("c"), src.fresh("x")
         src.add(indent, "if data[pos] == 0:")  # the usual empty array
         src.add(indent + 1, "pos += 1")
         src.add(indent + 1, f"{var} = ()")
         src.add(indent, "elif data[pos] == 2:")  # one block of one item (count 1, zigzag 2)
         src.add(indent + 1, "pos += 1")
+        mark = len(src.lines)
         self.arrays += 1
-        self._decode(src, item, items, var=each, indent=indent + 1, where=f"{where}[]")
+        self._decode(src, item, items, var=each, indent=0, where=f"{where}[]")
+        self.arrays -= 1
+        body = src.lines[mark:]
+        del src.lines[mark:]
+        for line in body:
+            src.add(indent + 1, line)
         src.add(indent + 1, "if data[pos] == 0:")
         src.add(indent + 2, "pos += 1")
         src.add(indent + 2, f"{var} = ({each},)")
         src.add(indent + 1, "else:")
         src.add(indent + 2, f"{found} = [{each}]")
-        self._decode_blocks(src, item, items, found, count, each, indent + 2, where)
+        self._decode_blocks(src, body, found, count, each, indent + 2)
         src.add(indent + 2, f"{var} = tuple({found})")
         src.add(indent, "else:")
         src.add(indent + 1, f"{found} = []")
-        self._decode_blocks(src, item, items, found, count, each, indent + 1, where)
+        self._decode_blocks(src, body, found, count, each, indent + 1)
         src.add(indent + 1, f"{var} = tuple({found})")
-        self.arrays -= 1
 
     def _decode_blocks(  # noqa: PLR0917 - the array's parts, named once by its caller
-        self, src: _Source, item: Any, items: Any, found: str, count: str, each: str, indent: int, where: str
+        self, src: _Source, body: list[str], found: str, count: str, each: str, indent: int
     ) -> None:
         """The loop over an array's blocks, up to the 0 count that ends them, appending
-        each item to the list `found`."""
+        each item (read by `body`, the item's lines at indent 0) to the list `found`."""
         src.add(indent, "while True:")
         self._read_long(src, count, indent + 1)
         src.add(indent + 1, f"if not {count}:")
@@ -637,7 +644,8 @@ class _Generator:
         src.add(indent + 2, f"{count} = -{count}")
         self._read_long(src, "n_", indent + 2)
         src.add(indent + 1, f"for _ in range({count}):")
-        self._decode(src, item, items, var=each, indent=indent + 2, where=f"{where}[]")
+        for line in body:
+            src.add(indent + 2, line)
         src.add(indent + 2, f"{found}.append({each})")
 
     def _decode_record(self, src: _Source, cls: type, schema: Any, var: str, indent: int) -> None:
