@@ -125,3 +125,13 @@ def test_a_single_item_cut_short_is_refused(cut: int) -> None:
     data = CODEC.encode(Outer(inners=(Inner(name="a", tags=("t",)),), after="end"))
     with pytest.raises((IndexError, EOFError)):
         CODEC.decode(data[: len(data) - 4 - cut], 0)
+
+
+def test_the_item_is_read_with_the_same_names_in_every_branch() -> None:
+    """The item's lines are written in the one-item branch and in the block loop with the
+    same local names: a copy with names of its own would grow the decoder's frame, which
+    every call clears, with each level of nested arrays."""
+    names = CODEC.decode.__code__.co_varnames
+    assert [n for n in names if n.startswith("name")] == ["name6"]
+    assert [n for n in names if n.startswith("tags")] == ["tags7"]
+    assert len(names) == 17
