@@ -599,25 +599,54 @@ class _Generator:
     def _decode_array(
         self, src: _Source, item: Any, items: Any, *, var: str, indent: int, where: str
     ) -> None:
+        """An array: empty (one 0 byte) or a single item (one block of one, then the 0 that
+        ends the blocks: a D0010's meter and its register) read without the block loop, its
+        list or its tuple's copy; anything else, or a single item followed by more blocks,
+        by the loop over the blocks. The item's lines are generated once and written in
+        each branch with the same local names: the branches exclude each other, and fresh
+        names per copy would double the decoder's locals, which every call clears."""
         found, count, each = src.fresh("l"), src.fresh("c"), src.fresh("x")
         src.add(indent, "if data[pos] == 0:")  # the usual empty array
         src.add(indent + 1, "pos += 1")
         src.add(indent + 1, f"{var} = ()")
+        src.add(indent, "elif data[pos] == 2:")  # one block of one item (count 1, zigzag 2)
+        src.add(indent + 1, "pos += 1")
+        mark = len(src.lines)
+        self.arrays += 1
+        self._decode(src, item, items, var=each, indent=0, where=f"{where}[]")
+        self.arrays -= 1
+        body = src.lines[mark:]
+        del src.lines[mark:]
+        for line in body:
+            src.add(indent + 1, line)
+        src.add(indent + 1, "if data[pos] == 0:")
+        src.add(indent + 2, "pos += 1")
+        src.add(indent + 2, f"{var} = ({each},)")
+        src.add(indent + 1, "else:")
+        src.add(indent + 2, f"{found} = [{each}]")
+        self._decode_blocks(src, body, found, count, each, indent + 2)
+        src.add(indent + 2, f"{var} = tuple({found})")
         src.add(indent, "else:")
         src.add(indent + 1, f"{found} = []")
-        src.add(indent + 1, "while True:")
-        self._read_long(src, count, indent + 2)
-        src.add(indent + 2, f"if not {count}:")
-        src.add(indent + 3, "break")
-        src.add(indent + 2, f"if {count} < 0:")  # a block with its size in bytes
-        src.add(indent + 3, f"{count} = -{count}")
-        self._read_long(src, "n_", indent + 3)
-        src.add(indent + 2, f"for _ in range({count}):")
-        self.arrays += 1
-        self._decode(src, item, items, var=each, indent=indent + 3, where=f"{where}[]")
-        self.arrays -= 1
-        src.add(indent + 3, f"{found}.append({each})")
+        self._decode_blocks(src, body, found, count, each, indent + 1)
         src.add(indent + 1, f"{var} = tuple({found})")
+
+    def _decode_blocks(  # noqa: PLR0917 - the array's parts, named once by its caller
+        self, src: _Source, body: list[str], found: str, count: str, each: str, indent: int
+    ) -> None:
+        """The loop over an array's blocks, up to the 0 count that ends them, appending
+        each item (read by `body`, the item's lines at indent 0) to the list `found`."""
+        src.add(indent, "while True:")
+        self._read_long(src, count, indent + 1)
+        src.add(indent + 1, f"if not {count}:")
+        src.add(indent + 2, "break")
+        src.add(indent + 1, f"if {count} < 0:")  # a block with its size in bytes
+        src.add(indent + 2, f"{count} = -{count}")
+        self._read_long(src, "n_", indent + 2)
+        src.add(indent + 1, f"for _ in range({count}):")
+        for line in body:
+            src.add(indent + 2, line)
+        src.add(indent + 2, f"{found}.append({each})")
 
     def _decode_record(self, src: _Source, cls: type, schema: Any, var: str, indent: int) -> None:
         memo = var != "obj" and not self.arrays and _shared_when_repeated(cls, schema, self.named)

@@ -121,7 +121,9 @@ class PartitionProcessor:
     def handle(
         self, event: DomainEvent, offset: int, value: bytes | None, out: Outgoing
     ) -> list[DomainEvent]:
-        """Fold one event; append its commands and anomalies to `out`; return its follow-ups."""
+        """Fold one event; append its commands and anomalies to `out`; return its follow-ups
+        (the outcome's own list, not a copy: every caller only reads it, and the routine
+        event's shared empty outcome is never added to)."""
         try:
             outcome = self.engine.handle(event)
         except Exception as exc:
@@ -136,7 +138,7 @@ class PartitionProcessor:
         elif event.DERIVED:
             out.derived += 1
         if out.mute:
-            return list(outcome.follow_ups)
+            return outcome.follow_ups
         if out.keep:
             out.handled.append((self.partition, event, outcome))
         if outcome.commands:
@@ -162,4 +164,4 @@ class PartitionProcessor:
                     **event_log_fields(event, anomaly.subject),
                 )
             out.anomalies += len(outcome.anomalies)
-        return list(outcome.follow_ups)
+        return outcome.follow_ups
