@@ -25,7 +25,8 @@ import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress, repeat
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, Final, NamedTuple, Protocol, TextIO
 
@@ -71,6 +72,7 @@ def only_keys(keep: KeyTest | None) -> Region:
     global _keep  # noqa: PLW0603 - one setting per process, read as each file opens
     _keep = keep
     _verdicts.clear()
+    _verdicts.keep = keep
     return _region
 
 
@@ -553,8 +555,31 @@ _REGION_LIMIT = 16 * _TEXT_CHUNK
 _MISSES = 8
 _MPAN_DIGITS = 13  # an event group's key on its raw first record (`only_keys`)
 _KEPT, _REFUSED, _KEYLESS = 0, 1, 2  # a region's first record, by `only_keys`' key test
-_verdicts: dict[str, int] = {}  # raw start of a region -> its verdict, in this process
 _VERDICTS = 1 << 17
+
+
+class _Verdicts(dict[str, int]):
+    """A region's verdict by the text after its code's `|` (MPAN and `|`, when it has
+    them), worked out once per key (`keep`: `only_keys`' test) and looked up from C in
+    `_kept`'s maps; cleared at `_VERDICTS` entries so that memory stays bounded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keep: KeyTest | None = None
+
+    def __missing__(self, tail: str) -> int:
+        key = tail[:_MPAN_DIGITS]
+        keep = self.keep
+        assert keep is not None
+        is_key = len(tail) == _MPAN_DIGITS + 1 and tail[-1] == "|" and key.isdigit()
+        verdict = (_KEPT if keep(key) else _REFUSED) if is_key else _KEYLESS
+        if len(self) >= _VERDICTS:
+            self.clear()
+        self[tail] = verdict
+        return verdict
+
+
+_verdicts = _Verdicts()  # in this process, for `only_keys`' current test
 
 
 def _read_body(
@@ -659,24 +684,28 @@ def _kept(handle: TextIO, fast: FastPath, context: Context, records: _ReadRecord
     those of refused keys passed over on their raw first record, those without a key on it
     read record by record (every process reads them). A buffer that is not all ASCII, or a
     region too long: the rest record by record, by every process, as `_regions` does.
-    `records`: `_records` of the file's structure, mapper, context and shared state."""
+    `records`: `_records` of the file's structure, mapper, context and shared state.
+
+    Every process walks every region of the file, so the walk is C-level maps over the
+    buffer's pieces (`str.split` at the regions' first records: the same cuts as `find`
+    from each region's start), a Python step only for the regions without a key."""
     code, read = fast
     mark, head = f"\n{code}|", f"{code}|"
-    width = len(head) + _MPAN_DIGITS + 1  # the code, the MPAN and its `|`
+    skip = len(head)
     keep, region = context.keep, context.region
     assert keep is not None
     verdicts = _verdicts
+    assert verdicts.keep is keep
+    first_chars = itemgetter(slice(0, _MPAN_DIGITS + 1))  # a piece's MPAN and `|`: its region's key
+    newlines = repeat("\n")
 
-    def run(text: str, kept: list[tuple[int, int, int]]) -> Iterator[Outcome]:
-        """Kept regions (start, end, first line) of `text`, strung together, by the fast
-        path as one run with their lines (its events each say their region: -1 in
-        `region`); from a region it cannot read, that one alone, record by record when it
-        still cannot, then the rest as a run again."""
-        joined = "".join([text[start:end] for start, end, _ in kept])
-        bounds = list(accumulate((end - start for start, end, _ in kept), initial=0))
-        lines = [line for _, _, line in kept]
+    def run(joined: str, bounds: list[int], lines: list[int]) -> Iterator[Outcome]:
+        """Kept regions strung together in `joined` (region i from bounds[i] to bounds[i +
+        1], its first line lines[i]), by the fast path as one run with their lines (its
+        events each say their region: -1 in `region`); from a region it cannot read, that
+        one alone, record by record when it still cannot, then the rest as a run again."""
         first = 0
-        while first < len(kept):
+        while first < len(lines):
             region[:] = -1, True
             got = yield from read(joined, bounds[first], len(joined), lines[first], context, lines[first:])
             if got >= 0:
@@ -687,6 +716,20 @@ def _kept(handle: TextIO, fast: FastPath, context: Context, records: _ReadRecord
             if (yield from read(joined, start, end, line, context, None)) < 0:
                 yield from records(enumerate(_lines(joined[start:end]), start=line))
             first = bad + 1
+
+    def kept_run(pieces: list[str], lines: list[int], verdict: list[int], last: bool) -> Iterator[Outcome]:
+        """The kept regions of `pieces` (each a region after its first `head`, `verdict` its
+        key's; `last`: the final piece is the buffer's last region, with no cut's newline)."""
+        chosen = list(map(_KEPT.__eq__, verdict))
+        mine = list(compress(pieces, chosen))
+        if not mine:
+            return
+        ends_buffer = last and chosen[-1]
+        joined = head + mark.join(mine) + ("" if ends_buffer else "\n")
+        bounds = list(accumulate(map(add, map(len, mine), repeat(skip + 1)), initial=0))
+        if ends_buffer:
+            bounds[-1] -= 1
+        yield from run(joined, bounds, list(compress(lines, chosen)))
 
     text, line, eof = "", 2, False
     while not eof:
@@ -700,37 +743,30 @@ def _kept(handle: TextIO, fast: FastPath, context: Context, records: _ReadRecord
             yield from records(enumerate(chain(_lines(text), handle), start=line))
             return
         cut = len(text) if eof else text.rfind(mark) + 1  # the buffer's whole regions end there
-        pos = counted = 0  # where the region starts; `line` is the line at `counted`
-        kept: list[tuple[int, int, int]] = []  # (start, end, line) of the kept regions in a row
-        while pos < cut:
-            end = text.find(mark, pos, cut) + 1 or cut
-            raw = text[pos : pos + width]
-            verdict = verdicts.get(raw)
-            if verdict is None:
-                key = raw[len(head) : -1]
-                is_key = (
-                    raw.startswith(head) and raw.endswith("|") and key.isdigit() and len(key) == _MPAN_DIGITS
-                )
-                verdict = (_KEPT if keep(key) else _REFUSED) if is_key else _KEYLESS
-                if len(verdicts) >= _VERDICTS:
-                    verdicts.clear()
-                verdicts[raw] = verdict
-            if verdict != _REFUSED:
-                line += text.count("\n", counted, pos)
-                counted = pos
-                if verdict == _KEPT:
-                    kept.append((pos, end, line))
-                else:
-                    if kept:
-                        yield from run(text, kept)
-                        kept = []
-                    region[:] = line, False
-                    if (yield from records(enumerate(_lines(text[pos:end]), start=line))):
-                        return
-            pos = end
-        if kept:
-            yield from run(text, kept)
-        line += text.count("\n", counted, cut)
+        pos = 0
+        if cut and not text.startswith(head):  # the body's start, before its first group
+            pos = text.find(mark, 0, cut) + 1 or cut
+            region[:] = line, False  # a region without a key: every process reads it
+            if (yield from records(enumerate(_lines(text[:pos]), start=line))):
+                return
+            line += text.count("\n", 0, pos)
+        if pos < cut:
+            pieces = text[pos + skip : cut].split(mark)
+            # Region i's first line: each piece's line ends, and the cut's own before the next.
+            lines = list(accumulate(map(add, map(str.count, pieces, newlines), repeat(1)), initial=line))
+            lines.pop()
+            verdict = list(map(verdicts.__getitem__, map(first_chars, pieces)))
+            keyless = [i for i, v in enumerate(verdict) if v == _KEYLESS] if _KEYLESS in verdict else []
+            done = 0
+            for at in keyless:
+                yield from kept_run(pieces[done:at], lines[done:at], verdict[done:at], False)
+                region[:] = lines[at], False
+                end = "" if at == len(pieces) - 1 else "\n"
+                if (yield from records(enumerate(_lines(head + pieces[at] + end), start=lines[at]))):
+                    return
+                done = at + 1
+            yield from kept_run(pieces[done:], lines[done:], verdict[done:], True)
+            line = lines[-1] + pieces[-1].count("\n")
         text = text[cut:]
 
 
