@@ -99,7 +99,7 @@ def test_a_tick_waits_for_the_partitions_that_have_not_reached_it() -> None:
 def test_the_examples_hand_off_across_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the at-once local hand-off of follow-ups, the commands would differ: the
     examples do exercise the case the lock-step exists for."""
-    monkeypatch.setattr(LockStep, "_deliver", lambda self, follow_ups, out: None)
+    monkeypatch.setattr(LockStep, "_deliver", lambda self, follow_ups, out, window: None)
     logs = partitioned_log(4)
     folding = lockstep(4)
     out = Outgoing()
