@@ -30,7 +30,7 @@ from processors.ops.tap import batch_observer
 from processors.settings import DEFAULT_COMMIT_RECORDS
 from processors.streaming import clock
 from processors.streaming.local_state import LocalStates
-from processors.streaming.lockstep import LockStep
+from processors.streaming.lockstep import HANDOFF_WINDOW, LockStep
 from processors.streaming.outage import BrokerStatus
 from processors.streaming.partitioning import choose
 from processors.streaming.processor import Outgoing
@@ -76,11 +76,7 @@ class FoldLoop:
     # decoded records fall below it: the broker's fetches are not held to the byte limits
     # asked for (Tansu sent 1-2 MiB a partition), and decoded they cost 7 times as much (D58)
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
-    # follow-ups handed on (and published) per produce inside one step: a back-fill's day
-    # close hands on one per registration, 100,000 at 100k supply points, whose records
-    # (about 230 B each) were all held until the close's end; now at most a window of
-    # them (about 1 MiB) is alive, and the close's offsets are committed after the last (D75)
-    HANDOFF_WINDOW = 4096
+    HANDOFF_WINDOW = HANDOFF_WINDOW  # records handed on per produce inside a step (D75)
 
     def __init__(
         self,
