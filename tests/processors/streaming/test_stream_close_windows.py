@@ -20,7 +20,7 @@ from processors.streaming.partitioning import partition_for
 from processors.streaming.processor import Outgoing
 from processors.streaming.stats import WorkerStats
 from processors.vocabulary.events import DayClosed
-from tests.processors.streaming.test_stream_lockstep import TOPICS, lockstep, partitioned_log
+from tests.processors.streaming.test_stream_lockstep import TOPICS, fold_steps, lockstep, partitioned_log
 
 DAY = date(2024, 3, 1)
 POINTS = 300
@@ -43,17 +43,9 @@ def registrations() -> dict[int, list[SimpleNamespace]]:
 
 def fold_windowed(logs: dict[int, list[SimpleNamespace]], window: int | None) -> list[Outgoing]:
     """Every step's Outgoing until nothing is due, each step with `window`."""
-    folding = lockstep(len(logs))
-    for p, records in logs.items():
-        folding.feed(p, records)
-    steps: list[Outgoing] = []
-    while True:
-        out = Outgoing()
-        folding.step(lambda p: True, out, window=window)
-        steps.append(out)
-        if not folding.due(lambda p: True):
-            assert not folding.handing
-            return steps
+    steps, folding = fold_steps(logs, window=window)
+    assert not folding.handing
+    return steps
 
 
 def records(steps: list[Outgoing]) -> list[tuple[str, bytes | None, bytes]]:
