@@ -42,7 +42,7 @@ from processors.codecs import serde
 from processors.collector import collect_less_often
 from processors.drivers.event_order import event_time_log
 from processors.drivers.log_setup import configure_logging
-from processors.streaming.lockstep import LockStep
+from processors.streaming.lockstep import HANDOFF_WINDOW, LockStep
 from processors.streaming.partitioning import partition_for
 from processors.streaming.processor import Outgoing, PartitionProcessor
 from processors.streaming.topics import Topics
@@ -69,9 +69,15 @@ def partitioned(points: int, events: int, days: int) -> dict[int, list[SimpleNam
 
 
 def fold(
-    logs: dict[int, list[SimpleNamespace]], chunk: int, budget: int, *, fold_copies: bool = False
+    logs: dict[int, list[SimpleNamespace]],
+    chunk: int,
+    budget: int,
+    *,
+    fold_copies: bool = False,
+    window: int | None = HANDOFF_WINDOW,
 ) -> tuple[int, str, float]:
-    """Fold `logs` as the worker's loop does; (events folded, sha256 of the output, CPU s)."""
+    """Fold `logs` as the worker's loop does; (events folded, sha256 of the output, CPU s).
+    `window`: follow-ups handed on per step inside a day's close, as the loop does (D75)."""
     logs = {p: list(records) for p, records in logs.items()}  # the copies are appended
     lockstep = LockStep(TOPICS, PARTITIONS)
     for p in range(PARTITIONS):
@@ -95,7 +101,7 @@ def fold(
         ended.update(p for p, records in logs.items() if at[p] >= len(records))
         while True:
             out = Outgoing()
-            lockstep.step(caught_up, out, budget=budget)
+            lockstep.step(caught_up, out, budget=budget, window=window)
             local = set() if fold_copies else set(out.local_copies)
             for index, (topic, key, value) in enumerate(out.records):
                 digest.update(topic.encode() + b"\0" + (key or b"") + b"\0" + value)
@@ -107,7 +113,7 @@ def fold(
                     log.append(SimpleNamespace(offset=len(log), value=value, timestamp=1))
                     ended.discard(target)
             events += out.events
-            if len(out.records) < budget or not lockstep.due(caught_up):
+            if not lockstep.handing and (len(out.records) < budget or not lockstep.due(caught_up)):
                 break
         if not fed and not lockstep.due(caught_up):
             break
@@ -115,13 +121,18 @@ def fold(
 
 
 def traced_peak(
-    logs: dict[int, list[SimpleNamespace]], chunk: int, budget: int, *, fold_copies: bool = False
+    logs: dict[int, list[SimpleNamespace]],
+    chunk: int,
+    budget: int,
+    *,
+    fold_copies: bool = False,
+    window: int | None = HANDOFF_WINDOW,
 ) -> int:
     """The peak bytes allocated by one `fold` and not yet freed (tracemalloc, one frame)."""
     gc.collect()
     tracemalloc.start()
     try:
-        fold(logs, chunk, budget, fold_copies=fold_copies)
+        fold(logs, chunk, budget, fold_copies=fold_copies, window=window)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -137,6 +148,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chunk", type=int, default=1_000, help="records per partition per fetch")
     parser.add_argument("--budget", type=int, default=2_000, help="records per commit (commit_records)")
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=HANDOFF_WINDOW,
+        help="follow-ups handed on per step inside a day's close, as the worker (0: no window)",
+    )
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile (text, by cumulative time)")
     parser.add_argument(
         "--fold-copies", action="store_true", help="decode and fold the follow-ups' copies again"
@@ -145,6 +162,7 @@ def main() -> int:
         "--memory", action="store_true", help="trace one more round: the peak of what the fold allocates"
     )
     args = parser.parse_args()
+    window = args.window or None
     collect_less_often()  # as every meterflow process does (D44)
     configure_logging(json=True)  # as `meterflow worker` logs: JSON lines on stderr
     logs = partitioned(args.points, args.events, args.days)
@@ -154,7 +172,9 @@ def main() -> int:
     events = 0
     for _ in range(args.rounds):
         gc.collect()
-        events, digest, seconds = fold(logs, args.chunk, args.budget, fold_copies=args.fold_copies)
+        events, digest, seconds = fold(
+            logs, args.chunk, args.budget, fold_copies=args.fold_copies, window=window
+        )
         digests.add(digest)
         best = min(best, seconds)
     assert len(digests) == 1, f"the rounds gave different outputs: {digests}"
@@ -163,14 +183,14 @@ def main() -> int:
         f"{events / best:,.0f} events per CPU second; output sha256 {digests.pop()}"
     )
     if args.memory:
-        peak = traced_peak(logs, args.chunk, args.budget, fold_copies=args.fold_copies)
+        peak = traced_peak(logs, args.chunk, args.budget, fold_copies=args.fold_copies, window=window)
         print(
             f"traced peak of a fold: {peak / 2**20:.1f} MB = {peak / args.points:,.0f} bytes a supply point"
         )
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        fold(logs, args.chunk, args.budget, fold_copies=args.fold_copies)
+        fold(logs, args.chunk, args.budget, fold_copies=args.fold_copies, window=window)
         profiler.disable()
         with open(args.profile, "w", encoding="utf-8") as handle:
             stats = pstats.Stats(profiler, stream=handle)

@@ -44,7 +44,7 @@ from flows import (
 )
 from flows.limits import MAX_RECORD_BYTES, skip_rest_of_line, too_long
 from flows.rejections import FileReport, RejectedRecord, RejectionScope
-from processors.vocabulary.events import UK, DayClosed, DomainEvent, Source
+from processors.vocabulary.events import UK, DayClosed, DomainEvent, Source, end_of_day
 
 Key = tuple[datetime, int]
 Run = tuple[Key, Iterable[Any]]
@@ -58,11 +58,6 @@ JsonRuns = Callable[[Path, Key, SeenFiles, "EventIds", Head, bool], Iterator[Run
 
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 _OCCURRED_AT = re.compile(rb'"occurred_at"\s*:\s*"([^"]*)"')
-
-
-def end_of_day(day: date) -> datetime:
-    """The instant a UK day closes: the `occurred_at` of its tick."""
-    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=UK)
 
 
 def day_ticks(first: date, last: date) -> Iterator[DayClosed]:

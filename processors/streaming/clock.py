@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from processors.drivers.event_order import end_of_day
-from processors.vocabulary.events import DayClosed, uk_day
+from processors.vocabulary.events import DayClosed, end_of_day, uk_day
 
 
 def last_closed_day(now: datetime | None = None) -> date:

@@ -45,6 +45,11 @@ Refusal = tuple[str | None, str]
 Item = tuple[int, DomainEvent | None, bytes | None, Refusal | None, int | None]
 # the refusal slot of a record that is the copy of a follow-up already handed to its Engine
 HANDED: Refusal = (None, "the copy of a follow-up already folded")
+# follow-ups handed on (and published) per produce inside one step: a back-fill's day
+# close hands on one per registration, 100,000 at 100k supply points, whose records
+# (about 230 B each) were all held until the close's end; in windows at most this many
+# (about 1 MiB) are alive, and the close's offsets are committed after the last (D75)
+HANDOFF_WINDOW = 4096
 
 
 class LockStep:
@@ -65,6 +70,9 @@ class LockStep:
         # per partition, the offsets [start, end) of copies of follow-ups already handed to
         # its Engine, in increasing order (one range per record batch, usually)
         self.copies: dict[int, deque[list[int]]] = {}
+        # follow-ups decided and not yet handed on: a step with a `window` stops once its
+        # Outgoing holds that many records, and the next step hands these on first (D75)
+        self.handing: deque[DomainEvent] = deque()
 
     # -- partitions ---------------------------------------------------------------------
     def add(
@@ -112,7 +120,9 @@ class LockStep:
         return self.held.get(partition, 0)
 
     def due(self, caught_up: Callable[[int], bool]) -> bool:
-        """Whether `step` could fold something now (a budget stopped it short)."""
+        """Whether `step` could fold something now (a budget or a window stopped it short)."""
+        if self.handing:
+            return True
         if any(buffer and type(buffer[0][1]) is not DayClosed for buffer in self.buffers.values()):
             return True
         if not any(self.ticks.values()):
@@ -188,7 +198,14 @@ class LockStep:
         return queued
 
     # -- folding ------------------------------------------------------------------------
-    def step(self, caught_up: Callable[[int], bool], out: Outgoing, *, budget: int | None = None) -> bool:
+    def step(
+        self,
+        caught_up: Callable[[int], bool],
+        out: Outgoing,
+        *,
+        budget: int | None = None,
+        window: int | None = None,
+    ) -> bool:
         """Fold everything the lock-step rules allow now; True if anything was folded.
 
         `caught_up(p)` says that partition p has nothing more to read at the moment: a
@@ -196,18 +213,32 @@ class LockStep:
         With `budget`, stop at the first day tick once `out` holds that many records, so
         what one commit covers stays bounded (the closing days of a back-fill would
         otherwise fold as one batch); `due` then says more can be folded at once.
+        With `window`, stop handing follow-ups on once `out` holds that many records, even
+        inside a day's close: the rest wait in `handing`, the next step hands them on
+        before it folds anything else (so the order is a single step's), and `handing`
+        stays non-empty until then, so that the caller can produce each window and commit
+        the offsets only after the last (a back-fill's close hands on 100,000, D75).
         The step's log lines (one per command) are written together at its end.
         """
         with lines_held():
-            return self._step(caught_up, out, budget)
+            return self._step(caught_up, out, budget, window)
 
-    def _step(self, caught_up: Callable[[int], bool], out: Outgoing, budget: int | None) -> bool:
+    def _step(
+        self, caught_up: Callable[[int], bool], out: Outgoing, budget: int | None, window: int | None
+    ) -> bool:
         progressed = False
+        if self.handing:
+            self._hand_on(out, window)
+            if self.handing:
+                return True
+            progressed = True
         while True:
             if budget is not None and len(out.records) >= budget:
                 return progressed
             for partition in self.processors:
-                progressed = self._drain_events(partition, out) or progressed
+                progressed = self._drain_events(partition, out, window) or progressed
+                if self.handing:
+                    return True
             waiting = {p: t[0] for p, t in self.ticks.items() if t}
             if not waiting:
                 return progressed
@@ -218,10 +249,12 @@ class LockStep:
             for partition, tick_day in waiting.items():
                 if tick_day == day:
                     follow_ups.extend(self._fold_tick(partition, out))
-            self._deliver(follow_ups, out)
+            self._deliver(follow_ups, out, window)
             progressed = True
+            if self.handing:
+                return True
 
-    def _drain_events(self, partition: int, out: Outgoing) -> bool:
+    def _drain_events(self, partition: int, out: Outgoing, window: int | None) -> bool:
         buffer = self.buffers[partition]
         if not buffer:
             return False
@@ -253,7 +286,7 @@ class LockStep:
         self.held[partition] -= freed
         self.done[partition] = last[0] + 1
         self.tail[partition] = (last[0], last[2], last[4])
-        self._deliver(follow_ups, out)
+        self._deliver(follow_ups, out, window)
         return True
 
     def _fold_tick(self, partition: int, out: Outgoing) -> list[DomainEvent]:
@@ -266,16 +299,24 @@ class LockStep:
         self.tail[partition] = (offset, value, timestamp)
         return self.processors[partition].handle(event, offset, value, out)
 
-    def _deliver(self, follow_ups: list[DomainEvent], out: Outgoing) -> None:
+    def _deliver(self, follow_ups: list[DomainEvent], out: Outgoing, window: int | None) -> None:
         """Hand follow-ups to their key's Engine at once when we own it, as replay does,
         and publish them (the copy that comes round later is an ignored duplicate).
 
         `follow_ups` is emptied: each event is then freed once handed on and encoded, not
         held to the end of the step (a day's close of a back-fill hands on one per
         registration, 100,000 at 100k supply points: D65)."""
-        queue = deque(follow_ups)
+        self.handing.extend(follow_ups)
         follow_ups.clear()
+        self._hand_on(out, window)
+
+    def _hand_on(self, out: Outgoing, window: int | None) -> None:
+        """Hand on what waits in `handing`, and what that causes, in order, until `out`
+        holds `window` records (never stopped when muted: nothing is produced)."""
+        queue = self.handing
         while queue:
+            if window is not None and len(out.records) >= window:
+                return
             event = queue.popleft()
             key = event.partition_key.encode() or None
             out.follow_ups += 1

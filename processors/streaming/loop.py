@@ -30,7 +30,7 @@ from processors.ops.tap import batch_observer
 from processors.settings import DEFAULT_COMMIT_RECORDS
 from processors.streaming import clock
 from processors.streaming.local_state import LocalStates
-from processors.streaming.lockstep import LockStep
+from processors.streaming.lockstep import HANDOFF_WINDOW, LockStep
 from processors.streaming.outage import BrokerStatus
 from processors.streaming.partitioning import choose
 from processors.streaming.processor import Outgoing
@@ -76,6 +76,7 @@ class FoldLoop:
     # decoded records fall below it: the broker's fetches are not held to the byte limits
     # asked for (Tansu sent 1-2 MiB a partition), and decoded they cost 7 times as much (D58)
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
+    HANDOFF_WINDOW = HANDOFF_WINDOW  # records handed on per produce inside a step (D75)
 
     def __init__(
         self,
@@ -147,7 +148,10 @@ class FoldLoop:
         caught_up = partial(self._caught_up, lockstep)
         while True:
             out = Outgoing(keep=self.observer is not None)
-            lockstep.step(caught_up, out, budget=self.commit_records)
+            lockstep.step(caught_up, out, budget=self.commit_records, window=self.HANDOFF_WINDOW)
+            if lockstep.handing:  # inside a close: produce this window, commit nothing yet
+                await self._commit(lockstep, out, offsets=False)
+                continue
             await self._commit(lockstep, out)
             fed = self._feed(lockstep)
             if not fed and (len(out.records) < self.commit_records or not lockstep.due(caught_up)):
@@ -175,14 +179,30 @@ class FoldLoop:
                 del self._unfed[partition]
         return fed
 
-    async def _commit(self, lockstep: LockStep, out: Outgoing) -> None:
+    async def _commit(self, lockstep: LockStep, out: Outgoing, *, offsets: bool = True) -> None:
         """Produce what one step caused, wait for the acknowledgements, commit the offsets
-        it folded and flush the local states to them."""
+        it folded and flush the local states to them. `offsets=False`: produce only (a
+        window of a close whose other follow-ups are not produced yet: its offsets are
+        committed with the last window, so a crash folds the close again)."""
         if self.observer is not None:
             self.observer(lockstep.processors, out)
         placed = await self._produce(out.records)
         if out.local_copies:
             copied(lockstep, out.local_copies, placed)
+        if offsets:
+            await self._commit_offsets(lockstep)
+        self.stats.batches += 1
+        self.stats.events += out.events
+        self.stats.ticks += out.ticks
+        self.stats.derived += out.derived
+        self.stats.copies += out.copies
+        self.stats.commands += out.commands
+        self.stats.anomalies += out.anomalies
+        self.stats.rejected += out.rejected
+        self.stats.follow_ups += out.follow_ups
+
+    async def _commit_offsets(self, lockstep: LockStep) -> None:
+        """Commit the offsets folded and flush the local states to the committed ones."""
         offsets = {
             TopicPartition(self.topics.input, p): done
             for p, done in lockstep.done.items()
@@ -203,15 +223,6 @@ class FoldLoop:
                 lockstep,
                 only=[p for p in lockstep.processors if lockstep.done.get(p) == self.committed.get(p)],
             )
-        self.stats.batches += 1
-        self.stats.events += out.events
-        self.stats.ticks += out.ticks
-        self.stats.derived += out.derived
-        self.stats.copies += out.copies
-        self.stats.commands += out.commands
-        self.stats.anomalies += out.anomalies
-        self.stats.rejected += out.rejected
-        self.stats.follow_ups += out.follow_ups
 
     def _caught_up(self, lockstep: LockStep, partition: int) -> bool:
         """Nothing more to read in `partition` for now: the last fetches returned nothing

@@ -27,7 +27,7 @@ from processors.vocabulary.events.accounts import (
     account_link,
     business_mark,
 )
-from processors.vocabulary.events.base import UK, DayClosed, DomainEvent, Source, uk_day
+from processors.vocabulary.events.base import UK, DayClosed, DomainEvent, Source, end_of_day, uk_day
 from processors.vocabulary.events.customer import (
     CustomerMovedOut,
     CustomerReadingReceived,
@@ -228,5 +228,6 @@ __all__ = [
     "ValidationResult",
     "account_link",
     "business_mark",
+    "end_of_day",
     "uk_day",
 ]

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import flows
+from flows import reader, rejections
 from scripts.import_graph import cycles, import_graph
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -46,3 +48,30 @@ def test_a_worker_without_a_dashboard_or_state_dir_loads_neither_aiohttp_nor_roc
         [sys.executable, "-c", _WORKER_MODULES], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["[]"]
+
+
+_WORKER_FLOWS = """
+import sys
+import processors.streaming.worker
+from processors.streaming import clock
+clock.tick_for(clock.last_closed_day())
+heavy = ("flows.dtc", "flows.reader", "flows.catalogue", "processors.drivers.event_order")
+print(sorted(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_a_worker_loads_neither_the_dtc_reader_nor_its_catalogue() -> None:
+    """It needs `flows.rejections` and `flows.event_checks`; the package's names load when
+    asked for (D75), and the clock's end of day lives with the events."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_FLOWS], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["[]"]
+
+
+def test_the_flows_package_still_gives_its_names() -> None:
+    assert flows.read_file is reader.read_file
+    assert flows.RejectedRecord is rejections.RejectedRecord
+    assert set(flows.__all__) <= set(dir(flows))
+    for name in flows.__all__:
+        assert getattr(flows, name) is not None

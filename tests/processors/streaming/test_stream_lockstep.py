@@ -99,7 +99,7 @@ def test_a_tick_waits_for_the_partitions_that_have_not_reached_it() -> None:
 def test_the_examples_hand_off_across_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the at-once local hand-off of follow-ups, the commands would differ: the
     examples do exercise the case the lock-step exists for."""
-    monkeypatch.setattr(LockStep, "_deliver", lambda self, follow_ups, out: None)
+    monkeypatch.setattr(LockStep, "_deliver", lambda self, follow_ups, out, window: None)
     logs = partitioned_log(4)
     folding = lockstep(4)
     out = Outgoing()
@@ -126,14 +126,21 @@ def test_the_read_ahead_is_counted_in_bytes_until_folded() -> None:
 
 def fold_in_commits(partitions: int, budget: int) -> tuple[list[Outgoing], LockStep]:
     """The whole examples' log, already read, folded as FoldLoop commits it."""
-    logs = partitioned_log(partitions)
-    folding = lockstep(partitions)
+    return fold_steps(partitioned_log(partitions), budget=budget)
+
+
+def fold_steps(
+    logs: dict[int, list[SimpleNamespace]], *, budget: int | None = None, window: int | None = None
+) -> tuple[list[Outgoing], LockStep]:
+    """`logs`, already read, folded step by step (each with `budget` and `window`) until
+    nothing is due: every step's Outgoing."""
+    folding = lockstep(len(logs))
     for p, records in logs.items():
         folding.feed(p, records)
     commits: list[Outgoing] = []
     while True:
         out = Outgoing()
-        folding.step(lambda p: True, out, budget=budget)
+        folding.step(lambda p: True, out, budget=budget, window=window)
         commits.append(out)
         if not folding.due(lambda p: True):
             return commits, folding
