@@ -77,7 +77,7 @@ def fold(
     window: int | None = HANDOFF_WINDOW,
 ) -> tuple[int, str, float]:
     """Fold `logs` as the worker's loop does; (events folded, sha256 of the output, CPU s).
-    `window`: follow-ups handed on per step inside a day's close, as the loop does (D75)."""
+    `window`: follow-ups handed on per step inside a day's close, as the loop does (D79)."""
     logs = {p: list(records) for p, records in logs.items()}  # the copies are appended
     lockstep = LockStep(TOPICS, PARTITIONS)
     for p in range(PARTITIONS):

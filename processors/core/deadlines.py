@@ -107,7 +107,7 @@ class WakeUpIndex:
 
     def entries(self) -> list[tuple[str, int, date]]:
         """Every (key, machine index, wake day) held, as `set` took them: what a snapshot
-        carries so that a restart sets them again without deriving them (D75)."""
+        carries so that a restart sets them again without deriving them (D76)."""
         return [(key, index, day) for key, days in self._days.items() for index, day in days.items()]
 
     def first_day(self) -> date | None:

@@ -529,7 +529,7 @@ class Engine:
     def derived_index(self) -> DerivedIndex:
         """The indexes `rebuild_deadlines` derives from the states, as this engine holds them
         now (it keeps them equal to the derived ones at every point of a fold): a snapshot
-        carries them, so a restart sets them instead of reading every state's deadlines (D75)."""
+        carries them, so a restart sets them instead of reading every state's deadlines (D76)."""
         return DerivedIndex(
             rules=self._index_rules(),
             wake=self._wake.entries(),

@@ -48,7 +48,7 @@ HANDED: Refusal = (None, "the copy of a follow-up already folded")
 # follow-ups handed on (and published) per produce inside one step: a back-fill's day
 # close hands on one per registration, 100,000 at 100k supply points, whose records
 # (about 230 B each) were all held until the close's end; in windows at most this many
-# (about 1 MiB) are alive, and the close's offsets are committed after the last (D75)
+# (about 1 MiB) are alive, and the close's offsets are committed after the last (D79)
 HANDOFF_WINDOW = 4096
 
 
@@ -71,7 +71,7 @@ class LockStep:
         # its Engine, in increasing order (one range per record batch, usually)
         self.copies: dict[int, deque[list[int]]] = {}
         # follow-ups decided and not yet handed on: a step with a `window` stops once its
-        # Outgoing holds that many records, and the next step hands these on first (D75)
+        # Outgoing holds that many records, and the next step hands these on first (D79)
         self.handing: deque[DomainEvent] = deque()
 
     # -- partitions ---------------------------------------------------------------------
@@ -217,7 +217,7 @@ class LockStep:
         inside a day's close: the rest wait in `handing`, the next step hands them on
         before it folds anything else (so the order is a single step's), and `handing`
         stays non-empty until then, so that the caller can produce each window and commit
-        the offsets only after the last (a back-fill's close hands on 100,000, D75).
+        the offsets only after the last (a back-fill's close hands on 100,000, D79).
         The step's log lines (one per command) are written together at its end.
         """
         with lines_held():

@@ -76,7 +76,7 @@ class FoldLoop:
     # decoded records fall below it: the broker's fetches are not held to the byte limits
     # asked for (Tansu sent 1-2 MiB a partition), and decoded they cost 7 times as much (D58)
     CAUGHT_UP_ROUNDS = 2  # empty fetches in a row before a partition counts as caught up
-    HANDOFF_WINDOW = HANDOFF_WINDOW  # records handed on per produce inside a step (D75)
+    HANDOFF_WINDOW = HANDOFF_WINDOW  # records handed on per produce inside a step (D79)
 
     def __init__(
         self,

@@ -227,7 +227,7 @@ class Recovery:
                     processor = PartitionProcessor(partition, self.policy, topics=self.topics, store=states)
                     with gc_paused():
                         states.load(load_states(snapshot))
-                        # the index the run carries, else the one its states give (D75)
+                        # the index the run carries, else the one its states give (D76)
                         index = None if snapshot.index is None else decoded_index(snapshot.index)
                         if index is None or not processor.engine.load_index(index):
                             processor.engine.rebuild_deadlines()

@@ -20,7 +20,7 @@ the high watermark alone), and a run cut short by a crash has no END, so it is i
 After its states a run carries the engine's derived indexes (`Engine.derived_index`: the
 wake-ups, the open days' holds, the side keys) in INDEX records, JSON cut into pieces of
 `PACK_BYTES`, whose length the END names: recovery sets them instead of deriving them from
-every state's deadlines, a third of its time (D75). A run without them (written before, or
+every state's deadlines, a third of its time (D76). A run without them (written before, or
 with an index cut short) is indexed by `Engine.rebuild_deadlines`, as before.
 """
 

@@ -32,7 +32,7 @@ def uk_day(instant: datetime) -> date:
 
 def end_of_day(day: date) -> datetime:
     """The instant a UK day closes: the `occurred_at` of its tick (here, not with the
-    event order's reader, so the worker's clock needs no file reader: D75)."""
+    event order's reader, so the worker's clock needs no file reader: D79)."""
     return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=UK)
 
 

@@ -1,4 +1,4 @@
-"""A day's close larger than one window (D75): the lock-step stops handing follow-ups on
+"""A day's close larger than one window (D79): the lock-step stops handing follow-ups on
 once a step's records reach the window, the next step hands the rest on first, and the
 records are those of one unwindowed step, in the same order; the loop produces each
 window and commits the close's offsets only after the last one."""

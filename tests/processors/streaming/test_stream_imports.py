@@ -62,7 +62,7 @@ print(sorted(name for name in heavy if name in sys.modules))
 
 def test_a_worker_loads_neither_the_dtc_reader_nor_its_catalogue() -> None:
     """It needs `flows.rejections` and `flows.event_checks`; the package's names load when
-    asked for (D75), and the clock's end of day lives with the events."""
+    asked for (D79), and the clock's end of day lives with the events."""
     done = subprocess.run(
         [sys.executable, "-c", _WORKER_FLOWS], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -1,4 +1,4 @@
-"""A snapshot run carries its engine's derived indexes (D75): recovery sets them instead of
+"""A snapshot run carries its engine's derived indexes (D76): recovery sets them instead of
 reading every state's deadlines, and the restarted fold gives the commands the fold that
 was never stopped gives. Runs without them (written by be312c1, kept as a fixture; or
 with an index cut short, or derived under another policy) are indexed from their states."""

@@ -1,5 +1,5 @@
 """Of the runs a partition's snapshots hold, only the one recovery uses is unpacked: the
-latest complete one, or the one before it when that proves broken (D75)."""
+latest complete one, or the one before it when that proves broken (D76)."""
 
 from __future__ import annotations
 
