@@ -223,14 +223,68 @@ def test_redelivering_inputs_late_never_repeats_a_command(events: list[DomainEve
     assert all(n == 1 for n in finals.values()), finals
 
 
-@PROPERTY_SETTINGS
-@given(logs())
-def test_redelivering_each_day_right_after_it_closes_changes_no_command(events: list[DomainEvent]) -> None:
-    """The usual at-least-once case: a day's inputs delivered again just after its tick."""
+def redelivered_each_day(events: list[DomainEvent]) -> list[str]:
+    """The commands when each day's inputs are delivered again just after its tick."""
     s = Scenario()
     for _, group in sorted(by_day(events).items()):
         s.play(group, until=group[0].day)
         for event in group:
             s.feed(event)
     s.pass_days_through(UNTIL)
-    assert [json.dumps(c.to_json(), sort_keys=True) for c in s.commands] == replay(events)
+    return [json.dumps(c.to_json(), sort_keys=True) for c in s.commands]
+
+
+@PROPERTY_SETTINGS
+@given(logs())
+def test_redelivering_each_day_right_after_it_closes_changes_no_command(events: list[DomainEvent]) -> None:
+    """The usual at-least-once case: a day's inputs delivered again just after its tick."""
+    assert redelivered_each_day(events) == replay(events)
+
+
+def _day(offset: int) -> date:
+    return START + timedelta(days=offset)
+
+
+def test_a_d0010_taken_by_a_loss_bills_no_move_out_when_redelivered_after_the_withdrawal() -> None:
+    """The example hypothesis found (D75): on 2 Feb a D0010 dated at the SSD is applied
+    first (readings come first in a day) and kept as the pending loss's proposal, then the
+    withdrawal ends the loss. Its redelivery after the tick met the state without a loss
+    and billed the move-out of 6 Feb with it; the log without redelivery estimates it."""
+    ssd = _day(10)
+    events: list[DomainEvent] = [
+        registered(ENG, "traditional", date(2022, 12, 28), on=START, event_id="reg-1"),
+        secured(ENG, ssd, on=ssd, event_id="sec-2"),
+        withdrawn(ENG, ssd, on=_day(5), event_id="wd-3"),
+        moved_out(ENG, _day(5), on=START, event_id="mo-4"),
+        registered(SCT, "traditional", date(2022, 12, 28), on=START, event_id="reg-5"),
+        secured(SCT, ssd, on=ssd, event_id="sec-6"),
+        customer_reading(SCT, ssd, on=ssd, event_id="cr-7"),
+        *(secured(ENG, ssd, on=START, event_id=f"sec-{n}") for n in (8, 9, 10)),
+        withdrawn(ENG, ssd, on=_day(1), event_id="wd-11"),
+        *(secured(ENG, ssd, on=START, event_id=f"sec-{n}") for n in (12, 13)),
+        d0010(ENG, midnight(ssd), on=_day(1), event_id="d10-14"),
+    ]
+    reference = replay(events)
+    assert [json.loads(c)["type"] for c in reference if json.loads(c)["mpan"] == ENG][:2] == [
+        "IssueEstimatedFinalBill",
+        "SettleFinalBalance",
+    ]
+    assert redelivered_each_day(events) == reference
+
+
+def test_a_d0010_a_loss_did_not_keep_bills_no_move_out_when_redelivered_after_the_withdrawal() -> None:
+    """The same with a D0010 the loss judged and did not keep (an older reading than its
+    proposal): it changed nothing, yet it is the loss's, so its redelivery after the
+    withdrawal is a duplicate too, not the move-out's reading."""
+    ssd = _day(10)
+    events: list[DomainEvent] = [
+        registered(ENG, "traditional", date(2022, 12, 28), on=START, event_id="reg-1"),
+        moved_out(ENG, _day(5), on=START, event_id="mo-2"),
+        secured(ENG, ssd, on=START, event_id="sec-3"),
+        withdrawn(ENG, ssd, on=_day(1), event_id="wd-4"),
+        d0010(ENG, midnight(_day(9)), on=_day(1), event_id="d10-5"),
+        d0010(ENG, midnight(_day(7)), on=_day(1), event_id="d10-6"),
+    ]
+    reference = replay(events)
+    assert [json.loads(c)["type"] for c in reference][:1] == ["IssueEstimatedFinalBill"]
+    assert redelivered_each_day(events) == reference
