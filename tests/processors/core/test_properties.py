@@ -246,7 +246,7 @@ def _day(offset: int) -> date:
 
 
 def test_a_d0010_taken_by_a_loss_bills_no_move_out_when_redelivered_after_the_withdrawal() -> None:
-    """The example hypothesis found (D75): on 2 Feb a D0010 dated at the SSD is applied
+    """The example hypothesis found (D80): on 2 Feb a D0010 dated at the SSD is applied
     first (readings come first in a day) and kept as the pending loss's proposal, then the
     withdrawal ends the loss. Its redelivery after the tick met the state without a loss
     and billed the move-out of 6 Feb with it; the log without redelivery estimates it."""

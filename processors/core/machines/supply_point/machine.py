@@ -201,7 +201,7 @@ def _apply_meter_readings(state: SupplyPointState, inp: MeterReadingsIn, ctx: Ct
             ctx.anomaly(inp, "unknown_supply_point", "meter readings (D0010) for a point we do not supply")
         return False
     # Judged by a waiting loss or move-out, it is taken whether or not it changed them:
-    # True, so the engine remembers its id and a redelivery is a duplicate (D75).
+    # True, so the engine remembers its id and a redelivery is a duplicate (D80).
     judged = state.wants_meter_readings()
     return apply_meter_readings_for_cos(state, inp, ctx) or judged
 
@@ -261,7 +261,7 @@ class SupplyPointMachine:
     """The engine's shortcut for the routine D0010 (see `Machine`)."""
     self_guarded: tuple[type[Input], ...] = (RegisteredIn,)
     """Inputs whose duplicates the state recognises by itself (not kept in `recent`). Not
-    the D0010 (D75): the state does not know one it judged again once a later input of
+    the D0010 (D80): the state does not know one it judged again once a later input of
     its day has changed it (a withdrawal ends the loss whose reading it was, and the
     redelivery would bill the move-out). The routine D0010 never reaches `apply`, so
     only the few a loss or move-out waits for are remembered."""
