@@ -490,15 +490,22 @@ class Engine:
     def _subject_machines(self, routes: tuple[_Route, ...]) -> tuple[tuple[int, Machine[Any]], ...]:
         return self._keyspace_machines[str(routes[0].machine.keyspace)]
 
-    def rebuild_deadlines(self) -> None:
-        """Derive the wake-up index and the open-day buffers' index from the stored states
-        (one pass, each state's wake day set in place: a restart's recovery does this for
-        every state, D62)."""
+    def _cleared_indexes(self) -> date | None:
+        """Empty the derived indexes and take the last closed day from the stored meta, as
+        both ways of setting the indexes after a restart begin (`rebuild_deadlines`,
+        `load_index`); returns that day."""
         self._wake.clear()
         self._pending_days.clear()
         self._side_keys.clear()
         meta = self.store.get(META_KEY)
-        last = self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
+        self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
+        return self.last_closed_day
+
+    def rebuild_deadlines(self) -> None:
+        """Derive the wake-up index and the open-day buffers' index from the stored states
+        (one pass, each state's wake day set in place: a restart's recovery does this for
+        every state, D62)."""
+        last = self._cleared_indexes()
         open_day = date.min if last is None else last + _ONE_DAY
         wake, policy, side, prefixes = self._wake, self.policy, self._side, self._subject_prefix
         # per machine name: its deadlines, index, subject prefix and whether it is a side one
@@ -555,11 +562,7 @@ class Engine:
         another policy or other rules: then only `rebuild_deadlines` gives them."""
         if index.rules != self._index_rules():
             return False
-        self._wake.clear()
-        self._pending_days.clear()
-        self._side_keys.clear()
-        meta = self.store.get(META_KEY)
-        self.last_closed_day = meta.last_closed_day if isinstance(meta, EngineMeta) else None
+        self._cleared_indexes()
         wake = self._wake.set
         for key, machine, day in index.wake:
             wake(key, machine, day)
